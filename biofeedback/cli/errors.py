@@ -1,0 +1,9 @@
+"""The error type every command raises for a problem the user must fix."""
+
+
+class CliError(Exception):
+    """Printed as ``biofeedback CMD: error: MESSAGE`` with a non-zero exit code."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -1,0 +1,30 @@
+"""``biofeedback run``: open the live window."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="open the live biofeedback window (default)",
+        description="Open the live biofeedback window. Without a sensor it starts on the "
+        "simulated sensor.",
+        epilog="Examples:\n  biofeedback run\n  biofeedback run --source simulated:slow-release\n"
+        "  biofeedback run --source /dev/ttyACM0",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--source", default="auto",
+                   help="simulated[:SCENARIO], serial:PORT, replay:FILE or auto (default)")
+    p.add_argument("--autostart", action="store_true", help="start streaming at once")
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="after --screenshot-delay seconds, save the window to PNG and quit")
+    p.add_argument("--screenshot-delay", type=float, default=8.0, metavar="S")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from biofeedback.ui.app import run_app
+
+    return run_app(args)
