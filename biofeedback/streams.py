@@ -141,3 +141,41 @@ class SourceEvent:
     message: str
     time: float = 0.0
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A time-stamped note on a recording: protocol step, marker, detected event, device gap."""
+
+    onset_s: float
+    duration_s: float
+    text: str
+
+
+@dataclass
+class SignalSet:
+    """A whole recording in memory: one ``(n_samples, n_channels)`` array per stream.
+
+    What file readers return and writers take, so analysis, conversion and replay share one
+    shape whatever the file format (EDF+/BDF+, CSV, the app's own recordings).
+    """
+
+    streams: tuple[StreamInfo, ...]
+    data: dict[str, np.ndarray]
+    annotations: list[Annotation] = field(default_factory=list)
+    start_time: Any = None  # datetime.datetime of the first sample, when known
+    patient_code: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        return max((len(self.data[s.name]) / s.fs for s in self.streams), default=0.0)
+
+    def channel(self, name: str) -> tuple[np.ndarray, float, ChannelInfo]:
+        """Samples ``(n,)``, sample rate and description of one channel, by name."""
+        for s in self.streams:
+            for i, ch in enumerate(s.channels):
+                if ch.name == name:
+                    return self.data[s.name][:, i], s.fs, ch
+        names = [ch.name for s in self.streams for ch in s.channels]
+        raise KeyError(f"no channel {name!r}; channels are {', '.join(names)}")
