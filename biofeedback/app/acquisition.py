@@ -1,0 +1,164 @@
+"""The acquisition engine: source → signal core → ring buffers, recorder and an event queue.
+
+Runs on the source's acquisition thread. The GUI never touches this thread: it reads the ring
+buffers and drains :meth:`AcquisitionEngine.drain` from a timer. User actions that change the
+processing (threshold, rest marking) are queued and applied on the acquisition thread, so the
+processor is only ever used by one thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from biofeedback.app.ringbuffer import RingBuffer
+from biofeedback.devices.base import BlockConsumer, Source
+from biofeedback.signal import LiveProcessor, PipelineConfig
+from biofeedback.streams import SampleBlock, SourceEvent, SourceInfo
+
+DISPLAY_HZ = 100.0  # envelope/relaxation traces are kept at this rate for plotting
+
+
+@dataclass(frozen=True)
+class EngineMessage:
+    """Something the GUI should show: a source event, a contraction, a sink failure."""
+
+    kind: str  # "source", "contraction", "sink_error"
+    payload: Any
+    time: float = field(default_factory=time.monotonic)
+
+
+class AcquisitionEngine:
+    """Owns one source and one :class:`LiveProcessor`; fans blocks out to sinks (e.g. a recorder).
+
+    Ring buffers (absolute-index addressed, NaN across gaps):
+    ``emg`` filtered EMG (n_emg channels, source rate), ``envelope`` RMS µV and ``relaxation``
+    0..1 at :data:`DISPLAY_HZ`, ``pressure`` (cmH2O, source rate).
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        config: PipelineConfig | None = None,
+        window_s: float = 30.0,
+    ) -> None:
+        self.source = source
+        self.config = config or PipelineConfig()
+        self.window_s = window_s
+        self.info: SourceInfo = source.open()
+        emg = self.info.stream("emg")
+        self.emg_fs = emg.fs
+        self.emg_channels = tuple(ch.name for ch in emg.channels)
+        try:
+            pressure = self.info.stream("pressure")
+        except KeyError:
+            pressure = None
+        self.pressure_fs = pressure.fs if pressure else None
+        self._decim = max(1, int(round(self.emg_fs / DISPLAY_HZ)))
+        self.processor = LiveProcessor(self.emg_fs, self.emg_channels, self.pressure_fs, self.config)
+        n_emg = len(self.emg_channels)
+        self.emg = RingBuffer(int(window_s * self.emg_fs), n_emg)
+        self.envelope = RingBuffer(int(window_s * DISPLAY_HZ), n_emg)
+        self.relaxation = RingBuffer(int(window_s * DISPLAY_HZ), 1)
+        self.pressure = RingBuffer(int(window_s * (self.pressure_fs or 1)), 1)
+        self.sinks: list[BlockConsumer] = []
+        self._messages: queue.Queue[EngineMessage] = queue.Queue()
+        self._commands: queue.Queue[Callable[[LiveProcessor], None]] = queue.Queue()
+        self._status_lock = threading.Lock()
+        self._status = self.processor.status()
+        self.blocks = 0
+        self.process_time_s = 0.0
+
+    # -- control (any thread) ------------------------------------------------------------
+    def start(self) -> None:
+        self.source.start(self)
+
+    def stop(self) -> None:
+        self.source.stop()
+
+    def close(self) -> None:
+        self.source.close()
+
+    def set_threshold_uv(self, value: float | None) -> None:
+        self._commands.put(lambda p: p.set_threshold_uv(value))
+
+    def mark_rest(self, active: bool) -> None:
+        self._commands.put(lambda p: p.mark_rest(active))
+
+    def add_marker(self, label: str, duration_s: float = 0.0) -> float:
+        """Annotate "now" (seconds of EMG received) on every sink that records annotations."""
+        t = self.emg_time_s
+        for sink in list(self.sinks):
+            add = getattr(sink, "add_annotation", None)
+            if add is not None:
+                add(t, duration_s, label)
+        return t
+
+    def status(self) -> Any:
+        """The processor's latest status snapshot (baseline, threshold, relaxation, strain...)."""
+        with self._status_lock:
+            return self._status
+
+    def drain(self, limit: int = 1000) -> list[EngineMessage]:
+        """Messages since the last call (GUI thread)."""
+        out = []
+        for _ in range(limit):
+            try:
+                out.append(self._messages.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    @property
+    def emg_time_s(self) -> float:
+        return self.emg.end_index / self.emg_fs
+
+    # -- BlockConsumer (acquisition thread) ---------------------------------------------
+    def on_block(self, block: SampleBlock) -> None:
+        t0 = time.perf_counter()
+        self._apply_commands()
+        if block.stream == "emg":
+            frame = self.processor.process_emg(block.data, block.first_index)
+            self.emg.write(block.first_index, frame.filtered)
+            keep = (block.first_index + np.arange(block.n_samples)) % self._decim == 0
+            if keep.any():
+                first = -(-block.first_index // self._decim)
+                self.envelope.write(first, frame.envelope[keep])
+                self.relaxation.write(first, np.asarray(frame.relaxation)[keep][:, None])
+            for ev in frame.events:
+                self._messages.put(EngineMessage("contraction", ev))
+        elif block.stream == "pressure":
+            frame = self.processor.process_pressure(block.data, block.first_index)
+            self.pressure.write(block.first_index, frame.filtered)
+        status = self.processor.status()
+        with self._status_lock:
+            self._status = status
+        self.blocks += 1
+        self.process_time_s += time.perf_counter() - t0
+        self._fan_out(lambda s: s.on_block(block))
+
+    def on_event(self, event: SourceEvent) -> None:
+        self._messages.put(EngineMessage("source", event))
+        self._fan_out(lambda s: s.on_event(event))
+
+    def _apply_commands(self) -> None:
+        while True:
+            try:
+                cmd = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            cmd(self.processor)
+
+    def _fan_out(self, call: Callable[[BlockConsumer], None]) -> None:
+        for sink in list(self.sinks):
+            try:
+                call(sink)
+            except Exception as exc:  # a failing recorder must not stop the live view
+                self.sinks.remove(sink)
+                self._messages.put(EngineMessage("sink_error", f"{type(sink).__name__}: {exc}"))

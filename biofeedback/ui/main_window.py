@@ -1,0 +1,293 @@
+"""The live window: source picker, start/stop, live plots and the relaxation meter.
+
+Data flow: the source's acquisition thread runs :class:`AcquisitionEngine` (signal core, ring
+buffers, sinks). This window only *reads* those buffers and drains the engine's message queue
+from a ~30 Hz timer, so a slow redraw can never stall acquisition.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtGui import QKeyEvent
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from biofeedback.app.acquisition import DISPLAY_HZ, AcquisitionEngine
+from biofeedback.devices.base import SourceError
+from biofeedback.devices.factory import open_source
+from biofeedback.streams import EventKind, SourceEvent
+from biofeedback.ui import theme
+from biofeedback.ui.live_plots import LivePlotsWidget
+from biofeedback.ui.meter import RelaxationMeterWidget
+
+SAFETY_TEXT = (
+    "This shows muscle activity to support practice guided by your clinician; it does not "
+    "diagnose. Stop if you feel sharp or increasing pain, see more than light spotting, or feel "
+    "faint, and contact your clinician."
+)
+
+SIMULATED_CHOICES = [
+    ("Simulated sensor — demo", "simulated:demo"),
+    ("Simulated — contractions", "simulated:contractions"),
+    ("Simulated — slow release", "simulated:slow-release"),
+    ("Simulated — bearing down", "simulated:strain"),
+    ("Simulated — rest only", "simulated:rest"),
+]
+
+
+class MainWindow(QMainWindow):
+    REFRESH_MS = 33
+
+    def __init__(self, source_spec: str = "auto") -> None:
+        super().__init__()
+        self.setWindowTitle("Pelvic-floor biofeedback")
+        self.resize(1280, 800)
+        self.engine: AcquisitionEngine | None = None
+        self._source_spec = source_spec
+        self._contractions = 0
+        self._started_at: float | None = None
+        self._markers: list[tuple[float, str]] = []
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(16, 12, 16, 8)
+        outer.addLayout(self._build_toolbar())
+        self.banner = QLabel("")
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        outer.addWidget(self.banner)
+        body = QHBoxLayout()
+        self.plots = LivePlotsWidget(window_s=10.0)
+        self.plots.sigThresholdMoved.connect(self._on_threshold_moved)
+        self.meter = RelaxationMeterWidget()
+        body.addWidget(self.plots, 4)
+        body.addWidget(self.meter, 1)
+        outer.addLayout(body, 1)
+        hint = QLabel(SAFETY_TEXT)
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        outer.addWidget(hint)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Choose a source and press Start.")
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(self.REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self._select_spec(source_spec)
+
+    # -- construction ---------------------------------------------------------------------
+    def _build_toolbar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Source"))
+        self.source_combo = QComboBox()
+        self.source_combo.setMinimumWidth(280)
+        for label, spec in SIMULATED_CHOICES:
+            self.source_combo.addItem(label, spec)
+        for label, spec in _discovered_ports():
+            self.source_combo.addItem(label, spec)
+        self.source_combo.addItem("Serial port…", "ask-port")
+        self.source_combo.addItem("Open recording…", "ask-file")
+        bar.addWidget(self.source_combo)
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("primary")
+        self.start_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.setEnabled(False)
+        self.rest_button = QPushButton("Resting now — set baseline")
+        self.rest_button.setCheckable(True)
+        self.rest_button.setToolTip("Hold while resting quietly (30-60 s) to (re)measure the baseline")
+        self.rest_button.toggled.connect(self._on_rest_toggled)
+        self.rest_button.setEnabled(False)
+        for b in (self.start_button, self.stop_button, self.rest_button):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        self.time_label = QLabel("")
+        bar.addWidget(self.time_label)
+        return bar
+
+    def _select_spec(self, spec: str) -> None:
+        if spec == "auto":
+            ports = _discovered_ports()
+            spec = ports[0][1] if ports else "simulated:demo"
+        idx = self.source_combo.findData(spec)
+        if idx < 0:
+            self.source_combo.insertItem(0, _label_for(spec), spec)
+            idx = 0
+        self.source_combo.setCurrentIndex(idx)
+
+    # -- actions --------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Open the chosen source and start streaming; returns False (and says why) on failure."""
+        spec = self.source_combo.currentData()
+        if spec == "ask-port":
+            port, ok = QInputDialog.getText(self, "Serial port", "Port (e.g. /dev/ttyACM0):")
+            if not ok or not port.strip():
+                return False
+            spec = f"serial:{port.strip()}"
+            self._select_spec(spec)
+        elif spec == "ask-file":
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open recording", "", "Recordings (*.edf *.bdf *.csv *.bfrec);;All files (*)"
+            )
+            if not path:
+                return False
+            spec = f"replay:{path}"
+            self._select_spec(spec)
+        self.stop()
+        try:
+            source = open_source(spec)
+            self.engine = AcquisitionEngine(source)
+            self.engine.start()
+        except (SourceError, OSError, ValueError) as exc:
+            self.engine = None
+            self.show_banner(f"Could not start {_label_for(spec)}: {exc}")
+            return False
+        self._contractions = 0
+        self._started_at = time.monotonic()
+        self.show_banner("")
+        self.start_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.rest_button.setEnabled(True)
+        self.source_combo.setEnabled(False)
+        self.statusBar().showMessage(f"Streaming from {self.engine.info.name}")
+        self.timer.start()
+        return True
+
+    def stop(self) -> None:
+        if self.engine is None:
+            return
+        self.timer.stop()
+        engine, self.engine = self.engine, None
+        engine.close()
+        self.refresh_from(engine)
+        self.start_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.rest_button.setChecked(False)
+        self.rest_button.setEnabled(False)
+        self.source_combo.setEnabled(True)
+        self.statusBar().showMessage("Stopped.")
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        self.stop()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        text = event.text()
+        if self.engine is not None and text.isdigit() and text != "0":
+            self.add_marker(f"marker {text}")
+            return
+        super().keyPressEvent(event)
+
+    def add_marker(self, label: str) -> None:
+        if self.engine is None:
+            return
+        t = self.engine.emg_time_s
+        self._markers.append((t, label))
+        self.plots.add_marker(t, label)
+        self.engine.add_marker(label)
+        self.statusBar().showMessage(f"Marker '{label}' at {t:.1f} s")
+
+    def show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def _on_threshold_moved(self, value: float) -> None:
+        if self.engine is not None:
+            self.engine.set_threshold_uv(max(0.1, value))
+
+    def _on_rest_toggled(self, on: bool) -> None:
+        if self.engine is not None:
+            self.engine.mark_rest(on)
+        self.rest_button.setText("Resting — press when done" if on else "Resting now — set baseline")
+
+    # -- the GUI timer --------------------------------------------------------------------
+    def refresh(self) -> None:
+        if self.engine is not None:
+            self.refresh_from(self.engine)
+
+    def refresh_from(self, engine: AcquisitionEngine) -> None:
+        for msg in engine.drain():
+            self._on_message(msg.kind, msg.payload)
+        window = self.plots.window_s
+        ei, emg = engine.emg.latest(int(window * engine.emg_fs))
+        vi, env = engine.envelope.latest(int(window * DISPLAY_HZ))
+        _, relax = engine.relaxation.latest(1)
+        pi, pressure = engine.pressure.latest(int(window * (engine.pressure_fs or 1)))
+        self.plots.update_traces(
+            ei / engine.emg_fs, emg, vi / DISPLAY_HZ, env,
+            pi / (engine.pressure_fs or 1), pressure,
+        )
+        st = engine.status()
+        self.plots.set_threshold(st.threshold_uv)
+        if st.baseline_ready:
+            self.plots.set_baseline(st.baseline_mean_uv, st.baseline_sd_uv)
+        last_env = float(env[-1, 0]) if env.size and np.isfinite(env[-1, 0]) else math.nan
+        last_relax = float(relax[-1, 0]) if relax.size else math.nan
+        self.meter.set_state(last_relax, st.relaxed_for_s, last_env)
+        self.time_label.setText(f"{engine.emg_time_s:6.1f} s   contractions: {self._contractions}")
+        self._show_flags(st)
+
+    def _show_flags(self, st: object) -> None:
+        notes = []
+        if getattr(st, "strain", False):
+            notes.append("Pressure rose without a pelvic-floor squeeze — try not to push or "
+                         "tighten your belly; let the breath go.")
+        if getattr(st, "hum_detected", False):
+            notes.append("Mains hum detected: switch the 50/60 Hz notch filter on in settings.")
+        quality = getattr(st, "quality_message", "")
+        if quality:
+            notes.append(str(quality))
+        if notes or self.banner.property("from_flags"):
+            self.banner.setProperty("from_flags", bool(notes))
+            self.show_banner("  ".join(notes))
+
+    def _on_message(self, kind: str, payload: object) -> None:
+        if kind == "contraction":
+            if getattr(payload, "offset_s", None) is None or getattr(payload, "is_complete", True):
+                self._contractions += 1
+        elif kind == "sink_error":
+            self.show_banner(f"Recording stopped: {payload}")
+        elif kind == "source" and isinstance(payload, SourceEvent):
+            ev = payload
+            if ev.kind in (EventKind.DISCONNECTED, EventKind.RECONNECTING, EventKind.ERROR):
+                self.show_banner(ev.message)
+            elif ev.kind is EventKind.CONNECTED:
+                self.show_banner("")
+            elif ev.kind is EventKind.END:
+                self.statusBar().showMessage("End of recording.")
+            elif ev.kind is EventKind.GAP:
+                self.statusBar().showMessage(ev.message)
+
+
+def _discovered_ports() -> list[tuple[str, str]]:
+    try:
+        from biofeedback.devices.discovery import find_sensors
+    except ImportError:
+        return []
+    try:
+        return [(f"Sensor on {p.device}", f"serial:{p.device}") for p in find_sensors()]
+    except OSError:
+        return []
+
+
+def _label_for(spec: str) -> str:
+    for label, s in SIMULATED_CHOICES:
+        if s == spec:
+            return label
+    kind, _, arg = spec.partition(":")
+    return {"serial": f"Sensor on {arg}", "replay": f"Recording {arg}"}.get(kind, spec)
