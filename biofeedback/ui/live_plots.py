@@ -30,7 +30,7 @@ def _plot(title: str, unit: str) -> pg.PlotWidget:
 class LivePlotsWidget(QWidget):
     """Three stacked plots sharing a time axis (seconds since the start of streaming)."""
 
-    sigThresholdMoved = pyqtSignal(float)  # noqa: N815 - pyqtgraph naming convention
+    sigThresholdMoved = pyqtSignal(float)
 
     def __init__(self, window_s: float = 10.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)

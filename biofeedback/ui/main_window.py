@@ -11,7 +11,7 @@ import math
 import time
 
 import numpy as np
-from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -29,7 +29,6 @@ from biofeedback.app.acquisition import DISPLAY_HZ, AcquisitionEngine
 from biofeedback.devices.base import SourceError
 from biofeedback.devices.factory import open_source
 from biofeedback.streams import EventKind, SourceEvent
-from biofeedback.ui import theme
 from biofeedback.ui.live_plots import LivePlotsWidget
 from biofeedback.ui.meter import RelaxationMeterWidget
 
@@ -182,11 +181,11 @@ class MainWindow(QMainWindow):
         self.source_combo.setEnabled(True)
         self.statusBar().showMessage("Stopped.")
 
-    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: object) -> None:
         self.stop()
         super().closeEvent(event)  # type: ignore[arg-type]
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
         if self.engine is not None and text.isdigit() and text != "0":
             self.add_marker(f"marker {text}")

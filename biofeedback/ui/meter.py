@@ -49,7 +49,7 @@ class RelaxationMeterWidget(QWidget):
             return "Letting go…"
         return "Tight — breathe out, let go"
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, h = self.width(), self.height()
