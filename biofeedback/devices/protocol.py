@@ -205,6 +205,11 @@ class FrameReader:
     _pending: bytearray = field(default_factory=bytearray)
     _overlong: bool = False
 
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes of an incomplete frame waiting for its delimiter."""
+        return len(self._pending)
+
     def reset(self) -> None:
         """Forget any partial frame (after a port flush or reconnect)."""
         self._pending.clear()

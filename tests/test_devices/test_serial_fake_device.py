@@ -7,6 +7,7 @@ cue: a major-version mismatch, a NAK, a dropped block at a known index, a silent
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -225,7 +226,7 @@ def test_streams_pattern_and_marks_dropped_blocks_as_gaps(fake) -> None:
     assert stats.lost_frames == 3 and stats.lost_samples == {"emg": 40, "pressure": 5}
     # indices never overlap and the only holes are the announced gaps
     covered = sorted((b.first_index, b.end_index) for b in emg)
-    holes = [(a[1], b[0]) for a, b in zip(covered, covered[1:], strict=False) if a[1] != b[0]]
+    holes = [(a[1], b[0]) for a, b in itertools.pairwise(covered) if a[1] != b[0]]
     assert holes == [(200, 240)]
     assert sink.kinds()[0] is EventKind.CONNECTED
 
