@@ -1,0 +1,276 @@
+"""The app's crash-safe recording journal (``.bfrec``): encoding, decoding and loading.
+
+A journal is one append-only file: an 8-byte magic, then self-delimiting records
+
+    sync b"\\xb5\\x52" | type (1 byte) | payload length (u32 LE) | payload | crc32 (u32 LE)
+
+where the CRC covers type, length and payload. A write torn by a crash, a power cut or a full
+disk leaves at most one incomplete record at the end; :func:`scan` stops at the first record
+that is incomplete or fails its CRC and reports how many bytes it dropped, so everything before
+it is trusted and nothing after it is guessed. Record types:
+
+* ``H`` header (JSON): source, streams and channels, patient code, settings, start time, target;
+* ``B`` block: stream number (u16), first sample index in the file (u64), flags (u32),
+  samples (u32), channels (u16), then float64 little-endian samples ``(n, channels)``;
+* ``A`` annotation (JSON ``{"onset": s, "duration": s, "text": ...}``);
+* ``S`` settings changed (JSON);
+* ``E`` end (JSON): the recording was stopped cleanly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from biofeedback.formats.errors import FormatError
+from biofeedback.formats.vocabulary import gap as gap_text
+from biofeedback.streams import Annotation, ChannelInfo, ChannelKind, SignalSet, StreamInfo
+
+MAGIC = b"BFREC\x00\x01\n"
+SYNC = b"\xb5\x52"
+_HEAD = struct.Struct("<2scI")  # sync, type, payload length
+_BLOCK = struct.Struct("<HQIIH")  # stream no, first index, flags, n samples, n channels
+MAX_PAYLOAD = 32 * 1024 * 1024
+MAX_SAMPLES = 400_000_000  # values assembled into memory at most (3.2 GB as float64)
+HEADER, BLOCK, ANNOTATION, SETTINGS, END = b"H", b"B", b"A", b"S", b"E"
+_TYPES = {HEADER, BLOCK, ANNOTATION, SETTINGS, END}
+
+
+def encode_record(kind: bytes, payload: bytes) -> bytes:
+    head = _HEAD.pack(SYNC, kind, len(payload))
+    crc = zlib.crc32(payload, zlib.crc32(head[2:]))
+    return head + payload + struct.pack("<I", crc)
+
+
+def encode_json(kind: bytes, obj: Any) -> bytes:
+    return encode_record(kind, json.dumps(obj, separators=(",", ":"), allow_nan=False).encode())
+
+
+def encode_block(stream_no: int, first_index: int, flags: int, data: np.ndarray) -> bytes:
+    data = np.ascontiguousarray(data, dtype="<f8")
+    n, nch = data.shape
+    return encode_record(BLOCK, _BLOCK.pack(stream_no, first_index, int(flags), n, nch)
+                         + data.tobytes())
+
+
+def header_payload(streams: tuple[StreamInfo, ...], **fields: Any) -> dict[str, Any]:
+    """The JSON of an ``H`` record: stream layout plus whatever the recorder knows."""
+    return {
+        "version": 1,
+        "streams": [
+            {"name": s.name, "fs": s.fs,
+             "channels": [{"name": c.name, "kind": str(c.kind), "unit": c.unit, "label": c.label,
+                           "physical_min": c.physical_min, "physical_max": c.physical_max,
+                           "resolution": c.resolution} for c in s.channels]}
+            for s in streams
+        ],
+        **fields,
+    }
+
+
+@dataclass
+class Record:
+    kind: bytes
+    offset: int
+    payload: bytes
+
+
+@dataclass
+class ScanResult:
+    """Everything readable in a journal, and what had to be dropped at its end."""
+
+    header: dict[str, Any]
+    streams: tuple[StreamInfo, ...]
+    blocks: list[tuple[int, int, int, np.ndarray]] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    ended: dict[str, Any] | None = None  # the E record, when the recording stopped cleanly
+    valid_bytes: int = 0
+    dropped_bytes: int = 0
+    drop_reason: str = ""
+
+
+def iter_records(buf: bytes | memoryview, start: int = len(MAGIC)) -> Iterator[Record | str]:
+    """Yield records from ``buf``; a final ``str`` says why reading stopped early (torn tail)."""
+    pos, end = start, len(buf)
+    while pos < end:
+        if end - pos < _HEAD.size + 4:
+            yield f"incomplete record at byte {pos}"
+            return
+        sync, kind, length = _HEAD.unpack_from(buf, pos)
+        if sync != SYNC or kind not in _TYPES:
+            yield f"damaged record at byte {pos}"
+            return
+        if length > MAX_PAYLOAD:
+            yield f"implausible record length {length} at byte {pos}"
+            return
+        stop = pos + _HEAD.size + length
+        if stop + 4 > end:
+            yield f"incomplete record at byte {pos}"
+            return
+        (crc,) = struct.unpack_from("<I", buf, stop)
+        payload = bytes(buf[pos + _HEAD.size:stop])
+        if zlib.crc32(payload, zlib.crc32(bytes(buf[pos + 2:pos + _HEAD.size]))) != crc:
+            yield f"checksum mismatch at byte {pos}"
+            return
+        yield Record(kind, pos, payload)
+        pos = stop + 4
+
+
+def scan(path: Path | str) -> ScanResult:
+    """Read a journal, keeping every intact record; raise :class:`FormatError` if none is usable."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_SAMPLES * 8 * 1.1:
+            raise FormatError(f"{path}: too large: {size:,} bytes")
+        buf = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{path}: {exc.strerror or exc}") from None
+    if len(buf) < len(MAGIC) or buf[: len(MAGIC)] != MAGIC:
+        raise FormatError(f"{path}: wrong header: not a biofeedback recording journal")
+    result: ScanResult | None = None
+    valid = len(MAGIC)
+    reason = ""
+    for rec in iter_records(buf):
+        if isinstance(rec, str):
+            reason = rec
+            break
+        if result is None:
+            if rec.kind != HEADER:
+                raise FormatError(f"{path}: wrong header: journal does not start with a header")
+            header = _json(path, rec)
+            result = ScanResult(header, _streams(path, header))
+            result.settings = dict(header.get("settings") or {})
+        else:
+            _apply(path, result, rec)
+        valid = rec.offset + _HEAD.size + len(rec.payload) + 4
+    if result is None:
+        raise FormatError(f"{path}: truncated: no complete header record ({reason or 'empty'})")
+    result.valid_bytes = valid
+    result.dropped_bytes = len(buf) - valid
+    result.drop_reason = reason
+    return result
+
+
+def _json(path: Path, rec: Record) -> dict[str, Any]:
+    try:
+        obj = json.loads(rec.payload)
+    except ValueError:
+        raise FormatError(f"{path}: damaged {rec.kind.decode()} record at byte {rec.offset}") \
+            from None
+    if not isinstance(obj, dict):
+        raise FormatError(f"{path}: damaged {rec.kind.decode()} record at byte {rec.offset}")
+    return obj
+
+
+def _streams(path: Path, header: dict[str, Any]) -> tuple[StreamInfo, ...]:
+    try:
+        streams = tuple(
+            StreamInfo(str(s["name"]), float(s["fs"]), tuple(
+                ChannelInfo(str(c["name"]), ChannelKind(c["kind"]), str(c["unit"]),
+                            str(c.get("label", "")), float(c["physical_min"]),
+                            float(c["physical_max"]), float(c.get("resolution", 0.0)))
+                for c in s["channels"]))
+            for s in header["streams"]
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FormatError(f"{path}: wrong header: bad stream description ({exc})") from None
+    if not streams or any(not (s.fs > 0) or not s.channels for s in streams):
+        raise FormatError(f"{path}: wrong header: no usable streams")
+    return streams
+
+
+def _apply(path: Path, result: ScanResult, rec: Record) -> None:
+    if rec.kind == BLOCK:
+        if len(rec.payload) < _BLOCK.size:
+            raise FormatError(f"{path}: damaged block at byte {rec.offset}")
+        stream_no, first, flags, n, nch = _BLOCK.unpack_from(rec.payload)
+        if stream_no >= len(result.streams):
+            raise FormatError(f"{path}: unknown channel: block for stream #{stream_no} at byte "
+                              f"{rec.offset}")
+        if nch != len(result.streams[stream_no].channels) or \
+                len(rec.payload) != _BLOCK.size + 8 * n * nch:
+            raise FormatError(f"{path}: damaged block at byte {rec.offset} (size mismatch)")
+        data = np.frombuffer(rec.payload, "<f8", n * nch, _BLOCK.size).reshape(n, nch)
+        result.blocks.append((stream_no, first, flags, data))
+    elif rec.kind == ANNOTATION:
+        a = _json(path, rec)
+        try:
+            result.annotations.append(
+                Annotation(float(a["onset"]), float(a.get("duration", 0.0)), str(a["text"])))
+        except (KeyError, TypeError, ValueError):
+            raise FormatError(f"{path}: damaged annotation at byte {rec.offset}") from None
+    elif rec.kind == SETTINGS:
+        result.settings = _json(path, rec)
+    elif rec.kind == END:
+        result.ended = _json(path, rec)
+    elif rec.kind == HEADER:
+        raise FormatError(f"{path}: damaged journal: second header at byte {rec.offset}")
+
+
+def to_signal_set(scan_result: ScanResult, path: Path | str = "") -> SignalSet:
+    """Assemble the journal's blocks into continuous arrays.
+
+    Missing sample ranges (device gaps) are filled with 0 and annotated ``gap:<stream>``;
+    NaN/inf samples are treated the same way. Overlapping blocks (never written by the
+    recorder) keep the later copy.
+    """
+    r = scan_result
+    lengths = [0] * len(r.streams)
+    for no, first, _, data in r.blocks:
+        lengths[no] = max(lengths[no], first + len(data))
+    total = sum(n * len(s.channels) for n, s in zip(lengths, r.streams, strict=True))
+    if total > MAX_SAMPLES:
+        raise FormatError(f"{path}: too large: {total:,} samples (limit {MAX_SAMPLES:,})")
+    data = {s.name: np.zeros((n, len(s.channels))) for s, n in zip(r.streams, lengths, strict=True)}
+    have = [np.zeros(n, dtype=bool) for n in lengths]
+    for no, first, _, block in r.blocks:
+        data[r.streams[no].name][first:first + len(block)] = block
+        have[no][first:first + len(block)] = True
+    annotations = list(r.annotations)
+    for s, arr, ok in zip(r.streams, data.values(), have, strict=True):
+        bad = ~np.isfinite(arr).all(axis=1)
+        arr[bad] = 0.0
+        ok &= ~bad
+        for lo, hi in _runs(~ok):
+            annotations.append(Annotation(lo / s.fs, (hi - lo) / s.fs, gap_text(s.name)))
+    annotations = sorted(set(annotations), key=lambda a: (a.onset_s, a.text))
+    start = None
+    if r.header.get("start_time"):
+        try:
+            start = datetime.datetime.fromisoformat(r.header["start_time"])
+        except (TypeError, ValueError):
+            start = None
+    meta: dict[str, Any] = {
+        k: r.header[k] for k in ("source", "software") if k in r.header
+    }
+    meta["settings"] = r.settings
+    meta["format"] = "bfrec"
+    meta["file"] = str(path)
+    meta["journal"] = {"clean_end": r.ended is not None, "dropped_bytes": r.dropped_bytes,
+                       "drop_reason": r.drop_reason}
+    return SignalSet(r.streams, data, annotations, start, str(r.header.get("patient_code", "")),
+                     meta)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` index ranges where ``mask`` is true."""
+    if not mask.any():
+        return []
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(),
+                    strict=True))
+
+
+def read_bfrec(path: Path | str) -> SignalSet:
+    """Load a journal (finished or not) as a :class:`SignalSet`."""
+    return to_signal_set(scan(path), path)

@@ -1,0 +1,466 @@
+"""EDF+ and BDF+ files to and from a :class:`~biofeedback.streams.SignalSet`, using edfio.
+
+Why edfio (see ``docs/files.md``): pure Python on numpy, actively maintained, writes EDF+/BDF+
+with annotations, and reads lazily; pyEDFlib and MNE read our files independently in the tests.
+
+Layout of a file written here:
+
+* one EDF signal per channel, streams in order (mixed rates are fine: EMG 2 kHz, pressure 100 Hz);
+  label ``EMG <name>`` / ``Pres <name>`` / ``<name>``, unit in the physical-dimension field,
+  the channel's human label as transducer;
+* physical min/max fitted to the data (rounded outward to the 8-character header field), so the
+  full 16-bit (EDF) or 24-bit (BDF) digital range covers what was measured: a ±300 µV recording
+  is stored in steps of 0.009 µV (EDF) or 0.00004 µV (BDF); see :func:`quantisation_step`;
+* 1-s data records; the last record is padded by repeating the last sample, and the true
+  sample counts are kept in the metadata block, so our reader returns exactly what was written;
+* the pseudonymous patient code in the EDF+ patient field, start date/time in the header;
+* annotations in the EDF+ annotation signal, plus a JSON metadata block (streams, sample counts,
+  source, processing settings) split into ``biofeedback-meta i/n`` annotations of ≤200 characters
+  so it does not inflate every data record.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import re
+import warnings
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import edfio
+import numpy as np
+
+from biofeedback.formats.errors import FormatError
+from biofeedback.formats.vocabulary import META_PREFIX
+from biofeedback.streams import Annotation, ChannelInfo, ChannelKind, SignalSet, StreamInfo
+
+DIGITAL_RANGE = {"EDF": (-32768, 32767), "BDF": (-8388608, 8388607)}
+MAX_VALUES = 400_000_000  # samples loaded at once (3.2 GB as float64): refuse bigger files
+META_CHUNK = 200
+META_VERSION = 1
+_LABEL_PREFIX = {ChannelKind.EMG: "EMG ", ChannelKind.PRESSURE: "Pres "}
+
+
+def _fail(path: Path | str, problem: str) -> FormatError:
+    return FormatError(f"{path}: {problem}")
+
+
+def quantisation_step(physical_min: float, physical_max: float, fmt: str = "BDF") -> float:
+    """Physical size of one digital step for a channel stored with this range in EDF or BDF."""
+    lo, hi = DIGITAL_RANGE[fmt]
+    return (physical_max - physical_min) / (hi - lo)
+
+
+def format_for(path: Path | str) -> str:
+    """``"EDF"`` or ``"BDF"`` from the file name (``.edf`` / ``.bdf``)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".bdf":
+        return "BDF"
+    if suffix == ".edf":
+        return "EDF"
+    raise _fail(path, "not an EDF+/BDF+ file name (use .edf or .bdf)")
+
+
+# -- writing -------------------------------------------------------------------------------
+def write_edf(
+    signals: SignalSet,
+    path: Path | str,
+    *,
+    fmt: str | None = None,
+    overwrite: bool = False,
+    settings: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write ``signals`` as EDF+ (16-bit) or BDF+ (24-bit, default for ``.bdf``) to ``path``.
+
+    The file appears atomically (written to a temporary name, then renamed), so a failure never
+    leaves half a file, and an existing file is only replaced when ``overwrite`` is true.
+    ``settings`` (processing settings) is stored in the metadata block, as is
+    ``signals.metadata``. NaN/inf samples are refused: EDF cannot store missing values.
+    """
+    path = Path(path)
+    fmt = (fmt or format_for(path)).upper()
+    if fmt not in DIGITAL_RANGE:
+        raise _fail(path, f"unknown format {fmt!r}; use EDF or BDF")
+    if path.exists() and not overwrite:
+        raise _fail(path, "already exists; not overwriting it")
+    if not signals.streams:
+        raise _fail(path, "nothing to write: no streams")
+    record_s = _record_duration(signals.streams, path)
+    n_records = max(1, math.ceil(round(signals.duration_s / record_s, 9)))
+    edf_signals = []
+    for stream in signals.streams:
+        data = np.asarray(signals.data[stream.name], dtype=float)
+        if data.ndim != 2 or data.shape[1] != len(stream.channels):
+            raise _fail(path, f"stream {stream.name!r} data has shape {data.shape}, expected "
+                              f"(n, {len(stream.channels)})")
+        n_target = int(round(n_records * record_s * stream.fs))
+        for i, ch in enumerate(stream.channels):
+            col = data[:, i]
+            bad = ~np.isfinite(col)
+            if bad.any():
+                first = int(np.argmax(bad))
+                raise _fail(path, f"channel {ch.name!r} has {int(bad.sum())} missing (NaN/inf) "
+                                  f"samples from {first / stream.fs:.3f} s; EDF cannot store them")
+            edf_signals.append(_make_signal(col, n_target, stream.fs, ch, fmt))
+    meta = _metadata(signals, settings)
+    annotations = [edfio.EdfAnnotation(a.onset_s, a.duration_s or None, _tal_text(a.text))
+                   for a in signals.annotations
+                   if math.isfinite(a.onset_s) and a.onset_s >= 0]
+    annotations += _meta_annotations(meta, record_s)
+    start = signals.start_time if isinstance(signals.start_time, datetime.datetime) else None
+    if start is not None and not 1985 <= start.year <= 2084:
+        start = None
+    cls = edfio.Bdf if fmt == "BDF" else edfio.Edf
+    try:
+        edf = cls(
+            edf_signals,
+            patient=edfio.Patient(code=_field(signals.patient_code) or "X"),
+            recording=edfio.Recording(
+                startdate=start.date() if start else None,
+                equipment_code=_field(str(meta.get("source", {}).get("serial") or "biofeedback")),
+            ),
+            starttime=start.time().replace(microsecond=0) if start else None,
+            data_record_duration=record_s,
+            annotations=annotations,
+        )
+    except ValueError as exc:
+        raise _fail(path, f"cannot be written as {fmt}+: {exc}") from None
+    tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
+    try:
+        edf.write(tmp)
+        os.chmod(tmp, 0o600 if _in_private_dir(path) else 0o644)
+        if not overwrite and path.exists():
+            raise _fail(path, "already exists; not overwriting it")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _in_private_dir(path: Path) -> bool:
+    try:
+        return (path.parent.stat().st_mode & 0o077) == 0
+    except OSError:
+        return False
+
+
+def _record_duration(streams: tuple[StreamInfo, ...], path: Path) -> float:
+    """Shortest whole number of seconds holding a whole number of samples of every stream."""
+    d = 1
+    for s in streams:
+        if not (s.fs > 0 and math.isfinite(s.fs)):
+            raise _fail(path, f"stream {s.name!r} has an invalid sample rate {s.fs!r}")
+        d = math.lcm(d, Fraction(s.fs).limit_denominator(1000).denominator)
+    if d > 60:
+        raise _fail(path, "sample rates need data records longer than 60 s; resample first")
+    return float(d)
+
+
+def _make_signal(col: np.ndarray, n_target: int, fs: float, ch: ChannelInfo, fmt: str) -> Any:
+    if len(col) < n_target:  # pad the last record with the last value (true length is in meta)
+        fill = col[-1] if len(col) else 0.0
+        col = np.concatenate([col, np.full(n_target - len(col), fill)])
+    lo, hi = (float(col.min()), float(col.max())) if len(col) else (-1.0, 1.0)
+    if hi - lo < 1e-6 * max(1.0, abs(lo), abs(hi)):  # flat line: any small range will do
+        lo, hi = lo - 1.0, hi + 1.0
+    cls = edfio.BdfSignal if fmt == "BDF" else edfio.EdfSignal
+    return cls(
+        col,
+        fs,
+        label=_edf_label(ch),
+        transducer_type=_field(ch.label, 80, keep_spaces=True),
+        physical_dimension=_field(ch.unit, 8),
+        physical_range=(lo, hi),
+        digital_range=DIGITAL_RANGE[fmt],
+    )
+
+
+def _edf_label(ch: ChannelInfo) -> str:
+    return (_LABEL_PREFIX.get(ch.kind, "") + ch.name)[:16]
+
+
+def _field(text: str, limit: int = 80, keep_spaces: bool = False) -> str:
+    """ASCII-printable header text; spaces become ``_`` where EDF+ uses spaces as separators."""
+    text = text.encode("ascii", "replace").decode().replace("?", "_") if text else ""
+    text = re.sub(r"[^\x20-\x7e]", "_", text)
+    if not keep_spaces:
+        text = text.replace(" ", "_")
+    return text[:limit]
+
+
+def _tal_text(text: str) -> str:
+    return re.sub(r"[\x00-\x1f]", " ", text)
+
+
+def _metadata(signals: SignalSet, settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    meta: dict[str, Any] = {k: v for k, v in signals.metadata.items() if _jsonable(v)}
+    for key in ("format", "file", "resolution", "journal"):  # facts about another file
+        meta.pop(key, None)
+    meta["v"] = META_VERSION
+    meta["streams"] = [
+        {
+            "name": s.name,
+            "fs": s.fs,
+            "n": int(len(signals.data[s.name])),
+            "channels": [
+                {"name": c.name, "kind": str(c.kind), "unit": c.unit, "label": c.label,
+                 "physical_min": c.physical_min, "physical_max": c.physical_max,
+                 "resolution": c.resolution}
+                for c in s.channels
+            ],
+        }
+        for s in signals.streams
+    ]
+    if settings is not None:
+        meta["settings"] = dict(settings)
+    return meta
+
+
+def _jsonable(v: Any) -> bool:
+    try:
+        json.dumps(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _meta_annotations(meta: dict[str, Any], record_s: float) -> list[edfio.EdfAnnotation]:
+    text = json.dumps(meta, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    chunks = [text[i:i + META_CHUNK] for i in range(0, len(text), META_CHUNK)]
+    return [edfio.EdfAnnotation(i * record_s, None, f"{META_PREFIX}{i + 1}/{len(chunks)} {c}")
+            for i, c in enumerate(chunks)]
+
+
+# -- reading -------------------------------------------------------------------------------
+def read_edf(path: Path | str) -> SignalSet:
+    """Read an EDF/EDF+ or BDF/BDF+ file; any problem raises :class:`FormatError` naming it.
+
+    Files written by this module come back exactly (same stream names, sample counts, units,
+    annotations, settings). Other EDF files are grouped into streams by sample rate.
+    """
+    path = Path(path)
+    fmt = _check_header(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # edfio warns on inconsistent files: refuse them
+            edf = edfio.read_bdf(path) if fmt == "BDF" else edfio.read_edf(path)
+            if not edf.is_continuous:
+                raise _fail(path, "discontinuous EDF+D/BDF+D files are not supported")
+            raw_annotations = list(edf.annotations)
+            sigs = [s for s in edf.signals]
+            columns = [np.asarray(s.data, dtype=float) for s in sigs]
+    except FormatError:
+        raise
+    except Exception as exc:  # edfio raises many types on malformed input; report one line
+        raise _fail(path, f"not a readable {fmt} file ({_short(exc)})") from None
+    meta_chunks, annotations = [], []
+    for a in raw_annotations:
+        if a.text.startswith(META_PREFIX):
+            meta_chunks.append(a.text[len(META_PREFIX):])
+        elif a.text or a.duration:
+            if not math.isfinite(a.onset):
+                raise _fail(path, f"annotation {a.text!r} has an invalid onset")
+            annotations.append(Annotation(float(a.onset), float(a.duration or 0.0), a.text))
+    if not sigs:
+        raise _fail(path, "has no signals")
+    meta = _parse_meta(path, meta_chunks)
+    if meta:
+        streams, data = _streams_from_meta(path, meta, sigs, columns)
+    else:
+        streams, data = _streams_by_rate(path, sigs, columns)
+    for name, arr in data.items():
+        if not np.isfinite(arr).all():
+            raise _fail(path, f"stream {name!r} has non-finite values (bad calibration fields)")
+    try:
+        start = edf.startdatetime
+    except Exception:  # anonymised or unparseable start date: keep the samples
+        start = None
+    code = edf.patient.code if edf.patient.code not in ("X", "") else ""
+    extra = {k: v for k, v in meta.items() if k not in ("v", "streams")}
+    extra["format"] = f"{fmt}+" if edf.reserved.startswith(f"{fmt}+") else fmt
+    extra["file"] = str(path)
+    extra["resolution"] = {
+        _channel_name(s, i, meta): quantisation_step(s.physical_min, s.physical_max, fmt)
+        for i, s in enumerate(sigs)
+    }
+    return SignalSet(streams, data, sorted(annotations, key=lambda a: a.onset_s), start, code,
+                     extra)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:160]
+
+
+def _check_header(path: Path) -> str:
+    """Validate the fixed header against the file size before edfio allocates anything."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(256)
+            if len(head) < 256:
+                raise _fail(path, f"truncated: {size} bytes, shorter than an EDF header (256)")
+            version = head[:8]
+            if version == b"0       ":
+                fmt, width = "EDF", 2
+            elif version == b"\xffBIOSEMI":
+                fmt, width = "BDF", 3
+            else:
+                raise _fail(path, "wrong header: not an EDF or BDF file (bad version field)")
+            ns = _int_field(path, head[252:256], "number of signals")
+            if not 1 <= ns <= 4096:
+                raise _fail(path, f"wrong header: {ns} signals")
+            header_bytes = _int_field(path, head[184:192], "header size")
+            if header_bytes != 256 * (ns + 1):
+                raise _fail(path, f"wrong header: header size {header_bytes} does not match "
+                                  f"{ns} signals")
+            sig_head = f.read(256 * ns)
+    except OSError as exc:
+        raise _fail(path, exc.strerror or str(exc)) from None
+    if len(sig_head) < 256 * ns:
+        raise _fail(path, "truncated inside the signal headers")
+    n_records = _int_field(path, head[236:244], "number of data records")
+    if n_records == -1:
+        raise _fail(path, "unfinished: the header says the recording never completed (-1 "
+                          "records); recover it from its journal instead")
+    if n_records < 0:
+        raise _fail(path, f"wrong header: {n_records} data records")
+    off = ns * (16 + 80 + 8 + 8 + 8 + 8 + 8 + 80)
+    per_record = [_int_field(path, sig_head[off + 8 * i: off + 8 * i + 8], "samples per record")
+                  for i in range(ns)]
+    if min(per_record) < 1:
+        raise _fail(path, "wrong header: a signal with no samples per record")
+    record_bytes = sum(per_record) * width
+    values = n_records * sum(per_record)
+    if values > MAX_VALUES:
+        raise _fail(path, f"too large: header declares {values:,} samples (limit {MAX_VALUES:,})")
+    expected = header_bytes + n_records * record_bytes
+    if size < expected:
+        have = (size - header_bytes) // record_bytes if size > header_bytes else 0
+        raise _fail(path, f"truncated: header declares {n_records} data records, file holds "
+                          f"{max(have, 0)} ({size} of {expected} bytes)")
+    if size > expected:
+        raise _fail(path, f"wrong header: {size - expected} bytes more than the header declares")
+    return fmt
+
+
+def _int_field(path: Path, raw: bytes, what: str) -> int:
+    try:
+        return int(raw.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise _fail(path, f"wrong header: {what} field {raw!r} is not a number") from None
+
+
+def _parse_meta(path: Path, chunks: list[str]) -> dict[str, Any]:
+    if not chunks:
+        return {}
+    parts: dict[int, str] = {}
+    total = 0
+    for c in chunks:
+        m = re.match(r"(\d+)/(\d+) ", c)
+        if not m:
+            raise _fail(path, "damaged metadata annotation")
+        parts[int(m.group(1))] = c[m.end():]
+        total = int(m.group(2))
+    if sorted(parts) != list(range(1, total + 1)):
+        raise _fail(path, f"metadata incomplete: {len(parts)} of {total} parts")
+    try:
+        meta = json.loads("".join(parts[i] for i in range(1, total + 1)))
+    except ValueError:
+        raise _fail(path, "damaged metadata block (not JSON)") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("streams"), list):
+        raise _fail(path, "damaged metadata block (no stream list)")
+    return meta
+
+
+def _streams_from_meta(path: Path, meta: dict[str, Any], sigs: list[Any],
+                       columns: list[np.ndarray]) -> tuple[tuple[StreamInfo, ...],
+                                                           dict[str, np.ndarray]]:
+    streams, data, k = [], {}, 0
+    try:
+        for s in meta["streams"]:
+            chans = tuple(
+                ChannelInfo(c["name"], ChannelKind(c["kind"]), c["unit"], c.get("label", ""),
+                            float(c["physical_min"]), float(c["physical_max"]),
+                            float(c.get("resolution", 0.0)))
+                for c in s["channels"]
+            )
+            fs, n = float(s["fs"]), int(s["n"])
+            cols = columns[k:k + len(chans)]
+            if len(cols) != len(chans):
+                raise _fail(path, "metadata lists more channels than the file has signals")
+            for sig, ch in zip(sigs[k:k + len(chans)], chans, strict=True):
+                if abs(sig.sampling_frequency - fs) > 1e-6 * fs:
+                    raise _fail(path, f"channel {ch.name!r}: metadata rate {fs} Hz differs from "
+                                      f"the header's {sig.sampling_frequency} Hz")
+                if sig.physical_dimension != ch.unit[:8]:
+                    raise _fail(path, f"channel {ch.name!r}: unit {sig.physical_dimension!r} in "
+                                      f"the header, {ch.unit!r} in the metadata")
+            if any(len(c) < n for c in cols):
+                raise _fail(path, f"stream {s['name']!r}: fewer samples than the metadata says")
+            arr = np.column_stack([c[:n] for c in cols]) if n else np.zeros((0, len(chans)))
+            streams.append(StreamInfo(str(s["name"]), fs, chans))
+            data[str(s["name"])] = arr
+            k += len(chans)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _fail(path, f"damaged metadata block ({_short(exc)})") from None
+    if k != len(sigs):
+        raise _fail(path, f"unknown channel: {len(sigs) - k} signal(s) not in the metadata")
+    return tuple(streams), data
+
+
+def _channel_name(sig: Any, i: int, meta: dict[str, Any]) -> str:
+    if meta:
+        names = [c["name"] for s in meta["streams"] for c in s["channels"]]
+        if i < len(names):
+            return str(names[i])
+    return _name_from_label(sig.label)
+
+
+def _name_from_label(label: str) -> str:
+    name = re.sub(r"[^0-9a-z]+", "_", label.strip().lower()).strip("_")
+    return name or "channel"
+
+
+def _kind_from(sig: Any) -> ChannelKind:
+    label, unit = sig.label.strip().upper(), sig.physical_dimension.strip().lower()
+    if label.startswith("EMG"):
+        return ChannelKind.EMG
+    if label.startswith("PRES") or unit in ("cmh2o", "mmhg", "kpa"):
+        return ChannelKind.PRESSURE
+    return ChannelKind.OTHER
+
+
+def _streams_by_rate(path: Path, sigs: list[Any], columns: list[np.ndarray]
+                     ) -> tuple[tuple[StreamInfo, ...], dict[str, np.ndarray]]:
+    """Foreign files: one stream per sample rate, named after what its channels measure."""
+    groups: dict[float, list[int]] = {}
+    for i, s in enumerate(sigs):
+        groups.setdefault(float(s.sampling_frequency), []).append(i)
+    used_names: set[str] = set()
+    streams, data = [], {}
+    for fs, idx in groups.items():
+        kinds = {_kind_from(sigs[i]) for i in idx}
+        base = kinds.pop().value if len(kinds) == 1 else f"fs{fs:g}hz"
+        name = base if base not in data else f"{base}_{fs:g}hz"
+        chans = []
+        for i in idx:
+            s = sigs[i]
+            ch_name = _name_from_label(s.label)
+            for prefix in ("emg_", "pres_"):
+                if ch_name.startswith(prefix) and len(ch_name) > len(prefix):
+                    ch_name = ch_name[len(prefix):]
+            while ch_name in used_names:
+                ch_name += "_2"
+            used_names.add(ch_name)
+            chans.append(ChannelInfo(ch_name, _kind_from(s), s.physical_dimension.strip(),
+                                     s.label.strip(), float(s.physical_min),
+                                     float(s.physical_max)))
+        streams.append(StreamInfo(name, fs, tuple(chans)))
+        data[name] = np.column_stack([columns[i] for i in idx])
+    return tuple(streams), data

@@ -1,0 +1,53 @@
+"""Where the app keeps a user's data: private folders, private files.
+
+``$BIOFEEDBACK_DATA_DIR`` if set, else ``$XDG_DATA_HOME/biofeedback``, else
+``~/.local/share/biofeedback`` (``%LOCALAPPDATA%\\biofeedback`` on Windows). Health data: folders
+are created 0700 and files 0600, so other accounts on a shared clinic computer cannot read them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def data_dir() -> Path:
+    env = os.environ.get("BIOFEEDBACK_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "biofeedback"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "biofeedback"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) with mode 0700; tighten an existing folder we own."""
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if sys.platform != "win32":
+        st = path.stat()
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            path.chmod(DIR_MODE)
+    return path
+
+
+def recordings_dir() -> Path:
+    """``<data dir>/recordings``: journals of sessions in progress and finished recordings."""
+    root = ensure_private_dir(data_dir())
+    return ensure_private_dir(root / "recordings")
+
+
+def safe_name(text: str, limit: int = 40) -> str:
+    """A file-name-safe form of a patient code or label (no path separators, no spaces)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")[:limit]
+
+
+def open_private(path: Path, flags: int = os.O_WRONLY | os.O_CREAT | os.O_EXCL) -> int:
+    """Open a new file readable by its owner only; fails if it exists (nothing is overwritten)."""
+    return os.open(path, flags | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
