@@ -66,10 +66,14 @@ class _Tap:
             self.ended.set()
 
 
-def recover_unfinished(quiet: bool = False) -> list[Path]:
+def recover_unfinished() -> list[Path]:
     """Tell the user about recordings a crash left behind and recover them."""
     done = []
-    for item in find_unfinished():
+    try:
+        found = find_unfinished()
+    except OSError:  # no usable data folder: starting the recording will say why
+        return done
+    for item in found:
         print(f"biofeedback: found an unfinished {item.describe()}; recovering it",
               file=sys.stderr)
         try:
@@ -147,11 +151,9 @@ def _record(args: argparse.Namespace) -> int:
         raise CliError(str(exc), 1) from None
     status = " (stopped by Ctrl-C)" if interrupted else ""
     print(f"wrote {path}: {recorder.elapsed_s:.1f} s{status}")
-    if tap.message:
-        print(f"biofeedback record: error: {tap.message}", file=sys.stderr)
-        return 1
-    if recorder.error:
-        print(f"biofeedback record: error: {recorder.error}", file=sys.stderr)
+    problem = recorder.error or tap.message  # the recorder's own words first
+    if problem:
+        print(f"biofeedback record: error: {problem}", file=sys.stderr)
         return 1
     return 0
 

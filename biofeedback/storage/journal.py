@@ -33,8 +33,10 @@ def describe_os_error(exc: OSError, path: Path) -> str:
         return f"the disk is full (or the file size limit was reached) writing {path}"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"no permission to write {path}"
-    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+    if exc.errno == errno.ENOENT:
         return f"the folder for {path} does not exist"
+    if exc.errno == errno.ENOTDIR:
+        return f"a file is in the way of the folder for {path}"
     return f"cannot write {path}: {exc.strerror or exc}"
 
 

@@ -101,6 +101,8 @@ class Recorder:
                 f"-{self.patient_code}" if self.patient_code else "")
             output = self._output or folder / f"{stem}.bdf"
             format_for(output)
+            if not output.parent.is_dir():
+                raise RecordingError(f"{output.parent}: folder does not exist")
             if output.exists() and not self._overwrite:
                 raise RecordingError(f"{output} already exists; choose another name")
             journal = folder / f"{stem}.bfrec"
