@@ -46,10 +46,13 @@ class LivePlotsWidget(QWidget):
         layout.addWidget(self.env_plot, 3)
         layout.addWidget(self.pressure_plot, 2)
         self.raw_curve = self.raw_plot.plot(pen=pg.mkPen(theme.EMG_RAW, width=1))
+        legend = self.env_plot.getPlotItem().addLegend(offset=(60, 10), labelTextColor=theme.TEXT,
+                                                       brush=pg.mkBrush(255, 255, 255, 200))
+        legend.setZValue(20)
         self.env_curve = self.env_plot.plot(pen=pg.mkPen(theme.ENVELOPE, width=3), name="pelvic floor")
         self.acc_curve = self.env_plot.plot(
             pen=pg.mkPen(theme.ACCESSORY, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-            name="abdominal",
+            name="abdominal (accessory)",
         )
         self.pressure_curve = self.pressure_plot.plot(pen=pg.mkPen(theme.PRESSURE, width=2))
         self.baseline_band = pg.LinearRegionItem(

@@ -8,7 +8,6 @@ from a ~30 Hz timer, so a slow redraw can never stall acquisition.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 from PyQt6.QtCore import QTimer
@@ -28,6 +27,7 @@ from PyQt6.QtWidgets import (
 from biofeedback.app.acquisition import DISPLAY_HZ, AcquisitionEngine
 from biofeedback.devices.base import SourceError
 from biofeedback.devices.factory import open_source
+from biofeedback.signal import ContractionEvent, ProcessorStatus, QualityFlag
 from biofeedback.streams import EventKind, SourceEvent
 from biofeedback.ui.live_plots import LivePlotsWidget
 from biofeedback.ui.meter import RelaxationMeterWidget
@@ -50,14 +50,13 @@ SIMULATED_CHOICES = [
 class MainWindow(QMainWindow):
     REFRESH_MS = 33
 
-    def __init__(self, source_spec: str = "auto") -> None:
+    def __init__(self, source_spec: str = "auto", source_options: dict | None = None) -> None:
         super().__init__()
+        self._source_options = dict(source_options or {})
         self.setWindowTitle("Pelvic-floor biofeedback")
         self.resize(1280, 800)
         self.engine: AcquisitionEngine | None = None
         self._source_spec = source_spec
-        self._contractions = 0
-        self._started_at: float | None = None
         self._markers: list[tuple[float, str]] = []
 
         central = QWidget()
@@ -149,15 +148,13 @@ class MainWindow(QMainWindow):
             self._select_spec(spec)
         self.stop()
         try:
-            source = open_source(spec)
+            source = open_source(spec, **self._source_options)
             self.engine = AcquisitionEngine(source)
             self.engine.start()
         except (SourceError, OSError, ValueError) as exc:
             self.engine = None
             self.show_banner(f"Could not start {_label_for(spec)}: {exc}")
             return False
-        self._contractions = 0
-        self._started_at = time.monotonic()
         self.show_banner("")
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
@@ -232,33 +229,36 @@ class MainWindow(QMainWindow):
             pi / (engine.pressure_fs or 1), pressure,
         )
         st = engine.status()
-        self.plots.set_threshold(st.threshold_uv)
+        if math.isfinite(st.threshold_uv):
+            self.plots.set_threshold(st.threshold_uv)
         if st.baseline_ready:
             self.plots.set_baseline(st.baseline_mean_uv, st.baseline_sd_uv)
         last_env = float(env[-1, 0]) if env.size and np.isfinite(env[-1, 0]) else math.nan
         last_relax = float(relax[-1, 0]) if relax.size else math.nan
         self.meter.set_state(last_relax, st.relaxed_for_s, last_env)
-        self.time_label.setText(f"{engine.emg_time_s:6.1f} s   contractions: {self._contractions}")
+        self.time_label.setText(f"{engine.emg_time_s:6.1f} s   contractions: {st.contraction_count}")
         self._show_flags(st)
 
-    def _show_flags(self, st: object) -> None:
+    def _show_flags(self, st: ProcessorStatus) -> None:
         notes = []
-        if getattr(st, "strain", False):
-            notes.append("Pressure rose without a pelvic-floor squeeze — try not to push or "
-                         "tighten your belly; let the breath go.")
-        if getattr(st, "hum_detected", False):
-            notes.append("Mains hum detected: switch the 50/60 Hz notch filter on in settings.")
-        quality = getattr(st, "quality_message", "")
-        if quality:
-            notes.append(str(quality))
+        if st.strain:
+            notes.append("Pressure rose without a pelvic-floor squeeze (bearing down?) — try not "
+                         "to push or tighten your belly; let the breath go.")
+        if st.suggestion:
+            notes.append(st.suggestion)
+        if st.quality != QualityFlag.OK and st.quality_message:
+            notes.append(st.quality_message)
         if notes or self.banner.property("from_flags"):
             self.banner.setProperty("from_flags", bool(notes))
             self.show_banner("  ".join(notes))
 
     def _on_message(self, kind: str, payload: object) -> None:
-        if kind == "contraction":
-            if getattr(payload, "offset_s", None) is None or getattr(payload, "is_complete", True):
-                self._contractions += 1
+        if kind == "contraction" and isinstance(payload, ContractionEvent) and payload.complete:
+            rec = payload.recovery_latency_s
+            self.statusBar().showMessage(
+                f"Contraction at {payload.onset_s:.1f} s: peak {payload.peak_uv:.1f} µV"
+                + (f", back to rest after {rec:.1f} s" if rec is not None else "")
+            )
         elif kind == "sink_error":
             self.show_banner(f"Recording stopped: {payload}")
         elif kind == "source" and isinstance(payload, SourceEvent):

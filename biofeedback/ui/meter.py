@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QColor, QFont, QPainter, QPen
+from PyQt6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from biofeedback.ui import theme
@@ -41,13 +41,18 @@ class RelaxationMeterWidget(QWidget):
         self.update()
 
     def headline(self) -> str:
+        """The state in words (never colour alone); also the accessible description."""
+        word, detail = self.words()
+        return f"{word} {detail}".strip()
+
+    def words(self) -> tuple[str, str]:
         if math.isnan(self.relaxation):
-            return "Waiting for signal"
+            return "Waiting", "for signal"
         if self.relaxation >= 0.8:
-            return f"Relaxed {self.relaxed_for_s:.0f} s" if self.relaxed_for_s >= 1 else "Relaxed"
+            return "Relaxed", (f"for {self.relaxed_for_s:.0f} s" if self.relaxed_for_s >= 1 else "")
         if self.relaxation >= 0.5:
-            return "Letting go…"
-        return "Tight — breathe out, let go"
+            return "Letting go", "keep breathing out"
+        return "Tight", "breathe out, let go"
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
@@ -71,17 +76,22 @@ class RelaxationMeterWidget(QWidget):
         pen = QPen(QColor(theme.THRESHOLD), 3, Qt.PenStyle.DashLine)
         p.setPen(pen)
         p.drawLine(int(bar.left() - 10), int(y_line), int(bar.right() + 10), int(y_line))
-        p.setPen(QColor(theme.TEXT))
-        font = QFont(self.font())
-        font.setPointSize(theme.METER_FONT_PT)
-        font.setWeight(QFont.Weight.DemiBold)
-        p.setFont(font)
-        head = QRectF(0, h - text_h, w, 64)
-        p.drawText(head, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.headline())
-        font.setPointSize(theme.BASE_FONT_PT + 4)
-        font.setWeight(QFont.Weight.Normal)
-        p.setFont(font)
-        p.setPen(QColor(theme.MUTED))
-        sub = "" if math.isnan(self.envelope_uv) else f"{self.envelope_uv:.1f} µV RMS"
-        p.drawText(QRectF(0, h - text_h + 64, w, 40), Qt.AlignmentFlag.AlignCenter, sub)
+        word, detail = self.words()
+        unit = "" if math.isnan(self.envelope_uv) else f"{self.envelope_uv:.1f} µV RMS"
+        y = h - text_h
+        for text, size, colour, weight, height in (
+            (word, theme.METER_FONT_PT, theme.TEXT, QFont.Weight.DemiBold, 52),
+            (detail, theme.BASE_FONT_PT + 3, theme.TEXT, QFont.Weight.Normal, 32),
+            (unit, theme.BASE_FONT_PT + 1, theme.MUTED, QFont.Weight.Normal, 30),
+        ):
+            font = QFont(self.font())
+            font.setWeight(weight)
+            font.setPointSize(size)
+            while size > 8 and QFontMetrics(font).horizontalAdvance(text) > w - 12:
+                size -= 1
+                font.setPointSize(size)
+            p.setFont(font)
+            p.setPen(QColor(colour))
+            p.drawText(QRectF(0, y, w, height), Qt.AlignmentFlag.AlignCenter, text)
+            y += height
         p.end()

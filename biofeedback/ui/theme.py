@@ -39,6 +39,8 @@ QPushButton {{ background: {PANEL}; border: 1px solid {GRID}; border-radius: 6px
 QPushButton:hover {{ border-color: {BLUE}; }}
 QPushButton:disabled {{ color: {MUTED}; }}
 QPushButton#primary {{ background: {BLUE}; color: white; border: none; font-weight: 600; }}
+QPushButton#primary:disabled {{ background: #B7CCDA; color: #EEF3F7; }}
+QPushButton:checked {{ background: #DCEBF5; border-color: {BLUE}; }}
 QComboBox {{ background: {PANEL}; border: 1px solid {GRID}; border-radius: 6px; padding: 4px 8px; }}
 QStatusBar {{ color: {MUTED}; }}
 QLabel#hint {{ color: {MUTED}; }}
