@@ -1,0 +1,89 @@
+"""One entry point for every signal file the app reads or writes, chosen by content and name.
+
+Used by ``biofeedback info|convert|analyze``, file replay and the window's "Open recording".
+Reading: EDF/EDF+ and BDF/BDF+ (by their version bytes), the app's ``.bfrec`` journals (by
+magic), and the project CSV format (by ``.csv``/``.txt`` name). Writing: ``.edf``, ``.bdf``,
+``.csv``. Every problem is a :class:`FormatError` whose text is ``FILE: problem``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from biofeedback.formats.errors import FormatError
+from biofeedback.streams import SignalSet
+
+READ_SUFFIXES = (".edf", ".bdf", ".bfrec", ".csv", ".txt")
+WRITE_SUFFIXES = (".edf", ".bdf", ".csv")
+
+
+def sniff(path: Path) -> str:
+    """``"edf"``, ``"bdf"``, ``"bfrec"`` or ``"csv"``; raise FormatError for anything else."""
+    from biofeedback.formats.bfrec import MAGIC
+
+    if not path.exists():
+        raise FormatError(f"{path}: no such file")
+    if path.is_dir():
+        raise FormatError(f"{path}: is a folder, not a file")
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise FormatError(f"{path}: {exc.strerror or exc}") from None
+    if head == b"0       ":
+        return "edf"
+    if head == b"\xffBIOSEMI":
+        return "bdf"
+    if head == MAGIC:
+        return "bfrec"
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    if suffix in (".edf", ".bdf", ".bfrec"):
+        raise FormatError(f"{path}: wrong header: not a {suffix[1:].upper()} file")
+    raise FormatError(f"{path}: unknown file type; expected one of {', '.join(READ_SUFFIXES)}")
+
+
+def read_signal_file(path: Path | str) -> SignalSet:
+    """Read any supported signal file into a :class:`SignalSet`."""
+    path = Path(path)
+    kind = sniff(path)
+    if kind in ("edf", "bdf"):
+        from biofeedback.formats.edf import read_edf
+
+        return read_edf(path)
+    if kind == "bfrec":
+        from biofeedback.formats.bfrec import read_bfrec
+
+        return read_bfrec(path)
+    return _csv_module(path).read_csv(path)
+
+
+def write_signal_file(signals: SignalSet, path: Path | str, *, overwrite: bool = False,
+                      settings: Mapping[str, Any] | None = None) -> Path:
+    """Write ``signals`` in the format named by ``path``'s suffix; never replaces a file
+    unless ``overwrite``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in WRITE_SUFFIXES:
+        raise FormatError(f"{path}: cannot write this file type; use one of "
+                          f"{', '.join(WRITE_SUFFIXES)}")
+    if path.exists() and not overwrite:
+        raise FormatError(f"{path}: already exists; not overwriting it")
+    if suffix in (".edf", ".bdf"):
+        from biofeedback.formats.edf import write_edf
+
+        return write_edf(signals, path, overwrite=overwrite, settings=settings)
+    mod = _csv_module(path)
+    mod.write_csv(signals, path, overwrite=overwrite)
+    return path
+
+
+def _csv_module(path: Path) -> Any:
+    try:
+        from biofeedback.formats import csvfile
+    except ImportError:
+        raise FormatError(f"{path}: CSV files are not supported in this build") from None
+    return csvfile
