@@ -478,6 +478,8 @@ class SerialSensor(Source):
         mask = sum(1 << sid for sid in desc.streams)
         self._started_mask = mask
         self._command(lambda r: P.start(r, mask), P.Msg.START)
+        # battery and lead-off now, not at the first unsolicited STATUS a second later
+        self._write(P.get_status(next(self._req) & 0xFFFF))
         now = self._clock()
         self._last_data_t = now
         self._last_ping_t = now

@@ -1,0 +1,124 @@
+"""LinkStatusWidget: states in words (not colour alone), link quality, lead-off and battery."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from biofeedback.streams import EventKind, SourceEvent, SourceInfo
+from biofeedback.ui.link_status import LinkStatusWidget
+
+SERIAL = SourceInfo("Pelvic sensor EMU-1", "serial", (), serial_number="EMU-1", firmware="1.0.0",
+                    details={"port": "/dev/pts/3"})
+
+
+def _status(ok: int, lost: int = 0, crc: int = 0, **detail) -> SourceEvent:
+    link = {"frames_ok": ok, "lost_frames": lost, "crc_errors": crc, "resyncs": crc,
+            "overruns": 0, "reconnects": 0}
+    return SourceEvent(EventKind.STATUS, "", 0.0, {"link": link, **detail})
+
+
+@pytest.fixture
+def widget(qtbot) -> LinkStatusWidget:
+    w = LinkStatusWidget()
+    qtbot.addWidget(w)
+    w.set_source_info(SERIAL)
+    w.show()
+    return w
+
+
+def test_connection_states_are_spelled_out_with_distinct_symbols(widget) -> None:
+    seen = {}
+    for kind, state in [(EventKind.CONNECTED, "connected"),
+                        (EventKind.DISCONNECTED, "disconnected"),
+                        (EventKind.RECONNECTING, "reconnecting"),
+                        (EventKind.CONNECTED, "connected"),
+                        (EventKind.ERROR, "stopped")]:
+        widget.on_event(SourceEvent(kind, f"{state} because"))
+        assert widget.state == state
+        seen[state] = widget.state_label.text()
+    assert seen["connected"] == "● Connected"
+    assert seen["reconnecting"] == "◐ Reconnecting…"
+    assert seen["disconnected"] == "✕ Disconnected"
+    # the symbol (first character) differs for every state: never colour alone
+    assert len({t.split()[0] for t in seen.values()}) == len(seen)
+    assert "stopped because" in widget.state_label.toolTip()
+    assert "EMU-1" in widget.toolTip() and "/dev/pts/3" in widget.toolTip()
+
+
+def test_link_quality_counts_lost_frames_and_crc_errors(widget) -> None:
+    widget.on_event(_status(ok=1000))
+    assert widget.quality_label.text() == "Link: good"
+    widget.on_event(SourceEvent(EventKind.GAP, "", 0.0, {"stream": "emg", "first_index": 40,
+                                                          "n_samples": 20}))
+    widget.on_event(_status(ok=1100, lost=5, crc=3))
+    assert widget.quality_label.text() == "Link: poor · 5 lost · 3 CRC errors"
+    assert widget.level == "poor"  # 5 of 105 frames in the last interval
+    tip = widget.quality_label.toolTip()
+    assert "Gaps marked in the recording: 1 (20 samples)" in tip and "CRC errors: 3" in tip
+    widget.on_event(_status(ok=2100, lost=5, crc=3))  # a clean interval: good again
+    assert widget.level == "good"
+    assert widget.quality_label.text().startswith("Link: good · 5 lost")
+
+
+def test_lead_off_and_battery(widget) -> None:
+    widget.on_event(_status(ok=10, lead_off=["pfm"], battery_pct=87, battery_low=False))
+    assert widget.lead_label.isVisible()
+    assert widget.lead_label.text() == "⚠ Check electrode: pelvic floor"
+    assert widget.battery_label.text() == "Battery 87 %"
+    widget.on_event(_status(ok=20, lead_off=[], battery_pct=12, battery_low=True))
+    assert widget.lead_label.text() == "✓ Electrodes OK"
+    assert widget.battery_label.text() == "▼ Battery low 12 %"
+    widget.on_event(_status(ok=30, lead_off=[], battery_pct=None))
+    assert not widget.battery_label.isVisible()  # unknown / external power: nothing to show
+
+
+def test_simulated_source_shows_no_link_quality(qtbot) -> None:
+    w = LinkStatusWidget()
+    qtbot.addWidget(w)
+    w.set_source_info(SourceInfo("Simulated sensor (demo)", "simulated", ()))
+    w.show()
+    w.on_event(SourceEvent(EventKind.CONNECTED, "streaming"))
+    assert w.state_label.text() == "● Connected"
+    assert not w.quality_label.isVisible()
+
+
+def test_follows_a_real_serial_sensor_session(qtbot, tmp_path) -> None:
+    """Events from SerialSensor on the emulator drive the widget through the GUI thread."""
+    from biofeedback.devices import emulator as emu_mod
+
+    try:
+        binary = emu_mod.find_emulator()
+    except emu_mod.EmulatorError as exc:
+        pytest.skip(f"sensor emulator not available: {exc}")
+    from PyQt6.QtCore import QObject, pyqtSignal
+
+    from biofeedback.devices.serial_sensor import SerialSensor
+
+    class Bridge(QObject):
+        event = pyqtSignal(object)
+
+        def on_block(self, block) -> None:
+            pass
+
+        def on_event(self, event) -> None:
+            self.event.emit(event)  # queued to the GUI thread
+
+    w = LinkStatusWidget()
+    qtbot.addWidget(w)
+    bridge = Bridge()
+    bridge.event.connect(w.on_event)
+    with emu_mod.EmulatorProcess(binary=binary, scenario="test", faults="drop=0.05",
+                                 seed=11) as emu:
+        sensor = SerialSensor(emu.port, status_interval=0.3)
+        w.set_source_info(sensor.open())
+        sensor.start(bridge)
+        try:
+            qtbot.waitUntil(lambda: w.state == "connected", timeout=5000)
+            qtbot.waitUntil(lambda: " lost" in w.quality_label.text(), timeout=5000)
+            qtbot.waitUntil(lambda: w.battery_label.text() != "", timeout=3000)
+        finally:
+            sensor.close()
+    assert w.gaps > 0
+    assert w.battery_label.text() == "Battery 100 %"
