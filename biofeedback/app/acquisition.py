@@ -8,18 +8,22 @@ processor is only ever used by one thread.
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from biofeedback.app.ringbuffer import RingBuffer
 from biofeedback.devices.base import BlockConsumer, Source
+from biofeedback.formats import vocabulary
 from biofeedback.signal import LiveProcessor, PipelineConfig
+from biofeedback.storage.recorder import Recorder, RecordingError
 from biofeedback.streams import SampleBlock, SourceEvent, SourceInfo
 
 DISPLAY_HZ = 100.0  # envelope/relaxation traces are kept at this rate for plotting
@@ -72,6 +76,7 @@ class AcquisitionEngine:
         self._commands: queue.Queue[Callable[[LiveProcessor], None]] = queue.Queue()
         self._status_lock = threading.Lock()
         self._status = self.processor.status()
+        self._recorder: Recorder | None = None
         self.blocks = 0
         self.process_time_s = 0.0
 
@@ -83,7 +88,10 @@ class AcquisitionEngine:
         self.source.stop()
 
     def close(self) -> None:
+        """Stop the source, then finish any recording so no sample is lost."""
         self.source.close()
+        if self._recorder is not None:
+            self.stop_recording()
 
     def set_threshold_uv(self, value: float | None) -> None:
         self._commands.put(lambda p: p.set_threshold_uv(value))
@@ -91,14 +99,49 @@ class AcquisitionEngine:
     def mark_rest(self, active: bool) -> None:
         self._commands.put(lambda p: p.mark_rest(active))
 
-    def add_marker(self, label: str, duration_s: float = 0.0) -> float:
-        """Annotate "now" (seconds of EMG received) on every sink that records annotations."""
+    def add_marker(self, number: int, label: str = "") -> float:
+        """A user marker (number key) at "now" on the sample clock; returns its time in s."""
         t = self.emg_time_s
+        self._annotate(t, 0.0, vocabulary.marker(number, label))
+        return t
+
+    def _annotate(self, onset_s: float, duration_s: float, text: str) -> None:
         for sink in list(self.sinks):
             add = getattr(sink, "add_annotation", None)
             if add is not None:
-                add(t, duration_s, label)
-        return t
+                add(onset_s, duration_s, text)
+
+    # -- recording ---------------------------------------------------------------------
+    @property
+    def recorder(self) -> Recorder | None:
+        return self._recorder
+
+    def start_recording(self, patient_code: str = "", output: Path | None = None) -> Path:
+        """Journal everything from now on; raises :class:`RecordingError` with a user message."""
+        if self._recorder is not None:
+            raise RecordingError("already recording")
+        rec = Recorder(
+            self.info, output, patient_code=patient_code,
+            settings={"pipeline": _settings_dict(self.config)},
+            on_error=lambda msg: self.post("sink_error", msg),
+        )
+        journal = rec.start()
+        self._recorder = rec
+        self.sinks.append(rec)
+        return journal
+
+    def stop_recording(self) -> Path | None:
+        """Finish the recording (writes the EDF+/BDF+ file); returns its path."""
+        rec, self._recorder = self._recorder, None
+        if rec is None:
+            return None
+        if rec in self.sinks:
+            self.sinks.remove(rec)
+        return rec.finish()
+
+    def post(self, kind: str, payload: Any) -> None:
+        """Queue a message for the GUI (any thread)."""
+        self._messages.put(EngineMessage(kind, payload))
 
     def status(self) -> Any:
         """The processor's latest status snapshot (baseline, threshold, relaxation, strain...)."""
@@ -133,6 +176,8 @@ class AcquisitionEngine:
                 self.relaxation.write(first, np.asarray(frame.relaxation)[keep][:, None])
             for ev in frame.events:
                 self._messages.put(EngineMessage("contraction", ev))
+                if ev.complete and ev.duration_s is not None:
+                    self._annotate(ev.onset_s, ev.duration_s, "contraction")
         elif block.stream == "pressure":
             frame = self.processor.process_pressure(block.data, block.first_index)
             self.pressure.write(block.first_index, frame.filtered)
@@ -162,3 +207,10 @@ class AcquisitionEngine:
             except Exception as exc:  # a failing recorder must not stop the live view
                 self.sinks.remove(sink)
                 self._messages.put(EngineMessage("sink_error", f"{type(sink).__name__}: {exc}"))
+
+
+def _settings_dict(config: object) -> dict[str, Any]:
+    """Processing settings as plain JSON data, stored in every recording."""
+    if is_dataclass(config) and not isinstance(config, type):
+        return json.loads(json.dumps(asdict(config), default=str))
+    return {"repr": repr(config)}

@@ -29,6 +29,8 @@ def run_app(args: argparse.Namespace) -> int:
     screenshot = getattr(args, "screenshot", None)
     if getattr(args, "autostart", False) or screenshot or str(args.source).startswith("replay:"):
         QTimer.singleShot(0, window.start)
+    if not screenshot:
+        QTimer.singleShot(300, window.offer_recovery)
     if screenshot:
         def grab() -> None:
             window.grab().save(screenshot)

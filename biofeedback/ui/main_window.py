@@ -8,6 +8,7 @@ from a ~30 Hz timer, so a slow redraw can never stall acquisition.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PyQt6.QtCore import QTimer
@@ -18,7 +19,9 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -27,7 +30,10 @@ from PyQt6.QtWidgets import (
 from biofeedback.app.acquisition import DISPLAY_HZ, AcquisitionEngine
 from biofeedback.devices.base import SourceError
 from biofeedback.devices.factory import open_source
+from biofeedback.formats.errors import FormatError
 from biofeedback.signal import ContractionEvent, ProcessorStatus, QualityFlag
+from biofeedback.storage.recorder import RecordingError
+from biofeedback.storage.recovery import find_unfinished, recover
 from biofeedback.streams import EventKind, SourceEvent
 from biofeedback.ui.live_plots import LivePlotsWidget
 from biofeedback.ui.meter import RelaxationMeterWidget
@@ -57,7 +63,6 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.engine: AcquisitionEngine | None = None
         self._source_spec = source_spec
-        self._markers: list[tuple[float, str]] = []
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -111,8 +116,19 @@ class MainWindow(QMainWindow):
         self.rest_button.setToolTip("Hold while resting quietly (30-60 s) to (re)measure the baseline")
         self.rest_button.toggled.connect(self._on_rest_toggled)
         self.rest_button.setEnabled(False)
-        for b in (self.start_button, self.stop_button, self.rest_button):
+        self.record_button = QPushButton("● Record")
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip("Record raw signals and markers to the private data folder "
+                                      "(BDF+, crash-safe)")
+        self.record_button.toggled.connect(self._on_record_toggled)
+        self.record_button.setEnabled(False)
+        self.patient_edit = QLineEdit()
+        self.patient_edit.setPlaceholderText("patient code")
+        self.patient_edit.setToolTip("A pseudonymous code, never a name")
+        self.patient_edit.setMaximumWidth(140)
+        for b in (self.start_button, self.stop_button, self.rest_button, self.record_button):
             bar.addWidget(b)
+        bar.addWidget(self.patient_edit)
         bar.addStretch(1)
         self.time_label = QLabel("")
         bar.addWidget(self.time_label)
@@ -159,6 +175,7 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.rest_button.setEnabled(True)
+        self.record_button.setEnabled(True)
         self.source_combo.setEnabled(False)
         self.statusBar().showMessage(f"Streaming from {self.engine.info.name}")
         self.timer.start()
@@ -169,12 +186,21 @@ class MainWindow(QMainWindow):
             return
         self.timer.stop()
         engine, self.engine = self.engine, None
-        engine.close()
+        recording = engine.recorder is not None
+        try:
+            engine.close()
+        except RecordingError as exc:
+            self.show_banner(str(exc))
         self.refresh_from(engine)
+        if recording:
+            self._set_record_checked(False)
+            self.statusBar().showMessage("Stopped; recording saved.")
+            return
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self.rest_button.setChecked(False)
         self.rest_button.setEnabled(False)
+        self.record_button.setEnabled(False)
         self.source_combo.setEnabled(True)
         self.statusBar().showMessage("Stopped.")
 
@@ -184,19 +210,90 @@ class MainWindow(QMainWindow):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
-        if self.engine is not None and text.isdigit() and text != "0":
-            self.add_marker(f"marker {text}")
+        if self.engine is not None and len(text) == 1 and text.isdigit():
+            self.add_marker(int(text))
             return
         super().keyPressEvent(event)
 
-    def add_marker(self, label: str) -> None:
+    def add_marker(self, number: int, label: str = "") -> None:
+        """Number keys 0-9: a marker on the plot and, when recording, in the file."""
         if self.engine is None:
             return
-        t = self.engine.emg_time_s
-        self._markers.append((t, label))
-        self.plots.add_marker(t, label)
-        self.engine.add_marker(label)
-        self.statusBar().showMessage(f"Marker '{label}' at {t:.1f} s")
+        t = self.engine.add_marker(number, label)
+        self.plots.add_marker(t, f"{number} {label}".strip())
+        where = " (recorded)" if self.engine.recorder is not None else ""
+        self.statusBar().showMessage(f"Marker {number} at {t:.1f} s{where}")
+
+    def _set_record_checked(self, on: bool) -> None:
+        self.record_button.blockSignals(True)
+        self.record_button.setChecked(on)
+        self.record_button.blockSignals(False)
+        self.record_button.setText("■ Stop recording" if on else "● Record")
+        self.patient_edit.setEnabled(not on)
+
+    def _on_record_toggled(self, on: bool) -> None:
+        if self.engine is None:
+            self._set_record_checked(False)
+            return
+        if on:
+            try:
+                journal = self.engine.start_recording(self.patient_edit.text().strip())
+            except RecordingError as exc:
+                self._set_record_checked(False)
+                self.show_banner(f"Could not start recording: {exc}")
+                return
+            self._set_record_checked(True)
+            self.statusBar().showMessage(f"Recording to {journal.parent}")
+        else:
+            try:
+                path = self.engine.stop_recording()
+            except RecordingError as exc:
+                self.show_banner(str(exc))
+                path = None
+            self._set_record_checked(False)
+            if path is not None:
+                self.statusBar().showMessage(f"Recording saved: {path}")
+
+    def _on_recording_failed(self, message: str) -> None:
+        """Disk full, folder gone...: keep what was written, tell the user, keep the live view."""
+        text = f"Recording stopped: {message}."
+        if self.engine is not None and self.engine.recorder is not None:
+            try:
+                path = self.engine.stop_recording()
+                text += f" What was recorded until then is saved in {path}."
+            except RecordingError as exc:
+                text += f" {exc}"
+        self._set_record_checked(False)
+        self.show_banner(text)
+
+    def offer_recovery(self) -> list[Path]:
+        """After a crash: tell the user about unfinished recordings and recover them."""
+        try:
+            found = find_unfinished()
+        except OSError as exc:
+            self.show_banner(f"Could not look for unfinished recordings: {exc}")
+            return []
+        if not found:
+            return []
+        listing = "\n".join(f"• {u.describe()}" for u in found)
+        answer = QMessageBox.question(
+            self, "Unfinished recording found",
+            "The app stopped while recording last time. These recordings were not finished:\n\n"
+            f"{listing}\n\nRecover them now? At most the last second is lost.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return []
+        saved, problems = [], []
+        for u in found:
+            try:
+                saved.append(recover(u.journal))
+            except (RecordingError, FormatError, OSError) as exc:
+                problems.append(f"{u.journal.name}: {exc}")
+        if problems:
+            self.show_banner("Some recordings could not be recovered: " + "; ".join(problems))
+        if saved:
+            self.statusBar().showMessage("Recovered: " + ", ".join(str(p) for p in saved))
+        return saved
 
     def show_banner(self, text: str) -> None:
         self.banner.setText(text)
@@ -260,7 +357,7 @@ class MainWindow(QMainWindow):
                 + (f", back to rest after {rec:.1f} s" if rec is not None else "")
             )
         elif kind == "sink_error":
-            self.show_banner(f"Recording stopped: {payload}")
+            self._on_recording_failed(str(payload))
         elif kind == "source" and isinstance(payload, SourceEvent):
             ev = payload
             if ev.kind in (EventKind.DISCONNECTED, EventKind.RECONNECTING, EventKind.ERROR):

@@ -8,8 +8,8 @@ import numpy as np
 
 from biofeedback.app.acquisition import DISPLAY_HZ, AcquisitionEngine
 from biofeedback.devices.base import Source
-from biofeedback.devices.simulated import SimulatedConfig, SimulatedSensor, SimulatedSignal, source_info
 from biofeedback.devices.scenario import Scenario
+from biofeedback.devices.simulated import SimulatedConfig, SimulatedSensor, SimulatedSignal, source_info
 from biofeedback.streams import EventKind, SampleBlock, SourceInfo
 
 
@@ -123,6 +123,26 @@ def test_markers_and_commands():
     engine.set_threshold_uv(12.5)
     _run_to_end(engine)
     assert engine.status().threshold_uv == 12.5
-    t = engine.add_marker("marker 3")
-    assert sink.annotations == [(t, 0.0, "marker 3")]
+    t = engine.add_marker(3, "breath")
+    assert sink.annotations == [(t, 0.0, "marker:3:breath")]
     assert t == 1.0
+
+
+def test_recording_from_the_engine_writes_a_file_with_markers_and_contractions(tmp_path):
+    from biofeedback.formats.edf import read_edf
+
+    engine = AcquisitionEngine(SimulatedSensor("rest:3,contract:3@0.6,rest:4", speed=0))
+    out = tmp_path / "session.bdf"
+    journal = engine.start_recording("P007", output=out)
+    assert journal.exists()
+    engine.add_marker(2, "probe in")
+    _run_to_end(engine)  # close() finishes the recording
+    assert out.exists() and not journal.exists()
+    rec = read_edf(out)
+    pfm, fs, ch = rec.channel("pfm")
+    assert fs == 2000 and ch.unit == "uV" and len(pfm) == 20000
+    texts = [a.text for a in rec.annotations]
+    assert "marker:2:probe in" in texts
+    onsets = [a.onset_s for a in rec.annotations if a.text == "contraction"]
+    assert len(onsets) == 1 and 3.0 <= onsets[0] < 3.5
+    assert rec.patient_code == "P007"
