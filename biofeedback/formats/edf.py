@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import edfio
 import numpy as np
@@ -252,8 +252,16 @@ def read_edf(path: Path | str) -> SignalSet:
             if not edf.is_continuous:
                 raise _fail(path, "discontinuous EDF+D/BDF+D files are not supported")
             raw_annotations = list(edf.annotations)
-            sigs = [s for s in edf.signals]
-            columns = [np.asarray(s.data, dtype=float) for s in sigs]
+            sigs = [_SignalFacts(s.label, float(s.sampling_frequency), s.physical_dimension,
+                                 float(s.physical_min), float(s.physical_max))
+                    for s in edf.signals]
+            columns = [np.asarray(s.data, dtype=float) for s in edf.signals]
+            reserved = edf.reserved
+            try:
+                start = edf.startdatetime
+            except Exception:  # anonymised or unparseable start date: keep the samples
+                start = None
+            code = edf.patient.code if edf.patient.code not in ("X", "") else ""
     except FormatError:
         raise
     except Exception as exc:  # edfio raises many types on malformed input; report one line
@@ -276,13 +284,8 @@ def read_edf(path: Path | str) -> SignalSet:
     for name, arr in data.items():
         if not np.isfinite(arr).all():
             raise _fail(path, f"stream {name!r} has non-finite values (bad calibration fields)")
-    try:
-        start = edf.startdatetime
-    except Exception:  # anonymised or unparseable start date: keep the samples
-        start = None
-    code = edf.patient.code if edf.patient.code not in ("X", "") else ""
     extra = {k: v for k, v in meta.items() if k not in ("v", "streams")}
-    extra["format"] = f"{fmt}+" if edf.reserved.startswith(f"{fmt}+") else fmt
+    extra["format"] = f"{fmt}+" if reserved.startswith(f"{fmt}+") else fmt
     extra["file"] = str(path)
     extra["resolution"] = {
         _channel_name(s, i, meta): quantisation_step(s.physical_min, s.physical_max, fmt)
@@ -290,6 +293,16 @@ def read_edf(path: Path | str) -> SignalSet:
     }
     return SignalSet(streams, data, sorted(annotations, key=lambda a: a.onset_s), start, code,
                      extra)
+
+
+class _SignalFacts(NamedTuple):
+    """What we use of an edfio signal, read once inside the guarded block."""
+
+    label: str
+    sampling_frequency: float
+    physical_dimension: str
+    physical_min: float
+    physical_max: float
 
 
 def _short(exc: BaseException) -> str:

@@ -32,6 +32,8 @@ def sniff(path: Path) -> str:
             head = f.read(8)
     except OSError as exc:
         raise FormatError(f"{path}: {exc.strerror or exc}") from None
+    if not head:
+        raise FormatError(f"{path}: empty file")
     if head == b"0       ":
         return "edf"
     if head == b"\xffBIOSEMI":
@@ -41,8 +43,11 @@ def sniff(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         return "csv"
+    if suffix in (".edf", ".bdf", ".bfrec") and len(head) < 8:
+        raise FormatError(f"{path}: truncated: only {len(head)} bytes")
     if suffix in (".edf", ".bdf", ".bfrec"):
-        raise FormatError(f"{path}: wrong header: not a {suffix[1:].upper()} file")
+        what = {".edf": "an EDF", ".bdf": "a BDF", ".bfrec": "a recording journal"}[suffix]
+        raise FormatError(f"{path}: wrong header: not {what} file")
     raise FormatError(f"{path}: unknown file type; expected one of {', '.join(READ_SUFFIXES)}")
 
 
