@@ -1,5 +1,7 @@
 #include "check.h"
 #include <math.h>
+#include "../core/abp2_conv.h"
+#include "../core/desc.h"
 #include "../core/synth.h"
 #include "../core/testsig.h"
 
@@ -21,6 +23,12 @@ void test_signals(void)
         CHECK(v >= -8388608 && v <= 8388607);
         if (v < -8388608 || v > 8388607) break;
     }
+
+    /* ABP2 transfer function A: 10 % of 2^24 = 0, 90 % = full scale, rails match the HELLO range. */
+    CHECK_EQ(abp2_counts_to_mcmh2o(1677722), 0);
+    CHECK_EQ(abp2_counts_to_mcmh2o(15099494), 351535);
+    CHECK_EQ(abp2_counts_to_mcmh2o(0), PRESSURE_RAW_MIN);
+    CHECK_EQ(abp2_counts_to_mcmh2o(16777215), PRESSURE_RAW_MAX);
 
     /* Test square: period 2048 at 2 kHz, high first. */
     CHECK_EQ(testsig_square(0, 2000), TESTSIG_AMPLITUDE);
