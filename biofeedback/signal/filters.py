@@ -1,9 +1,15 @@
-"""Filter design (pure functions returning SOS) and stateful causal filter stages."""
+"""Filter design (pure functions returning SOS, done once per configuration) and stateful
+causal filter stages that carry their state across blocks of any size."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import signal as sps
+
+try:  # the compiled kernel behind scipy.signal.sosfilt, without its per-call checks
+    from scipy.signal._sosfilt import _sosfilt as _sosfilt_kernel
+except ImportError:  # pragma: no cover - other SciPy layouts fall back to the public API
+    _sosfilt_kernel = None
 
 
 def design_bandpass(fs: float, low_hz: float, high_hz: float, order: int = 4) -> np.ndarray:
@@ -13,6 +19,14 @@ def design_bandpass(fs: float, low_hz: float, high_hz: float, order: int = 4) ->
     if not 0 < low_hz < high:
         raise ValueError(f"band-pass {low_hz}-{high_hz} Hz does not fit fs={fs} Hz")
     return sps.butter(order, [low_hz, high], btype="bandpass", fs=fs, output="sos")
+
+
+def design_lowpass(fs: float, cutoff_hz: float, order: int = 2) -> np.ndarray:
+    """Butterworth low-pass as SOS; ``cutoff_hz`` is clipped below Nyquist."""
+    cutoff = min(cutoff_hz, 0.45 * fs)
+    if cutoff <= 0:
+        raise ValueError(f"low-pass {cutoff_hz} Hz does not fit fs={fs} Hz")
+    return sps.butter(order, cutoff, btype="lowpass", fs=fs, output="sos")
 
 
 def design_notch(fs: float, mains_hz: float, harmonics: int = 3, q: float = 30.0) -> np.ndarray:
@@ -30,15 +44,44 @@ def design_notch(fs: float, mains_hz: float, harmonics: int = 3, q: float = 30.0
 
 
 class SosFilter:
-    """Causal SOS filter that carries its state across blocks of any size."""
+    """Causal SOS filter that carries its state across blocks of any size.
 
-    def __init__(self, sos: np.ndarray, n_channels: int) -> None:
-        self.sos = np.asarray(sos, dtype=float)
-        self._zi = np.zeros((self.sos.shape[0], 2, n_channels))
+    With ``start_steady=True`` the state is set, on the first sample after creation or
+    :meth:`reset`, to the steady state for a constant input equal to that sample: a DC offset
+    (e.g. a 12-bit ADC at mid-scale 2048) then passes a band-pass without a start-up ring,
+    and a low-pass starts at the first value instead of rising from zero.
+
+    Live blocks are small (40 samples), where ``scipy.signal.sosfilt``'s argument handling
+    costs more than the filtering; the compiled kernel is called directly when available
+    (same arithmetic, so results are identical to ``sosfilt``).
+    """
+
+    def __init__(self, sos: np.ndarray, n_channels: int, start_steady: bool = False) -> None:
+        self.sos = np.ascontiguousarray(sos, dtype=float)
+        self.n_channels = n_channels
+        self.start_steady = start_steady
+        # state laid out as the kernel wants it: (channels, sections, 2)
+        self._zi_unit = sps.sosfilt_zi(self.sos)[None, :, :] if start_steady else None
+        self._zi: np.ndarray | None = None
+        self.reset()
 
     def reset(self) -> None:
-        self._zi[:] = 0.0
+        if self.start_steady:
+            self._zi = None
+        else:
+            self._zi = np.zeros((self.n_channels, self.sos.shape[0], 2))
 
     def process(self, x: np.ndarray) -> np.ndarray:
-        y, self._zi = sps.sosfilt(self.sos, x, axis=0, zi=self._zi)
+        """Filter ``x`` ``(n, n_channels)``; returns ``(n, n_channels)``."""
+        if len(x) == 0:
+            return np.zeros((0, self.n_channels))
+        if self._zi is None:
+            self._zi = np.ascontiguousarray(self._zi_unit * x[0][:, None, None])
+        if _sosfilt_kernel is not None:
+            y = np.array(x.T, dtype=float, order="C")  # (channels, n), filtered in place
+            _sosfilt_kernel(self.sos, y, self._zi)
+            return y.T
+        zi = np.moveaxis(self._zi, 0, -1)
+        y, zi = sps.sosfilt(self.sos, x, axis=0, zi=zi)
+        self._zi = np.ascontiguousarray(np.moveaxis(zi, -1, 0))
         return y

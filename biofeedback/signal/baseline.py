@@ -1,0 +1,151 @@
+"""Robust resting baseline (level and variability) per EMG channel.
+
+The estimator sees envelope values decimated at absolute sample indices (so the result does
+not depend on block sizes) and summarises each whole second. Two modes:
+
+* automatic (default): the seconds of the first ``auto_s`` seconds whose median is within
+  ``pool_tolerance`` of the quietest second are pooled. A contraction never lowers a second's
+  median, so contraction seconds drop out; the baseline is ready after one second.
+* marked rest: :meth:`BaselineEstimator.mark` collects every value while a rest is marked and
+  recomputes the baseline from that period alone when the mark ends (and each second during).
+  A marked baseline replaces the automatic one for good.
+
+Statistics are the median and 1.4826·MAD (clinical.md §3: robust to spikes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from biofeedback.signal.config import BaselineConfig
+
+MAD_TO_SD = 1.4826
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Resting level ``mean`` and variability ``sd`` per channel for two envelopes.
+
+    ``mean``/``sd``: the display/metrics RMS envelope (µV RMS, reported to people).
+    ``det_mean``/``det_sd``: the detection envelope (what the ON/OFF lines are built on).
+    ``source``: "auto" or "marked".
+    """
+
+    mean: np.ndarray
+    sd: np.ndarray
+    det_mean: np.ndarray
+    det_sd: np.ndarray
+    seconds: float
+    source: str
+
+
+def robust_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and 1.4826·MAD along axis 0."""
+    med = np.median(values, axis=0)
+    return med, MAD_TO_SD * np.median(np.abs(values - med), axis=0)
+
+
+class BaselineEstimator:
+    """Collects decimated envelope values and maintains :class:`Baseline`."""
+
+    def __init__(self, fs: float, n_channels: int, config: BaselineConfig) -> None:
+        self.fs = fs
+        self.n_channels = n_channels
+        self.config = config
+        self.hop = max(1, int(round(fs / 100.0)))  # 100 values per second
+        self.baseline: Baseline | None = None
+        self._seconds: list[tuple[float, np.ndarray]] = []  # (median det, values) per second
+        self._cur: list[np.ndarray] = []
+        self._cur_second: int | None = None
+        self._marked = False
+        self._marked_values: list[np.ndarray] = []
+        self._auto_done = False
+        self._samples_seen = 0  # since stream start, for the auto period
+
+    def reset(self) -> None:
+        self.__init__(self.fs, self.n_channels, self.config)  # type: ignore[misc]
+
+    @property
+    def marked(self) -> bool:
+        return self._marked
+
+    def mark(self, active: bool) -> None:
+        if active and not self._marked:
+            self._marked_values = []
+        if not active and self._marked:
+            self._update_from_marked(final=True)
+        self._marked = active
+
+    @property
+    def may_change(self) -> bool:
+        """False once the automatic period is over and no rest is marked."""
+        return self._marked or not self._auto_done
+
+    def feed(self, first_index: int, det: np.ndarray, rms: np.ndarray, valid_from: int) -> bool:
+        """Feed envelopes for samples ``first_index..``; samples before absolute index
+        ``valid_from`` (filter settling after a start or gap) are ignored. Callers split
+        blocks at whole seconds and call :meth:`end_second` there (see ``LiveProcessor``)."""
+        n = len(det)
+        self._samples_seen += n
+        if self._auto_done and not self._marked:
+            return False
+        # decimate at absolute indices that are multiples of hop
+        off = (-first_index) % self.hop
+        idx = np.arange(off, n, self.hop)
+        if len(idx):
+            keep = idx[first_index + idx >= valid_from]
+            if len(keep):
+                vals = np.concatenate([det[keep], rms[keep]], axis=1)  # (k, 2*n_ch)
+                self._cur.append(vals)
+                if self._marked:
+                    self._marked_values.append(vals)
+        return False
+
+    @property
+    def has_partial(self) -> bool:
+        return bool(self._cur)
+
+    def end_second(self) -> bool:
+        """Close the current second: update the automatic or marked baseline."""
+        vals = np.concatenate(self._cur, axis=0) if self._cur else np.zeros((0, 0))
+        self._cur = []
+        changed = False
+        if self._marked:
+            changed = self._update_from_marked(final=False)
+        elif self.baseline is None or self.baseline.source == "auto":
+            if not self._auto_done and len(vals) >= 0.5 * self.fs / self.hop:
+                med = float(np.median(vals[:, 0]))
+                self._seconds.append((med, vals))
+                changed = self._update_auto()
+            if self._samples_seen >= self.config.auto_s * self.fs:
+                self._auto_done = True
+                self._seconds = []
+        return changed
+
+    def _update_auto(self) -> bool:
+        meds = np.array([m for m, _ in self._seconds])
+        lo = meds.min()
+        pooled = [v for m, v in self._seconds if m <= lo * (1.0 + self.config.pool_tolerance)]
+        self._set(np.concatenate(pooled, axis=0), "auto")
+        return True
+
+    def _update_from_marked(self, final: bool) -> bool:
+        if not self._marked_values:
+            return False
+        vals = np.concatenate(self._marked_values, axis=0)
+        if len(vals) * self.hop < self.config.min_rest_s * self.fs:
+            return False
+        self._set(vals, "marked")
+        return True
+
+    def _set(self, vals: np.ndarray, source: str) -> None:
+        c = self.n_channels
+        med, sd = robust_stats(vals)
+        floor = self.config.min_sd_fraction * med
+        sd = np.maximum(np.maximum(sd, floor), 1e-12)
+        self.baseline = Baseline(
+            mean=med[c:], sd=sd[c:], det_mean=med[:c], det_sd=sd[:c],
+            seconds=len(vals) * self.hop / self.fs, source=source,
+        )

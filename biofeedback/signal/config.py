@@ -1,0 +1,170 @@
+"""Settings of the signal core, grouped per stage, with clinical defaults.
+
+Every default cites ``shared/reference/clinical.md`` (section numbers below). Values marked
+**[D]** there are design choices, not published norms; a clinician may change any of them.
+All thresholds are relative to the person's own resting baseline (clinical.md, preamble):
+published µV values are device- and probe-specific.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CMH2O_TO_MMHG = 0.7356  # clinical.md §4: 1 cmH2O = 0.0981 kPa = 0.7356 mmHg
+
+
+@dataclass(frozen=True)
+class EmgConfig:
+    """EMG conditioning (clinical.md §1).
+
+    Band-pass: 4th-order Butterworth 20-450 Hz (De Luca 2010; SENIAM), causal SOS, clipped
+    below Nyquist for slow devices. The band-pass removes DC; its state starts at the steady
+    state of the first sample, so an ADC offset does not ring. Mains notch off by default (it
+    removes real EMG power, McManus 2020) and suggested when hum is measured. RMS envelope
+    window 250 ms for display (clinical.md §1 implications); the detector has its own window.
+    """
+
+    band_low_hz: float = 20.0
+    band_high_hz: float = 450.0
+    filter_order: int = 4
+    notch_hz: float | None = None  # 50 or 60 to enable; off by default (it removes real EMG)
+    notch_harmonics: int = 3
+    notch_q: float = 30.0
+    rms_window_s: float = 0.25
+    display_smoothing_s: float = 0.0  # optional extra one-pole smoothing of the display envelope
+
+    def __post_init__(self) -> None:
+        if self.notch_hz not in (None, 50.0, 60.0, 50, 60):
+            raise ValueError(f"mains notch must be 50 or 60 Hz (or off), got {self.notch_hz}")
+        if not 0 < self.band_low_hz < self.band_high_hz:
+            raise ValueError(f"bad EMG band {self.band_low_hz}-{self.band_high_hz} Hz")
+        if self.rms_window_s <= 0:
+            raise ValueError("RMS window must be > 0 s")
+
+
+@dataclass(frozen=True)
+class PressureConfig:
+    """Vaginal pressure (clinical.md §4): low-pass 5 Hz, display cmH2O or mmHg, optional drift
+    removal by a slow resting-level tracker (the "20 s running baseline of rest" idea, [D])."""
+
+    lowpass_hz: float = 5.0
+    filter_order: int = 2
+    unit: str = "cmH2O"  # or "mmHg"
+    remove_drift: bool = False
+    drift_tau_s: float = 20.0
+    rest_band_cmh2o: float = 2.0  # samples within this of the rest level update the tracker
+
+    def __post_init__(self) -> None:
+        if self.unit not in ("cmH2O", "mmHg"):
+            raise ValueError(f"pressure unit must be cmH2O or mmHg, got {self.unit!r}")
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    """Resting baseline (level and variability) of each EMG channel (clinical.md §2-3).
+
+    Robust statistics: median and 1.4826·MAD of the envelope in rest (clinical.md §3: "median/
+    MAD of rest, robust to spikes"). Without a marked rest, the baseline is found automatically
+    in the first ``auto_s`` seconds: each whole second is summarised, and the seconds whose
+    median is within ``pool_tolerance`` of the quietest one are pooled. It is ready after the
+    first second (real recordings may start with ~1 s of rest). ``settle_s`` skips the filter
+    start-up. ``min_sd_fraction`` floors σ at a fraction of μ so a perfectly steady rest does
+    not give a hair-trigger threshold [D].
+    """
+
+    auto_s: float = 60.0  # the Glazer pre-baseline rest is 60 s (clinical.md §2)
+    settle_s: float = 0.2
+    pool_tolerance: float = 0.3
+    min_sd_fraction: float = 0.1
+    min_rest_s: float = 0.5  # a marked rest shorter than this leaves the baseline unchanged
+
+
+@dataclass(frozen=True)
+class DetectionConfig:
+    """Contraction onset/offset with hysteresis (clinical.md §3, live detector [D]).
+
+    Detection envelope: RMS over ``window_s`` of the band-passed EMG, or of its TKEO
+    (``tkeo=True``; Li 2007, Solnik 2008) for sharper onsets. ON when it exceeds
+    μ + ``k_on``·σ for ``min_on_s``; OFF when below μ + ``k_off``·σ for ``min_off_s``.
+    clinical.md suggests ON after 25 ms and discarding bursts < 50 ms: here a burst must stay
+    above the ON line for ``min_on_s`` = 50 ms, which does both in one rule. The onset is then
+    traced back to where the envelope left the baseline band (μ + ``k_back``·σ, at most
+    ``lookback_s`` earlier); the offset is corrected for the trailing window's drain time.
+    Recovery: after the release point (last sample at ≥ 50 % of the peak above baseline), the
+    first sample with envelope ≤ μ + ``k_recovery``·σ (Glazer: μ_pre + 2σ_pre).
+    """
+
+    window_s: float = 0.05
+    tkeo: bool = False
+    k_on: float = 3.0
+    k_off: float = 1.5
+    min_on_s: float = 0.05
+    min_off_s: float = 0.1
+    k_back: float = 1.0
+    lookback_s: float = 0.3
+    k_recovery: float = 2.0
+    release_fraction: float = 0.5
+    min_rise_uv: float = 0.0  # optional absolute floor on (ON line - μ), µV
+
+    def __post_init__(self) -> None:
+        if self.k_off > self.k_on:
+            raise ValueError("k_off must not exceed k_on (hysteresis)")
+
+
+@dataclass(frozen=True)
+class RelaxationConfig:
+    """Relaxation meter and "relaxed for N s" state (clinical.md §3, operational definitions [D]).
+
+    The "relax below" line is μ + ``k_threshold``·σ of the display envelope (R_target =
+    μ_B + 1·σ_B). The meter maps the envelope between the baseline μ (1 = relaxed) and the
+    person's contraction level (0): the mean peak of their last ``range_events`` contractions,
+    or μ·``default_range_factor`` before any contraction was seen (rest ~2-6 µV vs phasic
+    ~7-50 µV in Oleksy 2020 / Kasper-Jędrzejewska 2025).
+    """
+
+    k_threshold: float = 1.0
+    range_events: int = 5
+    default_range_factor: float = 4.0
+    relaxed_hold_s: float = 3.0  # "relaxed state": below the line for >= 3 s
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """Per-second signal-quality checks (clinical.md §1 implications; thresholds [D]).
+
+    ``hum_db``: mains peak vs neighbouring band > 10 dB suggests the notch (clinical.md §1).
+    """
+
+    flat_rms_uv: float = 0.05  # below this RMS the lead is off / line is flat
+    clip_fraction: float = 0.01  # share of samples sitting exactly at the second's extreme
+    spike_crest: float = 10.0  # max|x| / robust scale of the band-passed signal
+    motion_ratio: float = 8.0  # low-frequency excursion vs band-passed RMS
+    hum_db: float = 10.0
+    hum_seconds: int = 3  # hum in this many of the last 5 seconds => suggest the notch
+    physical_range: tuple[float, float] | None = None  # ADC/physical limits when known
+
+
+@dataclass(frozen=True)
+class StrainConfig:
+    """Bearing-down (Valsalva) flag (clinical.md §4, strain classifier [D]).
+
+    Strain when pressure rises > ``pressure_rise_cmh2o`` above rest while the pelvic floor is
+    not above its ON line, or when the abdominal channel is above its ON line and rises more
+    (relative to its own baseline) than the pelvic floor. Held ``min_s`` before it shows.
+    """
+
+    pressure_rise_cmh2o: float = 5.0
+    min_s: float = 0.2
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Everything the live processor and the offline analysis need, in one frozen value."""
+
+    emg: EmgConfig = field(default_factory=EmgConfig)
+    pressure: PressureConfig = field(default_factory=PressureConfig)
+    baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    detection: DetectionConfig = field(default_factory=DetectionConfig)
+    relaxation: RelaxationConfig = field(default_factory=RelaxationConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    strain: StrainConfig = field(default_factory=StrainConfig)

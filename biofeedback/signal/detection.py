@@ -1,0 +1,308 @@
+"""Contraction onset/offset detection with hysteresis, vectorised per block.
+
+The detector runs on one detection envelope (µV) with thresholds from the baseline. It keeps
+only small state between calls (current state, length of the pending run, a short envelope
+history), so feeding it one sample at a time or an hour at once gives the same events. The
+work per call is a few numpy passes plus one Python step per *transition*, never per sample.
+
+Definitions (all indices are absolute sample indices):
+
+* ON line ``hi = μ + k_on·σ``; OFF line ``lo = μ + k_off·σ`` (detection envelope baseline).
+* Onset confirmed when the envelope stays above ``hi`` for ``m_on`` samples; the reported
+  onset is traced back to the sample after the last one at or below ``μ + k_back·σ`` (at most
+  ``lookback`` samples before the run), i.e. where the envelope left the baseline band.
+* Offset confirmed when it stays below ``lo`` for ``m_off`` samples; the run's first sample is
+  corrected for the drain time of the trailing RMS window of ``w`` samples (the window still
+  holds active samples for up to ``w`` after the effort stopped).
+* Peak: largest envelope value from the run start to the offset; time to peak = peak − onset.
+* Release point: last sample at or above ``μ + f·(peak − μ)``; recovery: first sample after
+  it at or below ``μ + k_rec·σ``; recovery latency = recovery − release (Glazer "return to
+  baseline", clinical.md §2-3). It may become known after the offset; the event is re-emitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ContractionEvent:
+    """One detected contraction; ``offset_*`` is None while it is still going on."""
+
+    id: int
+    onset_index: int
+    onset_s: float
+    peak_uv: float
+    peak_index: int
+    time_to_peak_s: float
+    offset_index: int | None = None
+    offset_s: float | None = None
+    release_index: int | None = None
+    recovery_index: int | None = None
+    recovery_latency_s: float | None = None
+    truncated: bool = False  # ended by a gap in the data or the end of the recording
+
+    @property
+    def complete(self) -> bool:
+        return self.offset_index is not None
+
+    @property
+    def duration_s(self) -> float | None:
+        return None if self.offset_s is None else self.offset_s - self.onset_s
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    mean: float
+    sd: float
+    hi: float
+    lo: float
+    back: float
+    recovery: float
+
+
+def make_thresholds(mean: float, sd: float, k_on: float, k_off: float, k_back: float,
+                    k_rec: float, min_rise: float = 0.0) -> Thresholds:
+    scale = max(sd, min_rise / k_on if k_on > 0 else 0.0)
+    return Thresholds(mean, sd, mean + k_on * scale, mean + k_off * scale, mean + k_back * sd,
+                      mean + k_rec * sd)
+
+
+def _first_run(cond: np.ndarray, carry: int, length: int) -> tuple[int, int]:
+    """First position where a run of True reaches ``length`` (counting ``carry`` True samples
+    before position 0), or -1; and the run length at the last position."""
+    n = len(cond)
+    idx = np.arange(n)
+    last_false = np.maximum.accumulate(np.where(cond, -1 - carry, idx))
+    run = idx - last_false
+    hit = run >= length
+    k = int(np.argmax(hit)) if hit.any() else -1
+    return k, int(run[-1])
+
+
+class HysteresisDetector:
+    """Double-threshold detector with minimum on/off durations (see module docstring)."""
+
+    def __init__(self, fs: float, m_on: int, m_off: int, lookback: int, window: int,
+                 release_fraction: float) -> None:
+        self.fs = fs
+        self.m_on = max(1, m_on)
+        self.m_off = max(1, m_off)
+        self.lookback = max(1, lookback)
+        self.window = max(1, window)
+        self.release_fraction = release_fraction
+        self.thresholds: Thresholds | None = None
+        self._hist_len = max(self.lookback + self.m_on, self.window + self.m_off) + 1
+        self._next_id = 1
+        self.reset()
+
+    # -- state ---------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget the signal (after a gap); keeps thresholds and the event counter."""
+        self.active = False
+        self._run = 0
+        self._hist = np.zeros(0)
+        self._hist_start = 0  # absolute index of _hist[0]
+        self._floor = -1  # onsets are not traced back before this index
+        self._event: ContractionEvent | None = None
+        self._awaiting: ContractionEvent | None = None  # complete, recovery not yet found
+
+    def set_thresholds(self, t: Thresholds) -> None:
+        self.thresholds = t
+
+    @property
+    def current(self) -> ContractionEvent | None:
+        return self._event
+
+    def _t(self, index: int) -> float:
+        return index / self.fs
+
+    # -- processing ------------------------------------------------------------------------
+    def process(self, env: np.ndarray, first_index: int) -> tuple[list[ContractionEvent],
+                                                                   np.ndarray]:
+        """Feed the detection envelope ``env`` (1-D) starting at absolute ``first_index``.
+
+        Returns the events started, finished or updated in this call and a boolean array
+        "contraction active" per sample (true from onset confirmation to offset confirmation).
+        """
+        n = len(env)
+        active_arr = np.zeros(n, dtype=bool)
+        out: list[ContractionEvent] = []
+        t = self.thresholds
+        if t is None or n == 0:
+            self._push_hist(env, first_index)
+            return out, active_arr
+        pos = 0
+        while pos < n:
+            x = env[pos:]
+            a = first_index + pos
+            if not self.active:
+                if x.max() <= t.hi:
+                    k = -1
+                    self._run = 0
+                else:
+                    k, run_end = _first_run(x > t.hi, self._run, self.m_on)
+                    if k < 0:
+                        self._run = run_end
+                limit = len(x) if k < 0 else max(0, k - self.m_on + 1)
+                if self._awaiting is not None:
+                    ev = self._find_recovery(self._awaiting, x[:limit], a, t)
+                    if ev is not None:
+                        out.append(ev)
+                if k < 0:
+                    break
+                if self._awaiting is not None:  # a new contraction began before recovery
+                    self._awaiting = None
+                run_start = a + k - self.m_on + 1
+                ev = self._start_event(env, first_index, pos + k, run_start, t)
+                out.append(ev)
+                self.active = True
+                self._run = 0
+                active_arr[pos + k:] = True
+                pos += k + 1
+            else:
+                active_arr[pos:] = True
+                if x.min() >= t.lo:
+                    k = -1
+                    self._run = 0
+                else:
+                    k, run_end = _first_run(x < t.lo, self._run, self.m_off)
+                    if k < 0:
+                        self._run = run_end
+                upto = len(x) if k < 0 else k + 1
+                self._track(x[:upto], a, t)
+                if k < 0:
+                    break
+                off_start = a + k - self.m_off + 1
+                ev = self._finish_event(env, first_index, off_start, t)
+                out.append(ev)
+                self.active = False
+                self._run = 0
+                active_arr[pos + k + 1:] = False
+                pos += k + 1
+        self._push_hist(env, first_index)
+        return _dedupe(out), active_arr
+
+    def finish(self, end_index: int) -> list[ContractionEvent]:
+        """End of data or a gap at ``end_index`` (exclusive): close what is open, then reset."""
+        out = []
+        if self._event is not None:
+            ev = replace(self._event, offset_index=end_index, offset_s=self._t(end_index),
+                         truncated=True)
+            out.append(ev)
+        self._event = None
+        self.reset()
+        return out
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _push_hist(self, env: np.ndarray, first_index: int) -> None:
+        if len(self._hist) and self._hist_start + len(self._hist) != first_index:
+            self._hist = np.zeros(0)
+        if not len(self._hist):
+            self._hist_start = first_index
+        h = np.concatenate([self._hist, env]) if len(self._hist) else np.asarray(env, float)
+        drop = max(0, len(h) - self._hist_len)
+        self._hist = h[drop:]
+        self._hist_start += drop
+
+    def _window(self, env: np.ndarray, first_index: int, start: int, stop: int) -> np.ndarray:
+        """Envelope values for absolute [start, stop) from history + current block."""
+        if len(self._hist) and self._hist_start + len(self._hist) == first_index:
+            h, h0 = np.concatenate([self._hist, env]), self._hist_start
+        else:
+            h, h0 = env, first_index
+        start = max(start, h0)
+        return h[start - h0:max(start, stop) - h0]
+
+    def _start_event(self, env: np.ndarray, first_index: int, k_rel: int, run_start: int,
+                     t: Thresholds) -> ContractionEvent:
+        confirm = first_index + k_rel
+        lo_bound = max(run_start - self.lookback, self._floor + 1)
+        before = self._window(env, first_index, lo_bound, run_start)
+        base0 = run_start - len(before)
+        quiet = np.flatnonzero(before <= t.back)
+        onset = base0 + int(quiet[-1]) + 1 if len(quiet) else base0
+        run_vals = self._window(env, first_index, run_start, confirm + 1)
+        p = int(np.argmax(run_vals))
+        peak_i = confirm + 1 - len(run_vals) + p
+        peak = float(run_vals[p])
+        level = t.mean + self.release_fraction * (peak - t.mean)
+        above = np.flatnonzero(run_vals >= level)
+        release = confirm + 1 - len(run_vals) + int(above[-1])
+        ev = ContractionEvent(
+            id=self._next_id, onset_index=onset, onset_s=self._t(onset), peak_uv=peak,
+            peak_index=peak_i, time_to_peak_s=(peak_i - onset) / self.fs, release_index=release,
+        )
+        self._next_id += 1
+        self._event = ev
+        return ev
+
+    def _track(self, x: np.ndarray, a: int, t: Thresholds) -> None:
+        """Update peak, release and recovery of the open event with samples ``x`` at ``a``."""
+        ev = self._event
+        if ev is None or not len(x):
+            return
+        p = int(np.argmax(x))
+        peak, peak_i = ev.peak_uv, ev.peak_index
+        if x[p] > peak:
+            peak, peak_i = float(x[p]), a + p
+        level = t.mean + self.release_fraction * (peak - t.mean)
+        above = np.flatnonzero(x >= level)
+        release, recovery = ev.release_index, ev.recovery_index
+        if len(above):
+            release = a + int(above[-1])
+            recovery = None
+        if recovery is None and release is not None:
+            start = max(0, release + 1 - a)
+            back = np.flatnonzero(x[start:] <= t.recovery)
+            if len(back):
+                recovery = a + start + int(back[0])
+        self._event = replace(ev, peak_uv=peak, peak_index=peak_i,
+                              time_to_peak_s=(peak_i - ev.onset_index) / self.fs,
+                              release_index=release, recovery_index=recovery)
+
+    def _finish_event(self, env: np.ndarray, first_index: int, off_start: int,
+                      t: Thresholds) -> ContractionEvent:
+        ev = self._event
+        assert ev is not None
+        prior = self._window(env, first_index, off_start - self.window, off_start - self.window + 1)
+        p_level = float(prior[0]) if len(prior) else ev.peak_uv
+        denom = p_level**2 - t.mean**2
+        frac = (p_level**2 - t.lo**2) / denom if denom > 0 else 0.0
+        offset = off_start - int(round(min(max(frac, 0.0), 1.0) * (self.window - 1)))
+        offset = max(offset, ev.onset_index + 1)
+        ev = replace(ev, offset_index=offset, offset_s=self._t(offset))
+        if ev.recovery_index is not None:
+            ev = _with_latency(ev, self.fs)
+            self._awaiting = None
+        else:
+            self._awaiting = ev
+        self._floor = off_start
+        self._event = None
+        return ev
+
+    def _find_recovery(self, ev: ContractionEvent, x: np.ndarray, a: int,
+                       t: Thresholds) -> ContractionEvent | None:
+        start = max(0, (ev.release_index or 0) + 1 - a)
+        back = np.flatnonzero(x[start:] <= t.recovery)
+        if not len(back):
+            return None
+        ev = _with_latency(replace(ev, recovery_index=a + start + int(back[0])), self.fs)
+        self._awaiting = None
+        return ev
+
+
+def _with_latency(ev: ContractionEvent, fs: float) -> ContractionEvent:
+    if ev.recovery_index is None or ev.release_index is None:
+        return ev
+    return replace(ev, recovery_latency_s=(ev.recovery_index - ev.release_index) / fs)
+
+
+def _dedupe(events: list[ContractionEvent]) -> list[ContractionEvent]:
+    """Keep the latest version of each event id, in order of first appearance."""
+    latest: dict[int, ContractionEvent] = {}
+    for ev in events:
+        latest[ev.id] = ev
+    return list(latest.values())

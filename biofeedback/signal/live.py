@@ -1,0 +1,460 @@
+"""The one engine for live display and offline analysis.
+
+The acquisition thread feeds every EMG block to :meth:`LiveProcessor.process_emg` and every
+pressure block to :meth:`LiveProcessor.process_pressure`; :func:`biofeedback.signal.analyze`
+feeds a whole recording through the same object in chunks. Results do not depend on how the
+samples were cut into blocks (a property test feeds random block sizes).
+
+Block-size independence is by construction: filters and envelopes carry exact state; the
+baseline changes only at whole seconds (absolute sample indices), so blocks are split there
+while it can still change; detection carries run lengths, not per-block decisions.
+
+Gaps: a block whose ``first_index`` is not the expected next index (samples were lost, or the
+source restarted) ends the current segment: an open contraction is closed at the last
+received sample and marked ``truncated``, the current quality second is flagged DROPOUT,
+filters and envelopes restart from the new samples (as at power-up, with ``settle_s`` ignored
+by the baseline), and no event spans the gap. The baseline and user settings are kept.
+NaN samples (a dropout inside a block) are replaced by the last valid value and flagged.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import signal as sps
+
+from biofeedback.signal.baseline import Baseline, BaselineEstimator
+from biofeedback.signal.config import PipelineConfig
+from biofeedback.signal.detection import (
+    ContractionEvent,
+    HysteresisDetector,
+    _first_run,
+    make_thresholds,
+)
+from biofeedback.signal.envelope import MultiRms, Tkeo
+from biofeedback.signal.filters import SosFilter, design_bandpass, design_notch
+from biofeedback.signal.pipeline import EmgFrame
+from biofeedback.signal.pressure import PressureFrame, PressurePipeline
+from biofeedback.signal.quality import QualityFlag, QualityMonitor, QualitySecond, describe
+
+
+@dataclass(frozen=True)
+class ProcessorStatus:
+    """A snapshot for the GUI (all µV values are RMS of the pelvic-floor channel)."""
+
+    baseline_ready: bool
+    baseline_mean_uv: float
+    baseline_sd_uv: float
+    baseline_source: str  # "auto", "marked" or "" before the baseline is known
+    threshold_uv: float  # the "relax below" line (nan until known)
+    threshold_is_user: bool
+    relaxation: float  # 0..1, nan before the baseline is known
+    relaxed_for_s: float
+    relaxed: bool  # below the line for at least ``relaxed_hold_s``
+    contraction_active: bool
+    contraction_count: int
+    strain: bool
+    quality: QualityFlag
+    quality_message: str
+    hum_detected: bool
+    hum_hz: float | None
+    suggestion: str  # e.g. switch the notch on; "" when nothing to suggest
+    last_index: int  # absolute index of the last EMG sample processed (-1 before any)
+    pressure_rise_cmh2o: float = float("nan")
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _hold_nan(x: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Replace NaN/inf samples by the last valid value per channel; returns (x, mask)."""
+    bad = ~np.isfinite(x)
+    if not bad.any():
+        return x, bad
+    x = x.copy()
+    n = len(x)
+    for c in range(x.shape[1]):
+        b = bad[:, c]
+        if not b.any():
+            continue
+        idx = np.where(~b, np.arange(n), -1)
+        np.maximum.accumulate(idx, out=idx)
+        col = x[:, c]
+        fill = last[c] if np.isfinite(last[c]) else (col[~b][0] if (~b).any() else 0.0)
+        x[:, c] = np.where(idx >= 0, col[np.maximum(idx, 0)], fill)
+    return x, bad
+
+
+class LiveProcessor:
+    """Stateful EMG (+ optional pressure) processing; see the module docstring.
+
+    ``emg_channels``: names, channel 0 is the pelvic floor (``pfm``); an optional second is
+    the accessory (abdominal) channel used by the strain flag.
+    """
+
+    def __init__(self, emg_fs: float, emg_channels: Sequence[str] = ("pfm",),
+                 pressure_fs: float | None = None, config: PipelineConfig | None = None) -> None:
+        if emg_fs <= 0:
+            raise ValueError(f"sample rate must be > 0, got {emg_fs}")
+        if not emg_channels:
+            raise ValueError("need at least one EMG channel")
+        self.fs = float(emg_fs)
+        self.channels = tuple(emg_channels)
+        self.n_channels = len(self.channels)
+        self.pressure_fs = pressure_fs
+        self.config = config or PipelineConfig()
+        c = self.config
+        fs = self.fs
+        e = c.emg
+        self._bp = SosFilter(design_bandpass(fs, e.band_low_hz, e.band_high_hz, e.filter_order),
+                             self.n_channels, start_steady=True)
+        self._notch = None
+        if e.notch_hz:
+            self._notch = SosFilter(design_notch(fs, e.notch_hz, e.notch_harmonics, e.notch_q),
+                                    self.n_channels, start_steady=True)
+        self.display_window = max(1, int(round(e.rms_window_s * fs)))
+        self.detect_window = max(1, int(round(c.detection.window_s * fs)))
+        d = c.detection
+        if d.tkeo:
+            self._tkeo: Tkeo | None = Tkeo(self.n_channels)
+            self._rms = MultiRms([self.display_window], self.n_channels)
+            self._det_rms: MultiRms | None = MultiRms([self.detect_window], self.n_channels)
+        else:
+            self._tkeo = None
+            self._rms = MultiRms([self.display_window, self.detect_window], self.n_channels)
+            self._det_rms = None
+        self._smooth_b = self._smooth_a = None
+        if e.display_smoothing_s > 0:
+            a = np.exp(-1.0 / (e.display_smoothing_s * fs))
+            self._smooth_b, self._smooth_a = np.array([1 - a]), np.array([1.0, -a])
+        self.second_len = max(1, int(round(fs)))
+        self._settle = int(round(c.baseline.settle_s * fs))
+        self._baseline = BaselineEstimator(fs, self.n_channels, c.baseline)
+        self._quality = QualityMonitor(fs, self.n_channels, c.quality)
+        self._detector = HysteresisDetector(
+            fs, m_on=int(round(d.min_on_s * fs)), m_off=int(round(d.min_off_s * fs)),
+            lookback=int(round(d.lookback_s * fs)), window=self.detect_window,
+            release_fraction=d.release_fraction,
+        )
+        self._pressure = PressurePipeline(pressure_fs, c.pressure) if pressure_fs else None
+        self._user_threshold: float | None = None
+        self._range_factor = c.relaxation.default_range_factor
+        self._strain_len = max(1, int(round(c.strain.min_s * fs)))
+        self._abd_mu = self._abd_hi = float("inf")
+        self._reset_state()
+
+    # -- control ---------------------------------------------------------------------------
+    def _reset_state(self) -> None:
+        self._next_index: int | None = None
+        self._segment_start = 0
+        self._last_valid = np.full(self.n_channels, np.nan)
+        self._smooth_zi = np.zeros((1, self.n_channels))
+        self._smooth_started = False
+        self._below_since: int | None = None
+        self._last_env = np.full(self.n_channels, np.nan)
+        self._last_rel = float("nan")
+        self._strain_run = 0
+        self._strain = False
+        self._active = False
+        self._disp_peak = 0.0
+        self._peaks: deque[float] = deque(maxlen=self.config.relaxation.range_events)
+        self._n_events = 0
+        self._recent_q: deque[QualitySecond] = deque(maxlen=5)
+        self._last_q: QualitySecond | None = None
+
+    def reset(self) -> None:
+        """Forget everything measured (baseline included); settings and the user line stay."""
+        self._bp.reset()
+        if self._notch is not None:
+            self._notch.reset()
+        self._rms.reset()
+        if self._det_rms is not None:
+            self._det_rms.reset()
+        if self._tkeo is not None:
+            self._tkeo.reset()
+        self._baseline.reset()
+        self._quality.reset()
+        self._detector.reset()
+        self._detector.thresholds = None
+        if self._pressure is not None:
+            self._pressure.reset()
+        self._reset_state()
+
+    def set_threshold_uv(self, value: float | None) -> None:
+        """Move the "relax below" line (µV RMS); ``None`` returns to μ + k·σ of the baseline."""
+        if value is not None and not (np.isfinite(value) and value > 0):
+            raise ValueError(f"threshold must be a positive number of µV, got {value}")
+        self._user_threshold = None if value is None else float(value)
+
+    def mark_rest(self, active: bool) -> None:
+        """Start (True) or end (False) a marked rest; its samples (re)compute the baseline."""
+        self._baseline.mark(active)
+        if self._pressure is not None:
+            self._pressure.mark_rest(active)
+        self._update_thresholds()
+
+    @property
+    def baseline(self) -> Baseline | None:
+        return self._baseline.baseline
+
+    @property
+    def threshold_uv(self) -> float:
+        if self._user_threshold is not None:
+            return self._user_threshold
+        b = self._baseline.baseline
+        if b is None:
+            return float("nan")
+        return float(b.mean[0] + self.config.relaxation.k_threshold * b.sd[0])
+
+    def _update_thresholds(self) -> None:
+        b = self._baseline.baseline
+        if b is None:
+            return
+        d = self.config.detection
+        if self.n_channels > 1:
+            self._abd_mu = float(b.det_mean[1])
+            self._abd_hi = float(b.det_mean[1] + d.k_on * b.det_sd[1])
+        self._detector.set_thresholds(make_thresholds(
+            float(b.det_mean[0]), float(b.det_sd[0]), d.k_on, d.k_off, d.k_back, d.k_recovery,
+            d.min_rise_uv))
+
+    # -- EMG -------------------------------------------------------------------------------
+    def process_emg(self, x: np.ndarray, first_index: int) -> EmgFrame:
+        """Process ``x`` ``(n, n_channels)`` µV whose first sample has absolute ``first_index``."""
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.n_channels:
+            raise ValueError(f"expected (n, {self.n_channels}) EMG samples, got {x.shape}")
+        n = len(x)
+        events: list[ContractionEvent] = []
+        quality: list[QualitySecond] = []
+        if self._next_index is not None and first_index != self._next_index:
+            ev, q = self._gap(self._next_index)
+            events += ev
+            quality += q
+        if self._next_index is None:
+            self._segment_start = first_index
+        self._next_index = first_index + n
+        if n == 0:
+            return EmgFrame(np.zeros((0, self.n_channels)), np.zeros((0, self.n_channels)),
+                            np.zeros(0), np.zeros(0, bool), np.zeros(0, bool), events, quality,
+                            first_index)
+        if np.isfinite(x.sum()):
+            bad = None
+        else:
+            x, bad = _hold_nan(x, self._last_valid)
+        self._last_valid = x[-1]
+        bp = self._bp.process(x)
+        y = self._notch.process(bp) if self._notch is not None else bp
+        if self._tkeo is not None:
+            (env,) = self._rms.process(y)
+            (det,) = self._det_rms.process(np.sqrt(self._tkeo.process(y)))  # type: ignore[union-attr]
+        else:
+            env, det = self._rms.process(y)
+        if self._smooth_b is not None:
+            if not self._smooth_started:
+                self._smooth_zi = env[:1] * (-self._smooth_a[1])  # type: ignore[index]
+                self._smooth_started = True
+            env, self._smooth_zi = sps.lfilter(self._smooth_b, self._smooth_a, env, axis=0,
+                                               zi=self._smooth_zi)
+        rel = np.empty(n)
+        active = np.zeros(n, dtype=bool)
+        strain = np.zeros(n, dtype=bool)
+        # split at whole seconds while the baseline may still change
+        L = self.second_len
+        cuts = [0]
+        if self._baseline_may_change():
+            b = (first_index // L + 1) * L - first_index
+            cuts += list(range(b, n, L))
+        cuts.append(n)
+        for i0, i1 in itertools.pairwise(cuts):
+            if i1 <= i0:
+                continue
+            a = first_index + i0
+            self._baseline.feed(a, det[i0:i1], env[i0:i1], self._segment_start + self._settle)
+            ev, act = self._detector.process(det[i0:i1, 0], a)
+            active[i0:i1] = act
+            self._track_peaks(ev, env[i0:i1, 0], act)
+            events += ev
+            self._relax(env[i0:i1], det[i0:i1], a, rel[i0:i1], strain[i0:i1])
+            at_second = (a + (i1 - i0)) % L == 0
+            if at_second and self._baseline_may_change() and self._baseline.end_second():
+                self._update_thresholds()
+        if bad is None:
+            bad = np.zeros(x.shape, dtype=bool)
+        quality += self._quality.feed(first_index, x, bp, env, bad)
+        self._note_quality(quality)
+        self._last_env = env[-1].copy()
+        self._last_rel = float(rel[-1])
+        self._active = bool(active[-1])
+        return EmgFrame(bp if self._notch is None else y, env, rel, active, strain,
+                        _latest(events), quality, first_index)
+
+    def finish(self) -> EmgFrame:
+        """End of data: close an open contraction (truncated) and the last partial second."""
+        events: list[ContractionEvent] = []
+        quality: list[QualitySecond] = []
+        if self._next_index is not None:
+            events, quality = self._gap(self._next_index)
+            self._next_index = None
+        z = np.zeros((0, self.n_channels))
+        return EmgFrame(z, z, np.zeros(0), np.zeros(0, bool), np.zeros(0, bool), events,
+                        quality, -1)
+
+    def _baseline_may_change(self) -> bool:
+        return self._baseline.may_change
+
+    def _gap(self, end_index: int) -> tuple[list[ContractionEvent], list[QualitySecond]]:
+        events = self._detector.finish(end_index)
+        self._track_peaks(events, np.zeros(0), np.zeros(0, bool))
+        quality = self._quality.flush_partial()
+        self._note_quality(quality)
+        bl = self._baseline
+        if bl.may_change and bl.has_partial and bl.end_second():
+            self._update_thresholds()
+        self._bp.reset()
+        if self._notch is not None:
+            self._notch.reset()
+        self._rms.reset()
+        if self._det_rms is not None:
+            self._det_rms.reset()
+        if self._tkeo is not None:
+            self._tkeo.reset()
+        self._quality.reset()
+        self._smooth_started = False
+        self._below_since = None
+        self._strain_run = 0
+        self._active = False
+        self._disp_peak = 0.0
+        self._next_index = None
+        return events, quality
+
+    def _track_peaks(self, events: list[ContractionEvent], env0: np.ndarray,
+                     act: np.ndarray) -> None:
+        """Largest display envelope during each contraction = the person's contraction level."""
+        if act.any():
+            self._disp_peak = max(self._disp_peak, float(env0[act].max()))
+        for ev in events:
+            if ev.complete and ev.id > self._n_events:
+                self._n_events = ev.id
+                if self._disp_peak > 0:
+                    self._peaks.append(self._disp_peak)
+                self._disp_peak = 0.0
+
+    def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
+               strain: np.ndarray) -> None:
+        """Relaxation meter, "below the line" run and the strain flag for one piece."""
+        b = self._baseline.baseline
+        n = len(env)
+        if b is None:
+            rel[:] = np.nan
+            self._below_since = None
+            return
+        mu = float(b.mean[0])
+        top = float(np.mean(self._peaks)) if self._peaks else mu * self._range_factor
+        e0 = env[:, 0]
+        np.subtract(e0, mu, out=rel)
+        rel *= -1.0 / max(top - mu, 1e-9)
+        rel += 1.0
+        np.clip(rel, 0.0, 1.0, out=rel)
+        above = np.flatnonzero(e0 > self.threshold_uv)
+        if not len(above):
+            if self._below_since is None:
+                self._below_since = a
+        elif above[-1] == n - 1:
+            self._below_since = None
+        else:
+            self._below_since = a + int(above[-1]) + 1
+        # strain: abdominal rises more than the pelvic floor, or pressure up without PFM
+        t = self._detector.thresholds
+        if t is None:
+            return
+        rise = self._pressure.last_rise if self._pressure is not None else float("nan")
+        p_strain = rise > self.config.strain.pressure_rise_cmh2o  # False for nan
+        abd = self.n_channels > 1 and det[:, 1].max() > self._abd_hi
+        if not (p_strain or abd):
+            self._strain_run = 0
+            return
+        cond = np.zeros(n, dtype=bool)
+        if p_strain:
+            cond |= det[:, 0] <= t.hi
+        if abd:
+            # relative rise: det_abd/μ_abd > det_pfm/μ_pfm, without divisions
+            cond |= (det[:, 1] > self._abd_hi) & (det[:, 1] * t.mean > det[:, 0] * self._abd_mu)
+        m = self._strain_len
+        idx = np.arange(n)
+        last_false = np.maximum.accumulate(np.where(cond, -1 - self._strain_run, idx))
+        run = idx - last_false
+        strain[:] = run >= m
+        self._strain_run = int(run[-1])
+
+    def _note_quality(self, seconds: list[QualitySecond]) -> None:
+        for q in seconds:
+            self._recent_q.append(q)
+            self._last_q = q
+
+    # -- pressure --------------------------------------------------------------------------
+    def process_pressure(self, x: np.ndarray, first_index: int) -> PressureFrame:
+        """Process ``x`` ``(n, 1)`` cmH2O; a ``first_index`` jump restarts the filter."""
+        if self._pressure is None:
+            raise ValueError("this processor was created without a pressure sample rate")
+        p = self._pressure
+        expected = getattr(self, "_p_next", None)
+        if expected is not None and first_index != expected:
+            p.gap()
+        self._p_next = first_index + len(x)
+        return p.process(x)
+
+    # -- status ----------------------------------------------------------------------------
+    def status(self) -> ProcessorStatus:
+        b = self._baseline.baseline
+        last = -1 if self._next_index is None else self._next_index - 1
+        relaxed_for = 0.0
+        if self._below_since is not None and last >= 0:
+            relaxed_for = (last + 1 - self._below_since) / self.fs
+        q = self._last_q
+        flag = q.flags[0] if q is not None else QualityFlag.OK
+        hum_n = sum(1 for s in self._recent_q if s.flag & QualityFlag.HUM)
+        hum = hum_n >= self.config.quality.hum_seconds and self._notch is None
+        hum_hz = next((s.hum_hz for s in reversed(self._recent_q) if s.flag & QualityFlag.HUM),
+                      None)
+        suggestion = ""
+        if hum and hum_hz:
+            suggestion = (f"Mains hum at {hum_hz:.0f} Hz is measured: switch the {hum_hz:.0f} Hz "
+                          "notch filter on in the settings.")
+        rise = self._pressure.last_rise if self._pressure is not None else float("nan")
+        return ProcessorStatus(
+            baseline_ready=b is not None,
+            baseline_mean_uv=float(b.mean[0]) if b is not None else float("nan"),
+            baseline_sd_uv=float(b.sd[0]) if b is not None else float("nan"),
+            baseline_source=b.source if b is not None else "",
+            threshold_uv=self.threshold_uv,
+            threshold_is_user=self._user_threshold is not None,
+            relaxation=self._last_rel,
+            relaxed_for_s=relaxed_for,
+            relaxed=relaxed_for >= self.config.relaxation.relaxed_hold_s,
+            contraction_active=self._active,
+            contraction_count=self._n_events + (1 if self._detector.current else 0),
+            strain=bool(self._strain_run >= max(1, int(round(self.config.strain.min_s
+                                                                * self.fs)))),
+            quality=flag,
+            quality_message=describe(flag),
+            hum_detected=hum,
+            hum_hz=hum_hz if hum else None,
+            suggestion=suggestion,
+            last_index=last,
+            pressure_rise_cmh2o=rise,
+        )
+
+
+def _latest(events: list[ContractionEvent]) -> list[ContractionEvent]:
+    latest: dict[int, ContractionEvent] = {}
+    for ev in events:
+        latest[ev.id] = ev
+    return list(latest.values())
+
+
+__all__ = ["LiveProcessor", "ProcessorStatus", "_first_run"]

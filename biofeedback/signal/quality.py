@@ -1,0 +1,253 @@
+"""Per-second signal-quality flags for EMG channels.
+
+Each "second" is ``L = round(fs)`` samples aligned to absolute sample indices (multiples of
+``L``), so live and offline agree. Checks per channel (thresholds in :class:`QualityConfig`):
+
+* ``DROPOUT``: missing samples (NaN in the input, or the second was cut by a gap).
+* ``FLAT``: band-passed RMS below ``flat_rms_uv`` or a constant input: lead off / flat line.
+* ``CLIPPED``: at least ``clip_fraction`` of samples sit in runs (≥ 3) at the second's extreme
+  value (a flat top), or beyond 99.9 % of ``physical_range`` when the range is known.
+* ``MOTION``: the low-frequency part of the raw input (means over 50 ms chunks) swings more
+  than ``motion_ratio`` × the band-passed RMS, or a few isolated samples exceed ``spike_crest`` ×
+  the robust scale of the second *and* of the local envelope (a spike).
+* ``HUM``: power at 50 or 60 Hz exceeds the neighbouring band by more than ``hum_db`` dB
+  (clinical.md §1: suggest the notch then). Measured before the notch.
+
+A second with FLAT, CLIPPED, MOTION or DROPOUT is "bad" (:data:`EXCLUDE`): metrics skip it.
+HUM alone is a warning: amplitude is overestimated, but the timing of effort stays usable.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+from biofeedback.signal.config import QualityConfig
+
+
+class QualityFlag(enum.IntFlag):
+    OK = 0
+    DROPOUT = 1
+    FLAT = 2
+    CLIPPED = 4
+    MOTION = 8
+    HUM = 16
+
+
+EXCLUDE = QualityFlag.DROPOUT | QualityFlag.FLAT | QualityFlag.CLIPPED | QualityFlag.MOTION
+
+MESSAGES = {
+    QualityFlag.DROPOUT: "Samples missing (connection gap)",
+    QualityFlag.FLAT: "Flat signal: check that the probe is in place and the leads are connected",
+    QualityFlag.CLIPPED: "Signal clipped: the amplifier is saturated",
+    QualityFlag.MOTION: "Movement artefact: try to keep still",
+    QualityFlag.HUM: "Mains hum: move away from power cables or switch the mains notch on",
+}
+
+
+def describe(flags: QualityFlag) -> str:
+    """One line for people; the worst problem first."""
+    if flags == QualityFlag.OK:
+        return "Signal OK"
+    order = [QualityFlag.FLAT, QualityFlag.DROPOUT, QualityFlag.CLIPPED, QualityFlag.MOTION,
+             QualityFlag.HUM]
+    return "; ".join(MESSAGES[f] for f in order if f in flags)
+
+
+@dataclass(frozen=True)
+class QualitySecond:
+    """Quality of one second of EMG, per channel."""
+
+    second: int  # absolute index of the second (start_index // L)
+    start_index: int
+    n_samples: int
+    flags: tuple[QualityFlag, ...]
+    rms_uv: tuple[float, ...]
+    hum_db: tuple[float, ...]
+    hum_hz: float | None
+
+    @property
+    def flag(self) -> QualityFlag:
+        out = QualityFlag.OK
+        for f in self.flags:
+            out |= f
+        return out
+
+    @property
+    def usable(self) -> bool:
+        """False when channel 0 (the pelvic floor) has a problem that metrics must exclude."""
+        return not (self.flags[0] & EXCLUDE)
+
+
+def _runs_at(x: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Per (second, channel): samples that sit at ``value`` with an equal neighbour."""
+    at = x == value[:, None, :]
+    same_prev = np.zeros_like(at)
+    same_prev[:, 1:] = at[:, 1:] & at[:, :-1]
+    same_next = np.zeros_like(at)
+    same_next[:, :-1] = at[:, :-1] & at[:, 1:]
+    in_run = at & (same_prev | same_next)
+    # runs of at least 3: a sample with equal neighbours on both sides marks the middle
+    mid = np.zeros_like(at)
+    mid[:, 1:-1] = at[:, 1:-1] & at[:, :-2] & at[:, 2:]
+    return np.where(mid.any(axis=1), in_run.sum(axis=1), 0)
+
+
+def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray, fs: float,
+           cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flags for ``S`` whole seconds at once: arrays are ``(S, L, C)``; ``nan_count`` ``(S, C)``.
+
+    Returns flags ``(S, C)`` int, band-passed RMS ``(S, C)``, hum dB ``(S, C)`` and hum Hz
+    ``(S,)`` (nan when neither mains frequency fits below Nyquist).
+    """
+    s_n, n, c_n = bp.shape
+    flags = np.zeros((s_n, c_n), dtype=np.int64)
+    flags[nan_count > 0] |= QualityFlag.DROPOUT
+    rms = np.sqrt(np.mean(bp * bp, axis=1))
+    rmax, rmin = raw.max(axis=1), raw.min(axis=1)
+    flat = (rms < cfg.flat_rms_uv) | (rmax == rmin)
+    flags[flat] |= QualityFlag.FLAT
+    need = max(3, int(np.ceil(cfg.clip_fraction * n)))
+    clip_n = _runs_at(raw, rmax) + _runs_at(raw, rmin)
+    clipped = (clip_n >= need) & ~flat
+    if cfg.physical_range is not None:
+        lo, hi = cfg.physical_range
+        margin = 0.001 * (hi - lo)
+        beyond = ((raw >= hi - margin) | (raw <= lo + margin)).sum(axis=1)
+        clipped |= beyond >= need
+    flags[clipped] |= QualityFlag.CLIPPED
+    # low-frequency content: means over 50 ms chunks (first null at 20 Hz: EMG averages out,
+    # a movement transient of a few Hz passes)
+    m = max(1, int(round(0.05 * fs)))
+    k = n // m
+    if k >= 2:
+        lf = raw[:, : k * m].reshape(s_n, k, m, c_n).mean(axis=2)
+        swing = lf.max(axis=1) - lf.min(axis=1)
+    else:
+        swing = np.zeros((s_n, c_n))
+    motion = swing > cfg.motion_ratio * np.maximum(rms, cfg.flat_rms_uv)
+    absb = np.abs(bp)
+    scale = np.median(absb, axis=1) / 0.6745
+    big = absb > cfg.spike_crest * np.maximum(scale, 1e-12)[:, None, :]
+    big &= absb > cfg.spike_crest * env
+    n_big = big.sum(axis=1)
+    motion |= (n_big >= 1) & (n_big <= max(1, int(0.002 * n)))
+    flags[motion & ~flat] |= QualityFlag.MOTION
+    hum_db = np.full((s_n, c_n), np.nan)
+    hum_hz = np.full(s_n, np.nan)
+    best = np.full((s_n, c_n), -np.inf)
+    spec = None
+    for mains in (50.0, 60.0):
+        if 2 * mains + 12 >= fs / 2 or n < 0.5 * fs:
+            continue
+        if spec is None:
+            # three half-second Hann segments, 50 % overlap, averaged (2 Hz resolution):
+            # averaging keeps a noise-only bin from passing for a mains peak
+            h = n // 2
+            win = np.hanning(h)[None, :, None]
+            spec = sum(np.abs(np.fft.rfft(bp[:, o:o + h] * win, axis=1)) ** 2
+                       for o in (0, h // 2, n - h))
+            freqs = np.fft.rfftfreq(h, 1.0 / fs)
+        df = freqs[1]
+        dist = np.abs(freqs - mains)
+        peak_bins = dist <= max(1.0, df)
+        near = (dist <= max(12.0, 6 * df)) & (dist > max(4.0, 2 * df))
+        if not peak_bins.any() or near.sum() < 3:
+            continue
+        peak = spec[:, peak_bins].max(axis=1)
+        ref = np.median(spec[:, near], axis=1)
+        db = 10.0 * np.log10(np.maximum(peak, 1e-30) / np.maximum(ref, 1e-30))
+        better = db > best
+        best = np.where(better, db, best)
+        hum_hz = np.where(better.any(axis=1), mains, hum_hz)
+    if spec is not None:
+        hum_db = best
+        flags[(hum_db > cfg.hum_db) & ~flat] |= QualityFlag.HUM
+    return flags, rms, hum_db, hum_hz
+
+
+class QualityMonitor:
+    """Buffers EMG until whole seconds are complete and assesses them."""
+
+    def __init__(self, fs: float, n_channels: int, config: QualityConfig) -> None:
+        self.fs = fs
+        self.n_channels = n_channels
+        self.config = config
+        self.length = max(1, int(round(fs)))
+        self._buf: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._buf_n = 0
+        self._buf_start = 0
+
+    def reset(self) -> None:
+        self._buf = []
+        self._buf_n = 0
+
+    def feed(self, first_index: int, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
+             nan_mask: np.ndarray) -> list[QualitySecond]:
+        """Add consecutive samples; return the seconds completed by them."""
+        L = self.length
+        out: list[QualitySecond] = []
+        n = len(raw)
+        pos = 0
+        if self._buf_n == 0:
+            self._buf_start = first_index
+        if self._buf_n or first_index % L:
+            take = min(n, L - (self._buf_start + self._buf_n) % L)
+            self._buf.append((raw[:take], bp[:take], env[:take], nan_mask[:take]))
+            self._buf_n += take
+            pos = take
+            if (self._buf_start + self._buf_n) % L == 0:
+                out += self._flush(complete=self._buf_n == L)
+        full = (n - pos) // L
+        if full:
+            sl = slice(pos, pos + full * L)
+            shape = (full, L, self.n_channels)
+            out += self._emit(first_index + pos, raw[sl].reshape(shape), bp[sl].reshape(shape),
+                              env[sl].reshape(shape),
+                              nan_mask[sl].reshape(shape).sum(axis=1))
+            pos += full * L
+        if pos < n:
+            if self._buf_n == 0:
+                self._buf_start = first_index + pos
+            self._buf.append((raw[pos:], bp[pos:], env[pos:], nan_mask[pos:]))
+            self._buf_n += n - pos
+        return out
+
+    def flush_partial(self) -> list[QualitySecond]:
+        """Assess what is buffered as a cut second (before a gap or at the end of data)."""
+        return self._flush(complete=False) if self._buf_n else []
+
+    def _flush(self, complete: bool) -> list[QualitySecond]:
+        parts = self._buf
+        raw = np.concatenate([p[0] for p in parts])[None]
+        bp = np.concatenate([p[1] for p in parts])[None]
+        env = np.concatenate([p[2] for p in parts])[None]
+        nans = np.concatenate([p[3] for p in parts]).sum(axis=0)[None]
+        start = self._buf_start
+        self._buf = []
+        self._buf_n = 0
+        res = self._emit(start, raw, bp, env, nans)
+        if not complete:
+            q = res[0]
+            res = [QualitySecond(q.second, q.start_index, q.n_samples,
+                                 tuple(f | QualityFlag.DROPOUT for f in q.flags), q.rms_uv,
+                                 q.hum_db, q.hum_hz)]
+        return res
+
+    def _emit(self, start: int, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
+              nans: np.ndarray) -> list[QualitySecond]:
+        flags, rms, hum_db, hum_hz = assess(raw, bp, env, nans, self.fs, self.config)
+        L = self.length
+        out = []
+        for s in range(raw.shape[0]):
+            i0 = start + s * L
+            hz = None if np.isnan(hum_hz[s]) else float(hum_hz[s])
+            out.append(QualitySecond(
+                second=i0 // L, start_index=i0, n_samples=raw.shape[1],
+                flags=tuple(QualityFlag(int(f)) for f in flags[s]),
+                rms_uv=tuple(float(v) for v in rms[s]),
+                hum_db=tuple(float(v) for v in hum_db[s]), hum_hz=hz,
+            ))
+        return out
