@@ -177,7 +177,9 @@ class ReplaySource(Source):
                 return
             if not self._wait_until_due(pos):
                 continue  # stopped, paused or sought: re-check state
-            end = min(pos + self.block_s, duration)
+            end = pos + self.block_s
+            if end >= duration - 1e-9:
+                end = duration
             ann_i = self._emit_annotations(ann_i, end)
             for stream in ss.streams:
                 a, b = self._index(stream.fs, pos), self._index(stream.fs, end)

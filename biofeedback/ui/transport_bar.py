@@ -1,0 +1,133 @@
+"""Transport bar for file replay: play/pause, speed, a position slider and the time.
+
+The widget only talks to the :class:`~biofeedback.devices.replay.ReplaySource` through its
+thread-safe transport API (``pause``/``resume``/``seek``/``speed``/``position_s``) and polls the
+position from a GUI timer, so it never touches the acquisition thread.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+
+SPEEDS = [("1×", 1.0), ("2×", 2.0), ("10×", 10.0), ("max", 0.0)]
+TICKS_PER_S = 10  # slider resolution: 0.1 s
+
+
+class Transport(Protocol):
+    """What the bar needs from a replay source."""
+
+    speed: float
+
+    @property
+    def position_s(self) -> float: ...
+
+    @property
+    def duration_s(self) -> float: ...
+
+    @property
+    def paused(self) -> bool: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def seek(self, seconds: float) -> None: ...
+
+
+class TransportBarWidget(QWidget):
+    """``[Pause] [1× v] [=====|------] 0:12 / 1:10`` for one replay source."""
+
+    sigSeeked = pyqtSignal(float)
+    sigSpeedChanged = pyqtSignal(float)
+    sigPausedChanged = pyqtSignal(bool)
+
+    REFRESH_MS = 200
+
+    def __init__(self, source: Transport, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.play_button = QPushButton()
+        self.play_button.setToolTip("Play or pause the recording (space)")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.play_button.setShortcut(Qt.Key.Key_Space)
+        self.speed_combo = QComboBox()
+        self.speed_combo.setToolTip("Playback speed; 'max' plays as fast as the computer can")
+        for label, value in SPEEDS:
+            self.speed_combo.addItem(label, value)
+        self.speed_combo.currentIndexChanged.connect(self._on_speed_index)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip("Position in the recording: drag to jump")
+        self.slider.setRange(0, max(1, int(round(source.duration_s * TICKS_PER_S))))
+        self.slider.sliderReleased.connect(self._on_slider_released)
+        self.slider.actionTriggered.connect(self._on_slider_action)
+        self.time_label = QLabel()
+        self.time_label.setMinimumWidth(120)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.play_button)
+        layout.addWidget(self.speed_combo)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.time_label)
+        self._select_speed(source.speed)
+        self.timer = QTimer(self)
+        self.timer.setInterval(self.REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    # -- actions ---------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.source.paused:
+            self.source.resume()
+        else:
+            self.source.pause()
+        self.sigPausedChanged.emit(self.source.paused)
+        self.refresh()
+
+    def set_speed(self, value: float) -> None:
+        self.source.speed = value
+        self._select_speed(value)
+        self.sigSpeedChanged.emit(value)
+
+    def seek(self, seconds: float) -> None:
+        self.source.seek(seconds)
+        self.slider.setValue(int(round(seconds * TICKS_PER_S)))
+        self.sigSeeked.emit(seconds)
+        self.refresh()
+
+    # -- view ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        pos, dur = self.source.position_s, self.source.duration_s
+        self.play_button.setText("Play" if self.source.paused else "Pause")
+        if not self.slider.isSliderDown():
+            self.slider.blockSignals(True)
+            self.slider.setValue(int(round(pos * TICKS_PER_S)))
+            self.slider.blockSignals(False)
+        self.time_label.setText(f"{_clock(pos)} / {_clock(dur)}")
+
+    def _select_speed(self, value: float) -> None:
+        for i in range(self.speed_combo.count()):
+            if self.speed_combo.itemData(i) == value:
+                self.speed_combo.blockSignals(True)
+                self.speed_combo.setCurrentIndex(i)
+                self.speed_combo.blockSignals(False)
+                return
+
+    def _on_speed_index(self, index: int) -> None:
+        self.set_speed(float(self.speed_combo.itemData(index)))
+
+    def _on_slider_released(self) -> None:
+        self.seek(self.slider.value() / TICKS_PER_S)
+
+    def _on_slider_action(self, action: int) -> None:
+        """Clicks on the groove and keyboard steps seek too (dragging seeks on release)."""
+        if not self.slider.isSliderDown():
+            self.seek(self.slider.sliderPosition() / TICKS_PER_S)
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(max(0.0, seconds) + 1e-6), 60)
+    return f"{m}:{s:02d}"
