@@ -24,7 +24,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run_app(args: argparse.Namespace) -> int:
     """Open the window on ``args.source``; ``--screenshot PNG`` saves it after a delay and quits."""
     app = make_application()
-    window = MainWindow(getattr(args, "source", "auto") or "auto")
+    source = getattr(args, "source", "auto") or "auto"
+    speed = getattr(args, "speed", None)  # `biofeedback replay --speed X`
+    options = {"speed": speed} if speed is not None and str(source).startswith("replay:") else {}
+    window = MainWindow(source, source_options=options)
     window.show()
     screenshot = getattr(args, "screenshot", None)
     if getattr(args, "autostart", False) or screenshot or str(args.source).startswith("replay:"):
