@@ -178,6 +178,7 @@ static int32_t s24(const uint8_t *p)
 
 void EXTI9_5_IRQHandler(void)
 {
+    uint32_t t_us = clock_now_us();
     EXTI_PR = 1u << DRDY_PIN;
     /* RDATAC frame for the 4-channel part: 24 status bits + 4 x 24 data bits = 15 bytes. */
     uint8_t f[15];
@@ -195,5 +196,5 @@ void EXTI9_5_IRQHandler(void)
     }
     last_lead_off = lo;
     int32_t v[2] = { s24(f + 3), s24(f + 6) };
-    ads1299_on_sample(v, lo);
+    ads1299_on_sample(v, lo, t_us);
 }

@@ -14,7 +14,8 @@ void ads1299_start(uint32_t rate_hz, bool test_signal);
 void ads1299_stop(void);
 uint16_t ads1299_lead_off(void);   /* STATUS.lead_off bits from the last sample */
 
-/* Provided by main.c: called from the DRDY interrupt with both EMG channels (raw, G = 24). */
-void ads1299_on_sample(const int32_t ch[2], uint16_t lead_off);
+/* Provided by main.c: called from the DRDY interrupt with both EMG channels (raw, G = 24) and the
+ * device clock latched on entry to the interrupt (i.e. at DRDY, before the SPI read). */
+void ads1299_on_sample(const int32_t ch[2], uint16_t lead_off, uint32_t t_us);
 
 #endif

@@ -103,13 +103,13 @@ void SysTick_Handler(void)
     sched_tick(&dev, clock_now_us());
 }
 
-void ads1299_on_sample(const int32_t ch[2], uint16_t lead_off)
+void ads1299_on_sample(const int32_t ch[2], uint16_t lead_off, uint32_t t_us)
 {
     int32_t v[2] = { ch[0], ch[1] };
     uint16_t flags = lead_off ? FLAG_LEAD_OFF : 0;
     if (dev.mode == MODE_TEST_SIGNAL)
         flags |= FLAG_TEST_SIGNAL;
-    device_push_sample(&dev, STREAM_EMG, v, clock_now_us(), flags);
+    device_push_sample(&dev, STREAM_EMG, v, t_us, flags);
 }
 
 /* ---- main ----------------------------------------------------------------------------------- */
