@@ -535,7 +535,8 @@ class SerialSensor(Source):
         self._last_data_t = arrival
         dev_t = self._clockmap.unwrap(d.t_us)
         n = d.n_samples
-        self._clockmap.observe(dev_t + n / st.fs, arrival)
+        # the newest sample of the block exists from dev_t + (n-1)/fs on: it cannot arrive earlier
+        self._clockmap.observe(dev_t + (n - 1) / st.fs, arrival)
         t0 = self._clockmap.to_host(dev_t)
         if st.fresh:
             st.fresh = False
