@@ -144,6 +144,11 @@ def test_identify_and_stream_the_known_pattern(emulator_binary: str) -> None:
     idx = np.array([b.first_index for b in sink.stream("emg")])
     err = np.abs(np.diff(t0) - np.diff(idx) / 2000)
     assert np.max(err) < 0.015 and np.max(err[100:]) < 0.001
+    # both streams share one clock map: pressure sample k and EMG sample 20·k coincide
+    emg_t = {b.first_index: b.t0 for b in sink.stream("emg")}
+    d = [b.t0 - emg_t[b.first_index * 20] for b in sink.stream("pressure")[10:]
+         if b.first_index * 20 in emg_t]
+    assert d and max(abs(x) for x in d) < 0.002
 
 
 def test_injected_faults_are_counted_and_become_gaps(emulator_binary: str) -> None:
