@@ -31,6 +31,16 @@ def test_matches_own_ids_and_marked_bridges_only(monkeypatch) -> None:
     assert "/dev/ttyACM1" in str(found[0])
 
 
+def test_unmarked_bridges_only_on_request(monkeypatch) -> None:
+    ports = [_port("/dev/ttyUSB0", 0x1A86, 0x7523, "USB Serial"),  # CH340: no string EEPROM
+             _port("/dev/ttyUSB1", 0x0403, 0x6015, "Pelvic bfsensor")]
+    monkeypatch.setattr(discovery.list_ports, "comports", lambda: ports)
+    assert [s.device for s in discovery.find_sensors()] == ["/dev/ttyUSB1"]
+    found = discovery.find_sensors(include_unmarked=True)
+    assert [(s.device, s.confirmed) for s in found] == [("/dev/ttyUSB1", True),
+                                                        ("/dev/ttyUSB0", False)]
+
+
 def test_no_ports_means_empty_list(monkeypatch) -> None:
     monkeypatch.setattr(discovery.list_ports, "comports", lambda: [])
     assert discovery.find_sensors() == []
