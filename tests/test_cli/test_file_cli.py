@@ -116,3 +116,30 @@ def test_replay_opens_the_window_on_the_file(recording, monkeypatch):
 def test_recover_lists_nothing_when_all_is_well(capsys):
     assert main(["recover", "--list"]) == 0
     assert "no unfinished recordings" in capsys.readouterr().out
+
+
+def test_convert_to_csv_and_back_keeps_annotations_in_a_side_car(tmp_path, capsys):
+    from biofeedback.formats.edf import write_edf
+    from biofeedback.formats.signal_file import read_signal_file
+    from biofeedback.streams import Annotation
+
+    src = read_edf(main_recording(tmp_path))
+    src.annotations[:] = [Annotation(0.5, 0.0, "marker:2:tight, then relaxed"),
+                          Annotation(1.0, 0.75, "contraction")]
+    bdf = write_edf(src, tmp_path / "annotated.bdf")
+    csv_path = tmp_path / "annotated.csv"
+    assert main(["convert", str(bdf), str(csv_path)]) == 0
+    assert (tmp_path / "annotated.annotations.csv").exists()
+    back = tmp_path / "back.edf"
+    assert main(["convert", str(csv_path), str(back)]) == 0
+    got = read_signal_file(back)
+    assert [(a.onset_s, a.duration_s, a.text) for a in got.annotations] == [
+        (0.5, 0.0, "marker:2:tight, then relaxed"), (1.0, 0.75, "contraction")]
+    step = max(got.metadata["resolution"].values())  # back.edf is 16-bit
+    np.testing.assert_allclose(got.data["emg"], src.data["emg"], atol=step + 1e-6)
+
+
+def main_recording(tmp_path: Path) -> Path:
+    out = tmp_path / "plain.bdf"
+    assert main(["record", "--speed", "0", "--duration", "1.5", "-o", str(out)]) == 0
+    return out
