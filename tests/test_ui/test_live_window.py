@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from biofeedback.app.acquisition import DISPLAY_HZ  # noqa: E402
-from biofeedback.ui.main_window import MainWindow  # noqa: E402
+from biofeedback.app.acquisition import DISPLAY_HZ
+from biofeedback.ui.main_window import MainWindow
 
 SCENARIO = "simulated:rest:5,contract:4@0.6,rest:8"
 
