@@ -1,0 +1,187 @@
+"""``biofeedback analyze``: offline analysis of a recording with the live engine.
+
+Reads a project CSV file (``time_s`` column or ``--fs``) or a recording (EDF+/BDF+, the app's
+journal) and prints baseline, contractions, quality and clinical metrics — as a short text
+report or, with ``--json``, one JSON object (schema: docs/analysis-json.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from biofeedback.cli.errors import CliError
+from biofeedback.formats.errors import FormatError
+from biofeedback.streams import ChannelKind, SignalSet
+
+_TO_UV = {"uV": 1.0, "µV": 1.0, "mV": 1e3, "V": 1e6}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="baseline, contractions, quality and metrics of a recording",
+        description="Analyse the pelvic-floor EMG of a CSV file or a recording with the same "
+        "engine as the live window: resting baseline, contractions (onset, offset, peak, "
+        "recovery latency), per-second signal quality and clinical segment metrics. The "
+        "output describes muscle activity; it is not a diagnosis.",
+        epilog="Examples:\n  biofeedback analyze session.csv\n"
+        "  biofeedback analyze --json --channel pfm session.bdf\n"
+        "  biofeedback analyze --fs 1000 --channel emg raw.csv\n"
+        "  biofeedback analyze --rest 0:60 --notch 50 session.edf",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", type=Path, metavar="PATH", help="a .csv, .edf, .bdf or .bfrec file")
+    p.add_argument("--channel", metavar="NAME",
+                   help="EMG channel to analyse (default: pfm, else the first EMG channel)")
+    p.add_argument("--fs", type=float, metavar="HZ",
+                   help="sample rate for a CSV file without a time_s column")
+    p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    p.add_argument("--notch", type=int, choices=(50, 60), help="switch the mains notch on")
+    p.add_argument("--rest", action="append", default=[], metavar="START:END",
+                   help="a marked rest period in seconds (repeatable); default: automatic")
+    p.set_defaults(func=_analyze)
+
+
+def read_recording(path: Path, fs: float | None = None) -> SignalSet:
+    """Read any supported file; CSV honours ``fs``. Problems are one-line FormatErrors."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        from biofeedback.formats.csvfile import read_csv
+
+        return read_csv(path, fs=fs)
+    try:
+        from biofeedback.formats.signal_file import read_signal_file
+    except ImportError:  # pragma: no cover - the recording formats are part of the package
+        raise FormatError(f"{path}: recordings are not supported in this build "
+                          "(biofeedback.formats.signal_file is missing)") from None
+    return read_signal_file(path)
+
+
+def pick_channels(ss: SignalSet, name: str | None) -> tuple[np.ndarray, float, list[str], str]:
+    """Samples ``(n, 1|2)`` in µV (or the file's unit when it is not a voltage), rate,
+    channel names (the chosen one first, then an abdominal channel of the same stream if any)
+    and the unit."""
+    chosen = None
+    for s in ss.streams:
+        for i, ch in enumerate(s.channels):
+            if name is not None and name in (ch.name, ch.label):
+                chosen = (s, i)
+    if name is None:
+        emg = [(s, i) for s in ss.streams for i, ch in enumerate(s.channels)
+               if ch.kind == ChannelKind.EMG]
+        pfm = [(s, i) for s, i in emg if s.channels[i].name == "pfm"]
+        chosen = (pfm or emg or [None])[0]
+        if chosen is None:
+            names = ", ".join(ch.name for s in ss.streams for ch in s.channels)
+            raise CliError(f"no EMG channel found (channels: {names}); choose one with "
+                           "--channel NAME")
+    if chosen is None:
+        names = ", ".join(ch.name for s in ss.streams for ch in s.channels)
+        raise CliError(f"no channel {name!r}; channels are {names}")
+    s, i = chosen
+    ch = s.channels[i]
+    if ch.kind == ChannelKind.PRESSURE:
+        raise CliError(f"channel {ch.name!r} is a pressure channel; analyze needs an EMG channel")
+    cols = [i]
+    for j, other in enumerate(s.channels):
+        if j != i and other.name == "abdominal" and other.unit == ch.unit:
+            cols.append(j)
+    scale = _TO_UV.get(ch.unit, 1.0)
+    unit = "uV" if ch.unit in _TO_UV else ch.unit
+    x = np.asarray(ss.data[s.name], dtype=float)[:, cols] * scale
+    return x, s.fs, [s.channels[j].name for j in cols], unit
+
+
+def _parse_rest(items: list[str]) -> list[tuple[float, float]]:
+    out = []
+    for item in items:
+        a, sep, b = item.partition(":")
+        try:
+            start, end = float(a), float(b)
+        except ValueError:
+            raise CliError(f"--rest {item!r}: expected START:END in seconds, e.g. 0:60") from None
+        if not sep or not end > start >= 0:
+            raise CliError(f"--rest {item!r}: expected START:END with 0 <= START < END")
+        out.append((start, end))
+    return out
+
+
+def run_analysis(path: Path, channel: str | None = None, fs: float | None = None,
+                 notch: int | None = None, rest: list[tuple[float, float]] | None = None
+                 ) -> dict[str, Any]:
+    """The ``--json`` object for ``path`` (also used by tests and other tools)."""
+    from dataclasses import replace
+
+    from biofeedback.signal import EmgConfig, PipelineConfig, analyze
+
+    if fs is not None and not (math.isfinite(fs) and fs > 0):
+        raise CliError(f"--fs must be a positive number of Hz, got {fs}")
+    ss = read_recording(path, fs)
+    x, rate, names, unit = pick_channels(ss, channel)
+    if len(x) < 2:
+        raise CliError(f"{path}: only {len(x)} sample(s): nothing to analyse")
+    if not np.isfinite(x).any():
+        raise CliError(f"{path}: channel {names[0]!r} holds no valid samples")
+    config = PipelineConfig()
+    if notch:
+        config = replace(config, emg=EmgConfig(notch_hz=float(notch)))
+    try:
+        result = analyze(x, rate, config, channels=names, rest_intervals=rest or [], unit=unit)
+    except ValueError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    d = result.to_json_dict()
+    d = {"file": str(path), **d}
+    if unit != "uV":
+        d["notes"].append(f"values are in the file's unit ({unit}), not µV; the *_uv keys "
+                          "keep their names")
+    return d
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    d = run_analysis(args.path, args.channel, args.fs, args.notch, _parse_rest(args.rest))
+    if args.json:
+        print(json.dumps(d, allow_nan=False))
+        return 0
+    print(_text_report(d))
+    return 0
+
+
+def _fmt(v: Any, spec: str = ".2f", unit: str = "") -> str:
+    return "—" if v is None else f"{v:{spec}}{unit}"
+
+
+def _text_report(d: dict[str, Any]) -> str:
+    b = d["baseline"] or {}
+    u = "µV" if d["unit"] == "uV" else d["unit"]
+    q = d["quality"]
+    lines = [
+        f"{d['file']}: channel {d['channel']}, {d['fs']:g} Hz, {d['duration_s']:.1f} s",
+        f"resting baseline: {_fmt(b.get('mean_uv'), '.2f', ' ' + u)} "
+        f"(SD {_fmt(b.get('sd_uv'), '.2f')}, {b.get('source', '—')}); "
+        f"relax-below line {_fmt(d['threshold_uv'], '.2f', ' ' + u)}",
+        f"quality: {q['usable_seconds']}/{q['seconds']} usable seconds"
+        + (f"; {q['suggestion']}" if q["suggestion"] else ""),
+        f"contractions: {len(d['contractions'])}",
+    ]
+    for ev in d["contractions"]:
+        lines.append(
+            f"  #{ev['id']:<3} {ev['onset_s']:8.2f} s → {_fmt(ev['offset_s'], '8.2f')} s  "
+            f"peak {ev['peak_uv']:7.2f} {u}  to peak {ev['time_to_peak_s']:.2f} s  "
+            f"recovery {_fmt(ev['recovery_latency_s'], '.2f', ' s')}"
+            + ("  (cut)" if ev["truncated"] else ""))
+    lines.append("metrics (envelope, µV RMS):" if u == "µV" else f"metrics (envelope, {u}):")
+    for name, m in d["metrics"].items():
+        lines.append(
+            f"  {name:<13} mean {_fmt(m['mean_uv'])}  SD {_fmt(m['sd_uv'])}  "
+            f"CV {_fmt(m['cv_percent'], '.1f', '%')}  peak {_fmt(m['peak_uv'])}  "
+            f"MDF {_fmt(m['median_frequency_hz'], '.0f', ' Hz')}")
+    if d["strain"]["episodes"]:
+        lines.append(f"possible straining: {len(d['strain']['episodes'])} episode(s), "
+                     f"{d['strain']['total_s']:.1f} s")
+    return "\n".join(lines)

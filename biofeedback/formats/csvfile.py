@@ -1,0 +1,271 @@
+"""The project's CSV signal format: one header row, then one row per sample.
+
+Columns:
+
+* ``time_s`` (optional): seconds, strictly increasing at a regular step; the sample rate is
+  taken from it. Without it the caller gives the rate (``biofeedback analyze --fs``).
+* channel columns named ``<name>_<unit>``: ``emg_uv`` (channel ``emg``), ``emg_pfm_uv``
+  (EMG channel ``pfm``), ``emg_abdominal_uv``, ``pressure_cmh2o``, ``pressure_mmhg``.
+  Units: ``uv``, ``mv``, ``v``, ``counts`` (raw ADC steps), ``au`` (arbitrary) for EMG;
+  ``cmh2o``, ``mmhg``, ``kpa`` for pressure. A column named ``emg...`` is EMG; a pressure unit
+  makes a pressure channel. Anything else is refused (a typo must not silently vanish).
+
+Lines starting with ``#`` before the header are comments. Delimiter: comma (tab or semicolon
+are accepted when the header uses them). Every problem raises :class:`FormatError` naming the
+file, and the row/column where it is known: missing header, empty file, non-numeric cell, NaN,
+non-monotonic or irregular time, unknown column, duplicate column, ragged rows.
+
+:func:`write_csv` writes the same format. All streams share one time base in a CSV, so a
+slower stream (pressure at 100 Hz next to EMG at 2 kHz) is written sample-and-hold at the
+fastest rate; reading gives every stream at that rate.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from biofeedback.formats.errors import FormatError
+from biofeedback.streams import ChannelInfo, ChannelKind, SignalSet, StreamInfo
+
+EMG_UNITS = {"uv": "uV", "mv": "mV", "v": "V", "counts": "counts", "au": "au"}
+PRESSURE_UNITS = {"cmh2o": "cmH2O", "mmhg": "mmHg", "kpa": "kPa"}
+TIME_COLUMN = "time_s"
+_TIME_TOLERANCE = 0.01  # relative jitter allowed in time_s (text rounding), beyond: irregular
+
+
+def parse_column(col: str) -> tuple[str, ChannelKind, str]:
+    """``"emg_pfm_uv"`` -> ``("pfm", EMG, "uV")``; raise ValueError for an unknown column."""
+    name, sep, unit = col.strip().rpartition("_")
+    key = unit.lower()
+    if not sep or not name:
+        raise ValueError(f"column {col!r} is not <name>_<unit> (e.g. emg_uv, pressure_cmh2o)")
+    lname = name.lower()
+    if key in PRESSURE_UNITS:
+        return name, ChannelKind.PRESSURE, PRESSURE_UNITS[key]
+    if key in EMG_UNITS and (lname == "emg" or lname.startswith("emg_")):
+        short = name[4:] if lname.startswith("emg_") else name
+        return short, ChannelKind.EMG, EMG_UNITS[key]
+    if key in EMG_UNITS:
+        raise ValueError(f"unknown column {col!r}: EMG columns start with 'emg' "
+                         "(emg_uv, emg_pfm_uv)")
+    raise ValueError(f"unknown column {col!r}: unit {unit!r} is not one of "
+                     f"{', '.join(sorted(EMG_UNITS | PRESSURE_UNITS))}")
+
+
+def column_name(ch: ChannelInfo) -> str:
+    """The CSV column for a channel (inverse of :func:`parse_column`)."""
+    unit = ch.unit.replace("µ", "u").lower()
+    if ch.kind == ChannelKind.PRESSURE:
+        return f"{ch.name}_{unit}"
+    if ch.name.lower() == "emg" or ch.name.lower().startswith("emg_"):
+        return f"{ch.name}_{unit}"
+    return f"emg_{ch.name}_{unit}"
+
+
+def _open_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FormatError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FormatError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise FormatError(f"{path}: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise FormatError(f"{path}: empty file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{path}: not a text file (byte {exc.start} is not UTF-8)") from None
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def read_csv(path: Path | str, fs: float | None = None) -> SignalSet:
+    """Read a project CSV file; ``fs`` is required when there is no ``time_s`` column."""
+    path = Path(path)
+    text = _open_text(path)
+    lines = text.splitlines()
+    skip = 0
+    while skip < len(lines) and (not lines[skip].strip() or lines[skip].lstrip().startswith("#")):
+        skip += 1
+    if skip == len(lines):
+        raise FormatError(f"{path}: empty file (only comments)")
+    header_line = lines[skip]
+    delim = "," if "," in header_line else "\t" if "\t" in header_line else ";" \
+        if ";" in header_line else ","
+    header = [h.strip() for h in next(csv.reader([header_line], delimiter=delim))]
+    if all(_is_number(h) for h in header if h):
+        raise FormatError(f"{path}: missing header row (line {skip + 1} holds numbers); "
+                          "the first row must name the columns, e.g. time_s,emg_uv")
+    if len(set(header)) != len(header):
+        dup = next(h for h in header if header.count(h) > 1)
+        raise FormatError(f"{path}: duplicate column {dup!r}")
+    has_time = TIME_COLUMN in header
+    channels = []
+    for col in header:
+        if col == TIME_COLUMN:
+            continue
+        try:
+            channels.append((col, *parse_column(col)))
+        except ValueError as exc:
+            raise FormatError(f"{path}: {exc}") from None
+    if not channels:
+        raise FormatError(f"{path}: no signal columns (expected e.g. emg_uv, pressure_cmh2o)")
+    data = _parse_body(path, lines, skip + 1, header, delim)
+    if len(data) == 0:
+        raise FormatError(f"{path}: header but no samples")
+    t0 = 0.0
+    if has_time:
+        t = data[:, header.index(TIME_COLUMN)]
+        file_fs = _rate_from_time(path, t, skip + 2)
+        if fs is not None and abs(fs - file_fs) > _TIME_TOLERANCE * fs:
+            raise FormatError(f"{path}: time_s gives {file_fs:g} Hz but {fs:g} Hz was given")
+        fs = file_fs
+        t0 = float(t[0])
+    elif fs is None:
+        raise FormatError(f"{path}: no {TIME_COLUMN} column; give the sample rate (--fs HZ)")
+    if not (math.isfinite(fs) and fs > 0):
+        raise FormatError(f"{path}: sample rate must be > 0 Hz, got {fs}")
+    groups: dict[ChannelKind, list[tuple[int, ChannelInfo]]] = {}
+    for col, name, kind, unit in channels:
+        info = ChannelInfo(name=name, kind=kind, unit=unit, label=col)
+        groups.setdefault(kind, []).append((header.index(col), info))
+    streams, arrays = [], {}
+    for kind, items in groups.items():
+        sname = {ChannelKind.EMG: "emg", ChannelKind.PRESSURE: "pressure"}.get(kind, "other")
+        streams.append(StreamInfo(sname, float(fs), tuple(ch for _, ch in items)))
+        arrays[sname] = np.ascontiguousarray(data[:, [i for i, _ in items]])
+    names = [ch.name for s in streams for ch in s.channels]
+    if len(set(names)) != len(names):
+        raise FormatError(f"{path}: two columns give the same channel name")
+    return SignalSet(streams=tuple(streams), data=arrays,
+                     metadata={"source_file": str(path), "time_offset_s": t0, "format": "csv"})
+
+
+def _parse_body(path: Path, lines: list[str], first: int, header: list[str],
+                delim: str) -> np.ndarray:
+    body = "\n".join(lines[first:])
+    n_cols = len(header)
+    if not body.strip():
+        return np.zeros((0, n_cols))
+    try:
+        data = np.loadtxt(io.StringIO(body), delimiter=delim, ndmin=2, dtype=float,
+                          comments=None)
+    except ValueError:
+        _locate_bad_cell(path, lines, first, header, delim)
+        raise FormatError(f"{path}: unreadable numbers") from None  # pragma: no cover
+    if data.shape[1] != n_cols:
+        raise FormatError(f"{path}: rows have {data.shape[1]} values but the header names "
+                          f"{n_cols} columns")
+    bad = ~np.isfinite(data)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise FormatError(f"{path}: line {first + 1 + _line_of(lines, first, int(r))}, column "
+                          f"{header[c]!r}: {data[r, c]} is not a finite number")
+    return data
+
+
+def _line_of(lines: list[str], first: int, row: int) -> int:
+    """Offset (from ``first``) of the ``row``-th non-empty data line."""
+    k = -1
+    for i, line in enumerate(lines[first:]):
+        if line.strip():
+            k += 1
+            if k == row:
+                return i
+    return row
+
+
+def _locate_bad_cell(path: Path, lines: list[str], first: int, header: list[str],
+                     delim: str) -> None:
+    for i, row in enumerate(csv.reader(lines[first:], delimiter=delim)):
+        if not row or not "".join(row).strip():
+            continue
+        line = first + 1 + i
+        if len(row) != len(header):
+            raise FormatError(f"{path}: line {line} has {len(row)} values, the header names "
+                              f"{len(header)} columns")
+        for col, cell in zip(header, row, strict=True):
+            if not _is_number(cell.strip()):
+                shown = cell.strip() or "an empty cell"
+                raise FormatError(f"{path}: line {line}, column {col!r}: {shown!r} is not a "
+                                  "number" if cell.strip() else
+                                  f"{path}: line {line}, column {col!r}: {shown}")
+    raise FormatError(f"{path}: unreadable numbers")
+
+
+def _rate_from_time(path: Path, t: np.ndarray, first_line: int) -> float:
+    if len(t) < 2:
+        raise FormatError(f"{path}: one sample is not enough to know the sample rate from time_s")
+    dt = np.diff(t)
+    if (dt <= 0).any():
+        i = int(np.argmax(dt <= 0))
+        raise FormatError(f"{path}: time_s is not increasing at line {first_line + i + 1} "
+                          f"({t[i]:g} then {t[i + 1]:g})")
+    step = float(np.median(dt))
+    off = np.abs(dt - step) > _TIME_TOLERANCE * step + 1e-9
+    if off.any():
+        i = int(np.argmax(off))
+        raise FormatError(f"{path}: irregular time_s at line {first_line + i + 1}: step "
+                          f"{dt[i]:g} s where the file's step is {step:g} s (a gap or "
+                          "jitter; the format needs a regular sample clock)")
+    # the mean step is more precise than any single rounded difference
+    return float((len(t) - 1) / (t[-1] - t[0]))
+
+
+def write_csv(signals: SignalSet, path: Path | str, *, overwrite: bool = False,
+              decimals: int = 6) -> Path:
+    """Write ``signals`` as project CSV with a ``time_s`` column; never replaces a file
+    unless ``overwrite``. Slower streams are held (sample-and-hold) at the fastest rate."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FormatError(f"{path}: already exists; not overwriting it")
+    if not signals.streams:
+        raise FormatError(f"{path}: nothing to write (no streams)")
+    fs = max(s.fs for s in signals.streams)
+    n = max(int(round(len(signals.data[s.name]) * fs / s.fs)) for s in signals.streams)
+    cols = [np.arange(n) / fs + float(signals.metadata.get("time_offset_s", 0.0) or 0.0)]
+    names = [TIME_COLUMN]
+    for s in signals.streams:
+        arr = np.asarray(signals.data[s.name], dtype=float)
+        if arr.ndim != 2 or arr.shape[1] != len(s.channels):
+            raise FormatError(f"{path}: stream {s.name!r} data has shape {arr.shape}, "
+                              f"expected (n, {len(s.channels)})")
+        if len(arr) == 0:
+            raise FormatError(f"{path}: stream {s.name!r} has no samples")
+        idx = np.minimum((np.arange(n) * s.fs / fs).astype(np.int64), len(arr) - 1)
+        for i, ch in enumerate(s.channels):
+            names.append(column_name(ch))
+            try:
+                parse_column(names[-1])
+            except ValueError as exc:
+                raise FormatError(f"{path}: channel {ch.name!r} ({ch.unit}): {exc}") from None
+            cols.append(arr[idx, i])
+    if len(set(names)) != len(names):
+        raise FormatError(f"{path}: two channels would get the same column name")
+    table = np.column_stack(cols)
+    if not np.isfinite(table).all():
+        raise FormatError(f"{path}: the signals contain NaN or infinite values; the CSV "
+                          "format has no missing-value marker")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with tmp.open("w", newline="") as f:
+            f.write(",".join(names) + "\n")
+            np.savetxt(f, table, delimiter=",", fmt=f"%.{decimals}f")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise FormatError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return path
