@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int push(float **a, size_t n, size_t *cap, float v)
+static int push(double **a, size_t n, size_t *cap, double v)
 {
     if (n >= *cap) {
         size_t nc = *cap ? *cap * 2 : 4096;
-        float *p = realloc(*a, nc * sizeof **a);
+        double *p = realloc(*a, nc * sizeof **a);
         if (!p)
             return -1;
         *a = p;
@@ -48,10 +48,10 @@ int csv_source_load(csv_source_t *c, const char *path)
         lineno++;
         if (line[strspn(line, " \t\r\n")] == 0)
             continue;
-        float v[3] = { 0, 0, 0 };
+        double v[3] = { 0, 0, 0 };
         char *p = line, *end;
         for (int k = 0; k < cols; k++) {
-            v[k] = strtof(p, &end);
+            v[k] = strtod(p, &end);
             if (end == p || (k < cols - 1 && *end != ',')) {
                 fprintf(stderr, "bfsensor-emu: %s:%zu: expected %d numbers\n", path, lineno, cols);
                 fclose(fp);

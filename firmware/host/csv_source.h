@@ -4,7 +4,8 @@
 #include <stddef.h>
 
 typedef struct {
-    float *pfm, *abd, *press;   /* press NULL when the file has no pressure column */
+    double *pfm, *abd, *press;  /* press NULL when the file has no pressure column; double so
+                                  * raw = round(value / scale) matches a Python reference exactly */
     size_t rows;
 } csv_source_t;
 

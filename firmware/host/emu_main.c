@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,13 @@ static uint32_t emu_now_us(void *ctx)
     return (uint32_t)(uint64_t)(elapsed_s(&e->boot) * e->speed * 1e6);
 }
 
-static int32_t round_i32(double v) { return (int32_t)(v < 0 ? v - 0.5 : v + 0.5); }
+/* Round half away from zero; out-of-range values saturate (the device then flags SATURATION). */
+static int32_t round_i32(double v)
+{
+    if (v >= 2147483647.0) return INT32_MAX;
+    if (v <= -2147483648.0) return INT32_MIN;
+    return (int32_t)(v < 0 ? v - 0.5 : v + 0.5);
+}
 
 static uint16_t emu_normal_sample(void *ctx, uint8_t stream, uint32_t n, uint64_t tick, int32_t *vals)
 {
@@ -93,8 +100,8 @@ static uint16_t emu_normal_sample(void *ctx, uint8_t stream, uint32_t n, uint64_
             vals[0] = round_i32(e->csv.pfm[row] / EMG_UV_PER_COUNT);
             vals[1] = round_i32(e->csv.abd[row] / EMG_UV_PER_COUNT);
         } else {
-            float p = e->csv.press ? e->csv.press[row]
-                                   : synth_levels(SCEN_REST, (float)(row % 120000u) / 2000.0f).pressure_cmh2o;
+            double p = e->csv.press ? e->csv.press[row]
+                                    : synth_levels(SCEN_REST, (float)(row % 120000u) / 2000.0f).pressure_cmh2o;
             vals[0] = round_i32(p / PRESSURE_PER_COUNT);
         }
         return 0;

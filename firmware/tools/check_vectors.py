@@ -4,6 +4,7 @@ binascii.crc_hqx and the COBS in linkcheck.py), so a bug shared by the C encoder
 cannot hide in the vectors. Usage: check_vectors.py FIXTURE_DIR"""
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -34,7 +35,15 @@ def main(d):
             body = open_body(wire[:-1])
             assert body[0] == c["expect"]["type"], c["name"]
             assert body[1] | body[2] << 8 == c["expect"]["req_id"], c["name"]
-    print("check_vectors: %d device frames, fixtures consistent" % len(frames))
+    # Every worked example in docs/protocol.md must be a frame the encoder really produces.
+    doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "protocol.md")
+    known = {f["wire_hex"] for f in frames} | {c["wire_hex"] for c in json.load(open(os.path.join(d, "host_commands.json")))}
+    examples = re.findall(r"^wire \(\d+ B\): ([0-9a-f ]+)$", open(doc).read(), re.M)
+    assert examples, "no worked examples found in protocol.md"
+    missing = [e for e in examples if e.strip() not in known]
+    assert not missing, "protocol.md examples not produced by the encoder: %s" % missing
+    print("check_vectors: %d device frames, %d protocol.md examples, fixtures consistent"
+          % (len(frames), len(examples)))
 
 
 if __name__ == "__main__":
