@@ -62,9 +62,8 @@ static bool port_stream_available(void *ctx, uint8_t stream, uint8_t mode)
 #else
     if (mode == MODE_SYNTHETIC || mode == MODE_PATTERN)
         return true;
-    if (stream == STREAM_EMG)
-        return ads1299_present();
-    return mode == MODE_TEST_SIGNAL ? true : abp2_present();
+    /* NORMAL and TEST_SIGNAL read the hardware (pressure has no test source: it stays live). */
+    return stream == STREAM_EMG ? ads1299_present() : abp2_present();
 #endif
 }
 
