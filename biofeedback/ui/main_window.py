@@ -30,13 +30,16 @@ from PyQt6.QtWidgets import (
 from biofeedback.app.acquisition import DISPLAY_HZ, AcquisitionEngine
 from biofeedback.devices.base import SourceError
 from biofeedback.devices.factory import open_source
+from biofeedback.devices.replay import ReplaySource
 from biofeedback.formats.errors import FormatError
 from biofeedback.signal import ContractionEvent, ProcessorStatus, QualityFlag
 from biofeedback.storage.recorder import RecordingError
 from biofeedback.storage.recovery import find_unfinished, recover
 from biofeedback.streams import EventKind, SourceEvent
+from biofeedback.ui.link_status import LinkStatusWidget
 from biofeedback.ui.live_plots import LivePlotsWidget
 from biofeedback.ui.meter import RelaxationMeterWidget
+from biofeedback.ui.transport_bar import TransportBarWidget
 
 SAFETY_TEXT = (
     "This shows muscle activity to support practice guided by your clinician; it does not "
@@ -58,7 +61,8 @@ class MainWindow(QMainWindow):
 
     def __init__(self, source_spec: str = "auto", source_options: dict | None = None) -> None:
         super().__init__()
-        self._source_options = dict(source_options or {})
+        # options (e.g. replay speed) belong to the source named on the command line only
+        self._source_options = {source_spec: dict(source_options or {})}
         self.setWindowTitle("Pelvic-floor biofeedback")
         self.resize(1280, 800)
         self.engine: AcquisitionEngine | None = None
@@ -68,6 +72,11 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(16, 12, 16, 8)
         outer.addLayout(self._build_toolbar())
+        self.link_status = LinkStatusWidget()
+        outer.addWidget(self.link_status)
+        self.transport: TransportBarWidget | None = None
+        self._transport_slot = QVBoxLayout()
+        outer.addLayout(self._transport_slot)
         self.banner = QLabel("")
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
@@ -164,7 +173,7 @@ class MainWindow(QMainWindow):
             self._select_spec(spec)
         self.stop()
         try:
-            source = open_source(spec, **self._source_options)
+            source = open_source(spec, **self._source_options.get(spec, {}))
             self.engine = AcquisitionEngine(source)
             self.engine.start()
         except (SourceError, OSError, ValueError) as exc:
@@ -172,6 +181,10 @@ class MainWindow(QMainWindow):
             self.show_banner(f"Could not start {_label_for(spec)}: {exc}")
             return False
         self.show_banner("")
+        self.link_status.set_source_info(self.engine.info)
+        if isinstance(source, ReplaySource):
+            self.transport = TransportBarWidget(source)
+            self._transport_slot.addWidget(self.transport)
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.rest_button.setEnabled(True)
@@ -186,6 +199,10 @@ class MainWindow(QMainWindow):
             return
         self.timer.stop()
         engine, self.engine = self.engine, None
+        if self.transport is not None:
+            self.transport.timer.stop()
+            self.transport.deleteLater()
+            self.transport = None
         recording = engine.recorder is not None
         try:
             engine.close()
@@ -360,6 +377,7 @@ class MainWindow(QMainWindow):
             self._on_recording_failed(str(payload))
         elif kind == "source" and isinstance(payload, SourceEvent):
             ev = payload
+            self.link_status.on_event(ev)
             if ev.kind in (EventKind.DISCONNECTED, EventKind.RECONNECTING, EventKind.ERROR):
                 self.show_banner(ev.message)
             elif ev.kind is EventKind.CONNECTED:
