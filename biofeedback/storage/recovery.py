@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from biofeedback.formats import bfrec
-from biofeedback.formats.edf import write_edf
+from biofeedback.formats.edf import read_edf, write_edf
 from biofeedback.formats.errors import FormatError
 from biofeedback.storage.journal import is_locked
 from biofeedback.storage.paths import recordings_dir
-from biofeedback.streams import Annotation
+from biofeedback.streams import Annotation, SignalSet
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,20 @@ def convert_journal(journal: Path, output: Path, *, overwrite: bool = False,
     signals.annotations.sort(key=lambda a: a.onset_s)
     signals.metadata.pop("journal", None)
     settings = signals.metadata.pop("settings", None)
-    return write_edf(signals, output, overwrite=overwrite, settings=settings)
+    path = write_edf(signals, output, overwrite=overwrite, settings=settings)
+    verify(path, signals)
+    return path
+
+
+def verify(path: Path, signals: SignalSet) -> None:
+    """Read the written file back and check every stream's sample count before the journal
+    (the only other copy) is deleted."""
+    back = read_edf(path)
+    for s in signals.streams:
+        want, got = len(signals.data[s.name]), len(back.data.get(s.name, ()))
+        if want != got:
+            raise FormatError(f"{path}: verification failed: stream {s.name!r} has {got} "
+                              f"samples, the journal {want}")
 
 
 def recover(journal: Path | str, output: Path | str | None = None) -> Path:
@@ -96,6 +109,7 @@ def recover(journal: Path | str, output: Path | str | None = None) -> Path:
     }
     settings = signals.metadata.pop("settings", None)
     path = write_edf(signals, output, settings=settings)
+    verify(path, signals)
     journal.rename(journal.with_name(journal.name + ".recovered"))
     return path
 
