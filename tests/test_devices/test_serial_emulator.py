@@ -249,3 +249,24 @@ def test_device_reset_is_detected_and_streaming_resumes(emulator_binary: str) ->
                     key=lambda b: b.first_index)
         segments.append((start, first.first_index - device_index_of(first)))
     assert_exact_and_gaps_explained(sink, "emg", segments)
+
+
+def test_rate_and_test_signal_mode_are_negotiated(emulator_binary: str) -> None:
+    """SET_RATE 1000 Hz and SET_MODE TEST_SIGNAL: the ADS1299-style square wave of §6.1."""
+    with emu_mod.EmulatorProcess(binary=emulator_binary, scenario="demo") as emu:
+        sensor = SerialSensor(emu.port, mode="test", emg_rate=1000)
+        info = sensor.open()
+        assert info.stream("emg").fs == 1000.0
+        sink = Sink()
+        run_for(sensor, sink, 1.5)
+        sensor.close()
+    blocks = sink.stream("emg")
+    assert sum(b.n_samples for b in blocks) > 1000
+    period = 1024  # 1.024 s × 1000 Hz
+    for b in blocks:
+        assert b.n_samples == 10 or b.n_samples % 10 == 0
+        assert b.flags & BlockFlag.TEST_SIGNAL
+        n = np.arange(b.first_index, b.end_index)
+        raw = np.where(n % period < period // 2, 83886, -83886)
+        np.testing.assert_allclose(b.data, np.stack([raw, raw], 1) * EMG_SCALE, atol=1e-9)
+    assert sink.gaps("emg") == []
