@@ -8,7 +8,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from linkcheck import open_body, pattern, pattern_pressure  # noqa: E402
+from linkcheck import open_body, pattern, pattern_pressure
 
 
 def main(d):
@@ -41,7 +41,7 @@ def main(d):
     examples = re.findall(r"^wire \(\d+ B\): ([0-9a-f ]+)$", open(doc).read(), re.M)
     assert examples, "no worked examples found in protocol.md"
     missing = [e for e in examples if e.strip() not in known]
-    assert not missing, "protocol.md examples not produced by the encoder: %s" % missing
+    assert not missing, f"protocol.md examples not produced by the encoder: {missing}"
     print("check_vectors: %d device frames, %d protocol.md examples, fixtures consistent"
           % (len(frames), len(examples)))
 

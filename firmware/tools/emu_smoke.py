@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-import linkcheck  # noqa: E402
+import linkcheck
 
 
 def main():
@@ -14,7 +14,7 @@ def main():
     try:
         line = p.stdout.readline().strip()
         if not line.startswith("PORT /dev/"):
-            print("emu-smoke: unexpected first line %r" % line)
+            print(f"emu-smoke: unexpected first line {line!r}")
             return 1
         sys.argv = ["linkcheck", line.split()[1], "--seconds", "2", "--min-frames", "200", "--strict"]
         return linkcheck.main()

@@ -3,6 +3,7 @@
 QEMU). Not the application's driver (that is biofeedback/devices/); this one exists so the
 firmware can be checked without the app. Spec: docs/protocol.md."""
 import binascii
+import contextlib
 import os
 import select
 import struct
@@ -77,10 +78,8 @@ def i24(b, off):
 class Link:
     def __init__(self, path):
         self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        try:
+        with contextlib.suppress(termios.error):
             tty.setraw(self.fd)
-        except termios.error:
-            pass
         self.buf = bytearray()
         self.errors = 0
         self.req = 0
@@ -108,10 +107,8 @@ class Link:
                 return
             r, _, _ = select.select([self.fd], [], [], min(left, 0.1))
             if r:
-                try:
+                with contextlib.suppress(BlockingIOError):
                     self.buf += os.read(self.fd, 4096)
-                except BlockingIOError:
-                    pass
 
     def command(self, cmd, payload=b"", timeout=0.5, tries=3):
         """Sends a command, returns (replies before the ACK/NAK, ack_or_nak body)."""
@@ -122,7 +119,7 @@ class Link:
                 if b[0] in (0x85, 0x86) and struct.unpack_from("<H", b, 3)[0] == req:
                     return seen, b
                 seen.append(b)
-        raise TimeoutError("no ACK/NAK for command 0x%02x" % cmd)
+        raise TimeoutError(f"no ACK/NAK for command 0x{cmd:02x}")
 
 
 def main():
@@ -173,7 +170,7 @@ def main():
             last_ping = time.monotonic()
         if b[0] != 0x90:
             continue
-        sid, first, t_us, flags, nch, fmt, n = struct.unpack_from("<BIIHBBB", b, 3)
+        sid, first, _t_us, _flags, nch, fmt, n = struct.unpack_from("<BIIHBBB", b, 3)
         if first != next_first[sid]:
             print("gap in stream %d: expected %d got %d" % (sid, next_first[sid], first))
             gaps += 1

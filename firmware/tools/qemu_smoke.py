@@ -11,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-import linkcheck  # noqa: E402
+import linkcheck
 
 
 def main():
