@@ -77,6 +77,7 @@ class Recorder:
         self.max_duration_s = max_duration_s
         self.on_error = on_error
         self.error: str | None = None
+        self._reason = ""
         self.journal_path: Path | None = None
         self.output_path: Path | None = None
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -166,7 +167,7 @@ class Recorder:
 
         extra = []
         if self.error:
-            extra.append(Annotation(self.elapsed_s, 0.0, f"recording:stopped {self.error}"))
+            extra.append(Annotation(self.elapsed_s, 0.0, f"recording:stopped ({self._reason})"))
         try:
             path = convert_journal(self.journal_path, self.output_path,
                                    overwrite=self._overwrite, extra=extra)
@@ -284,6 +285,7 @@ class Recorder:
             self._now_s = max(self._now_s, (index + len(data)) / fs)
 
     def _fail(self, message: str) -> None:
+        self._reason = message
         self.error = f"Recording stopped: {message}. What was recorded until then is kept."
         if self.on_error is not None:
             # the callback is the UI's; its failure must not hide ours
