@@ -179,14 +179,13 @@ class SerialSensor(Source):
         self._reader_base = P.ReaderStats()  # reader counters at the last stats reset
         self._protocol_errors = 0  # checked frames with impossible contents
         self._last_status: P.Status | None = None
-        self._status_base_overflow: int | None = None
+        self._last_overflow: int | None = None  # STATUS.overflow_count seen last
         self._last_data_t = 0.0
         self._last_ping_t = 0.0
         self._last_status_t = 0.0
         self._ping_nonce = 0
         self._started_mask = 0
         self._handshaking = False
-        self._reported: tuple = ()
 
     # -- public --------------------------------------------------------------------------------
     @property
@@ -222,6 +221,7 @@ class SerialSensor(Source):
         self._stats = LinkStats(lost_samples={s.name: 0 for s in self.info.streams})
         self._reader_base = P.ReaderStats(**asdict(self._reader.stats))
         self._protocol_errors = 0
+        self._last_overflow = None
         self._streams = {}
         try:
             if self._ser is None:
@@ -593,9 +593,11 @@ class SerialSensor(Source):
     def _on_status(self, s: P.Status) -> None:
         prev = self._last_status
         self._last_status = s
-        if self._status_base_overflow is None:
-            self._status_base_overflow = s.overflow_count
-        self._stats.overruns = max(0, s.overflow_count - self._status_base_overflow)
+        last = self._last_overflow
+        if last is not None:  # the device counter restarts at 0 when the device reboots
+            self._stats.overruns += s.overflow_count - last if s.overflow_count >= last else (
+                s.overflow_count)
+        self._last_overflow = s.overflow_count
         self._stats.rx_errors_device = s.rx_errors
         if prev is None or (prev.lead_off, prev.flags, prev.error) != (s.lead_off, s.flags,
                                                                          s.error):
