@@ -7,6 +7,8 @@ such as ``/dev/ttyACM0``; ``auto`` — the first sensor found, else the simulate
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from biofeedback.devices.base import Source, SourceError
@@ -29,13 +31,21 @@ def open_source(spec: str, **options: object) -> Source:
         return _serial(arg, **options)
     if spec == "auto":
         return _auto(**options)
-    if spec.startswith("/dev/") or spec.upper().startswith("COM"):
+    if spec.startswith("/dev/") or spec.upper().startswith("COM") or _is_char_device(spec):
         return _serial(spec, **options)
     if Path(spec).suffix.lower() in {".edf", ".bdf", ".csv", ".bfrec"} or Path(spec).is_file():
         return _replay(Path(spec), **options)
     raise SourceError(
         f"unknown source {spec!r}: use 'simulated[:SCENARIO]', 'serial:PORT', 'replay:FILE' or 'auto'"
     )
+
+
+def _is_char_device(path: str) -> bool:
+    """A symlink to a pty (``biofeedback emulate --link /tmp/bfsensor``) is a serial port too."""
+    try:
+        return stat.S_ISCHR(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _replay(path: Path, **options: object) -> Source:
