@@ -219,3 +219,25 @@ def test_private_permissions_of_data_folder_and_files(tmp_path, monkeypatch):
     assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o700
     assert stat.S_IMODE(rec_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+
+
+@posix_only
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_terminate_finishes_the_file_cleanly(tmp_path, sig):
+    data = tmp_path / "data"
+    out = tmp_path / "stopped.bdf"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "biofeedback", "record", "--duration", "120", "-o", str(out)],
+        cwd=REPO, env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (data / "recordings").exists() or not list((data / "recordings").glob("*.bfrec")):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.01)
+    time.sleep(1.0)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert "stopped by Ctrl-C" in stdout and "Traceback" not in stderr
+    assert not list((data / "recordings").glob("*.bfrec*"))  # journal converted and removed
+    assert 0.5 < read_edf(out).duration_s < 3.0
