@@ -90,7 +90,7 @@ def main() -> None:
     while rec.blocks_written < len(ss.data["emg"]) // step:
         time.sleep(0.01)
     journal_bytes = journal.stat().st_size
-    tf, out = _timed(rec.finish)
+    tf, _ = _timed(rec.finish)
     print(f"{minutes:g}-min session, 2 EMG ch @ 2 kHz + pressure @ 100 Hz "
           f"({ss.data['emg'].size + ss.data['pressure'].size:,} samples)\n")
     print(f"{'writer/reader':<28}{'write s':>9}{'read s':>9}{'MB':>9}")
