@@ -9,7 +9,9 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -49,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"biofeedback {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # the reader went away (e.g. `biofeedback info FILE | head`): not an error of ours
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
+        return 0
     except (OSError, ValueError) as exc:
         print(f"biofeedback {args.command}: error: {exc}", file=sys.stderr)
         return 1
