@@ -17,7 +17,13 @@ from biofeedback.signal.baseline import Baseline
 from biofeedback.signal.config import PipelineConfig
 from biofeedback.signal.detection import ContractionEvent
 from biofeedback.signal.live import LiveProcessor
-from biofeedback.signal.metrics import SegmentMetrics, _num, _runs, segment_metrics
+from biofeedback.signal.metrics import (
+    SegmentMetrics,
+    SegmentSpectra,
+    _num,
+    _runs,
+    segment_metrics,
+)
 from biofeedback.signal.quality import EXCLUDE, QualityFlag, QualitySecond
 
 SCHEMA = "biofeedback.analysis/1"
@@ -250,14 +256,15 @@ def compute_metrics(result: AnalysisResult,
     settle = min(n, int(round(result.config.baseline.settle_s * fs)))
     rest = ~busy
     rest[:settle] = False
+    spec = SegmentSpectra(filt, fs)
     out = {
-        "recording": segment_metrics("recording", filt, env, fs, 0, n, usable, result.events),
-        "rest": segment_metrics("rest", filt, env, fs, 0, n, usable, [], rest),
-        "contractions": segment_metrics("contractions", filt, env, fs, 0, n, usable,
+        "recording": segment_metrics("recording", spec, env, fs, 0, n, usable, result.events),
+        "rest": segment_metrics("rest", spec, env, fs, 0, n, usable, [], rest),
+        "contractions": segment_metrics("contractions", spec, env, fs, 0, n, usable,
                                         result.events, inside),
     }
     for name, a, b in segments:
         i0, i1 = max(0, int(round(a * fs))), min(n, int(round(b * fs)))
         if i1 > i0:
-            out[name] = segment_metrics(name, filt, env, fs, i0, i1, usable, result.events)
+            out[name] = segment_metrics(name, spec, env, fs, i0, i1, usable, result.events)
     return out

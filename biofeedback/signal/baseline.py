@@ -3,9 +3,10 @@
 The estimator sees envelope values decimated at absolute sample indices (so the result does
 not depend on block sizes) and summarises each whole second. Two modes:
 
-* automatic (default): the seconds of the first ``auto_s`` seconds whose median is within
-  ``pool_tolerance`` of the quietest second are pooled. A contraction never lowers a second's
-  median, so contraction seconds drop out; the baseline is ready after one second.
+* automatic (default): the seconds of the first ``auto_s`` seconds whose median is at most
+  (1 + ``pool_tolerance``) × a low quantile (``reference_quantile``) of all second medians are
+  pooled. A contraction never lowers a second's median, so contraction seconds drop out; the
+  baseline is ready after one second and refined each second until ``auto_s``.
 * marked rest: :meth:`BaselineEstimator.mark` collects every value while a rest is marked and
   recomputes the baseline from that period alone when the mark ends (and each second during).
   A marked baseline replaces the automatic one for good.
@@ -126,8 +127,10 @@ class BaselineEstimator:
 
     def _update_auto(self) -> bool:
         meds = np.array([m for m, _ in self._seconds])
-        lo = meds.min()
-        pooled = [v for m, v in self._seconds if m <= lo * (1.0 + self.config.pool_tolerance)]
+        # the reference is a low quantile of the per-second medians, not the minimum: resting
+        # tone drifts, and the quietest second alone would put the baseline too low
+        ref = np.quantile(meds, self.config.reference_quantile)
+        pooled = [v for m, v in self._seconds if m <= ref * (1.0 + self.config.pool_tolerance)]
         self._set(np.concatenate(pooled, axis=0), "auto")
         return True
 

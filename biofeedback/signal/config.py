@@ -66,7 +66,8 @@ class BaselineConfig:
     Robust statistics: median and 1.4826·MAD of the envelope in rest (clinical.md §3: "median/
     MAD of rest, robust to spikes"). Without a marked rest, the baseline is found automatically
     in the first ``auto_s`` seconds: each whole second is summarised, and the seconds whose
-    median is within ``pool_tolerance`` of the quietest one are pooled. It is ready after the
+    median is at most (1 + ``pool_tolerance``) × the ``reference_quantile`` of the second
+    medians are pooled (contraction seconds drop out, slow tone changes stay in). It is ready after the
     first second (real recordings may start with ~1 s of rest). ``settle_s`` skips the filter
     start-up. ``min_sd_fraction`` floors σ at a fraction of μ so a perfectly steady rest does
     not give a hair-trigger threshold [D].
@@ -74,7 +75,8 @@ class BaselineConfig:
 
     auto_s: float = 60.0  # the Glazer pre-baseline rest is 60 s (clinical.md §2)
     settle_s: float = 0.2
-    pool_tolerance: float = 0.3
+    pool_tolerance: float = 0.5
+    reference_quantile: float = 0.25
     min_sd_fraction: float = 0.1
     min_rest_s: float = 0.5  # a marked rest shorter than this leaves the baseline unchanged
 
@@ -85,11 +87,16 @@ class DetectionConfig:
 
     Detection envelope: RMS over ``window_s`` of the band-passed EMG, or of its TKEO
     (``tkeo=True``; Li 2007, Solnik 2008) for sharper onsets. ON when it exceeds
-    μ + ``k_on``·σ for ``min_on_s``; OFF when below μ + ``k_off``·σ for ``min_off_s``.
-    clinical.md suggests ON after 25 ms and discarding bursts < 50 ms: here a burst must stay
-    above the ON line for ``min_on_s`` = 50 ms, which does both in one rule. The onset is then
-    traced back to where the envelope left the baseline band (μ + ``k_back``·σ, at most
-    ``lookback_s`` earlier); the offset is corrected for the trailing window's drain time.
+    μ + ``k_on``·σ for ``min_on_s``; OFF when below μ + ``k_off``·σ (or below
+    μ + ``off_peak_fraction``·(peak − μ) if that is higher: an event ends even when the rest
+    after it settles a little above the old baseline) for ``min_off_s``.
+    A burst must stay above the ON line for ``min_on_s``. clinical.md suggests 25 ms and
+    discarding bursts < 50 ms; 150 ms is used here because on the real tibialis recording (emgGO sample) shorter
+    values count every heartbeat (ECG contamination) as a contraction, and pelvic-floor
+    contractions last ≥ 0.5 s. The onset is then traced back to where the envelope last sat at
+    or below μ + ``k_back``·σ (at most ``lookback_s`` earlier): with ``k_back = 0`` that is
+    where it left the resting median. The offset is corrected for the trailing window's
+    drain time. Live latency of the "contraction" flag: time to cross the ON line + min_on_s.
     Recovery: after the release point (last sample at ≥ 50 % of the peak above baseline), the
     first sample with envelope ≤ μ + ``k_recovery``·σ (Glazer: μ_pre + 2σ_pre).
     """
@@ -98,9 +105,10 @@ class DetectionConfig:
     tkeo: bool = False
     k_on: float = 3.0
     k_off: float = 1.5
-    min_on_s: float = 0.05
-    min_off_s: float = 0.1
-    k_back: float = 1.0
+    off_peak_fraction: float = 0.1  # OFF line at least μ + this × (peak − μ) of the event
+    min_on_s: float = 0.15
+    min_off_s: float = 0.2
+    k_back: float = 0.0
     lookback_s: float = 0.3
     k_recovery: float = 2.0
     release_fraction: float = 0.5

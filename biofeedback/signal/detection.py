@@ -86,7 +86,8 @@ class HysteresisDetector:
     """Double-threshold detector with minimum on/off durations (see module docstring)."""
 
     def __init__(self, fs: float, m_on: int, m_off: int, lookback: int, window: int,
-                 release_fraction: float) -> None:
+                 release_fraction: float, off_peak_fraction: float = 0.0) -> None:
+        self.off_peak_fraction = off_peak_fraction
         self.fs = fs
         self.m_on = max(1, m_on)
         self.m_off = max(1, m_off)
@@ -103,7 +104,7 @@ class HysteresisDetector:
         """Forget the signal (after a gap); keeps thresholds and the event counter."""
         self.active = False
         self._run = 0
-        self._hist = np.zeros(0)
+        self._hist = np.zeros((0, 1))
         self._hist_start = 0  # absolute index of _hist[0]
         self._floor = -1  # onsets are not traced back before this index
         self._event: ContractionEvent | None = None
@@ -127,12 +128,14 @@ class HysteresisDetector:
         Returns the events started, finished or updated in this call and a boolean array
         "contraction active" per sample (true from onset confirmation to offset confirmation).
         """
+        full = env if env.ndim == 2 else env[:, None]
+        env = full[:, 0]
         n = len(env)
         active_arr = np.zeros(n, dtype=bool)
         out: list[ContractionEvent] = []
         t = self.thresholds
         if t is None or n == 0:
-            self._push_hist(env, first_index)
+            self._push_hist(full, first_index)
             return out, active_arr
         pos = 0
         while pos < n:
@@ -156,7 +159,7 @@ class HysteresisDetector:
                 if self._awaiting is not None:  # a new contraction began before recovery
                     self._awaiting = None
                 run_start = a + k - self.m_on + 1
-                ev = self._start_event(env, first_index, pos + k, run_start, t)
+                ev = self._start_event(full, first_index, pos + k, run_start, t)
                 out.append(ev)
                 self.active = True
                 self._run = 0
@@ -164,11 +167,12 @@ class HysteresisDetector:
                 pos += k + 1
             else:
                 active_arr[pos:] = True
-                if x.min() >= t.lo:
+                lo = self._off_line(t)
+                if x.min() >= lo:
                     k = -1
                     self._run = 0
                 else:
-                    k, run_end = _first_run(x < t.lo, self._run, self.m_off)
+                    k, run_end = _first_run(x < lo, self._run, self.m_off)
                     if k < 0:
                         self._run = run_end
                 upto = len(x) if k < 0 else k + 1
@@ -176,13 +180,13 @@ class HysteresisDetector:
                 if k < 0:
                     break
                 off_start = a + k - self.m_off + 1
-                ev = self._finish_event(env, first_index, off_start, t)
+                ev = self._finish_event(full, first_index, off_start, t)
                 out.append(ev)
                 self.active = False
                 self._run = 0
                 active_arr[pos + k + 1:] = False
                 pos += k + 1
-        self._push_hist(env, first_index)
+        self._push_hist(full, first_index)
         return _dedupe(out), active_arr
 
     def finish(self, end_index: int) -> list[ContractionEvent]:
@@ -198,8 +202,9 @@ class HysteresisDetector:
 
     # -- helpers ---------------------------------------------------------------------------
     def _push_hist(self, env: np.ndarray, first_index: int) -> None:
-        if len(self._hist) and self._hist_start + len(self._hist) != first_index:
-            self._hist = np.zeros(0)
+        if len(self._hist) and (self._hist_start + len(self._hist) != first_index
+                                or self._hist.shape[1] != env.shape[1]):
+            self._hist = np.zeros((0, env.shape[1]))
         if not len(self._hist):
             self._hist_start = first_index
         h = np.concatenate([self._hist, env]) if len(self._hist) else np.asarray(env, float)
@@ -222,9 +227,9 @@ class HysteresisDetector:
         lo_bound = max(run_start - self.lookback, self._floor + 1)
         before = self._window(env, first_index, lo_bound, run_start)
         base0 = run_start - len(before)
-        quiet = np.flatnonzero(before <= t.back)
+        quiet = np.flatnonzero(before[:, 0] <= t.back)
         onset = base0 + int(quiet[-1]) + 1 if len(quiet) else base0
-        run_vals = self._window(env, first_index, run_start, confirm + 1)
+        run_vals = self._window(env, first_index, run_start, confirm + 1)[:, 0]
         p = int(np.argmax(run_vals))
         peak_i = confirm + 1 - len(run_vals) + p
         peak = float(run_vals[p])
@@ -238,6 +243,12 @@ class HysteresisDetector:
         self._next_id += 1
         self._event = ev
         return ev
+
+    def _off_line(self, t: Thresholds) -> float:
+        ev = self._event
+        if ev is None or self.off_peak_fraction <= 0:
+            return t.lo
+        return max(t.lo, t.mean + self.off_peak_fraction * (ev.peak_uv - t.mean))
 
     def _track(self, x: np.ndarray, a: int, t: Thresholds) -> None:
         """Update peak, release and recovery of the open event with samples ``x`` at ``a``."""
@@ -268,9 +279,10 @@ class HysteresisDetector:
         ev = self._event
         assert ev is not None
         prior = self._window(env, first_index, off_start - self.window, off_start - self.window + 1)
-        p_level = float(prior[0]) if len(prior) else ev.peak_uv
+        p_level = float(prior[0, 0]) if len(prior) else ev.peak_uv
+        lo = self._off_line(t)
         denom = p_level**2 - t.mean**2
-        frac = (p_level**2 - t.lo**2) / denom if denom > 0 else 0.0
+        frac = (p_level**2 - lo**2) / denom if denom > 0 else 0.0
         offset = off_start - int(round(min(max(frac, 0.0), 1.0) * (self.window - 1)))
         offset = max(offset, ev.onset_index + 1)
         ev = replace(ev, offset_index=offset, offset_s=self._t(offset))

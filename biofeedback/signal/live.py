@@ -117,13 +117,14 @@ class LiveProcessor:
         self.display_window = max(1, int(round(e.rms_window_s * fs)))
         self.detect_window = max(1, int(round(c.detection.window_s * fs)))
         d = c.detection
+        det_windows = [self.detect_window]
         if d.tkeo:
             self._tkeo: Tkeo | None = Tkeo(self.n_channels)
             self._rms = MultiRms([self.display_window], self.n_channels)
-            self._det_rms: MultiRms | None = MultiRms([self.detect_window], self.n_channels)
+            self._det_rms: MultiRms | None = MultiRms(det_windows, self.n_channels)
         else:
             self._tkeo = None
-            self._rms = MultiRms([self.display_window, self.detect_window], self.n_channels)
+            self._rms = MultiRms([self.display_window, *det_windows], self.n_channels)
             self._det_rms = None
         self._smooth_b = self._smooth_a = None
         if e.display_smoothing_s > 0:
@@ -136,7 +137,7 @@ class LiveProcessor:
         self._detector = HysteresisDetector(
             fs, m_on=int(round(d.min_on_s * fs)), m_off=int(round(d.min_off_s * fs)),
             lookback=int(round(d.lookback_s * fs)), window=self.detect_window,
-            release_fraction=d.release_fraction,
+            release_fraction=d.release_fraction, off_peak_fraction=d.off_peak_fraction,
         )
         self._pressure = PressurePipeline(pressure_fs, c.pressure) if pressure_fs else None
         self._user_threshold: float | None = None
@@ -251,9 +252,11 @@ class LiveProcessor:
         y = self._notch.process(bp) if self._notch is not None else bp
         if self._tkeo is not None:
             (env,) = self._rms.process(y)
-            (det,) = self._det_rms.process(np.sqrt(self._tkeo.process(y)))  # type: ignore[union-attr]
+            dets = self._det_rms.process(np.sqrt(self._tkeo.process(y)))  # type: ignore[union-attr]
         else:
-            env, det = self._rms.process(y)
+            env, *dets = self._rms.process(y)
+        det = dets[0]
+        det_pfm = det[:, 0]  # the detector follows the pelvic floor
         if self._smooth_b is not None:
             if not self._smooth_started:
                 self._smooth_zi = env[:1] * (-self._smooth_a[1])  # type: ignore[index]
@@ -275,7 +278,7 @@ class LiveProcessor:
                 continue
             a = first_index + i0
             self._baseline.feed(a, det[i0:i1], env[i0:i1], self._segment_start + self._settle)
-            ev, act = self._detector.process(det[i0:i1, 0], a)
+            ev, act = self._detector.process(det_pfm[i0:i1], a)
             active[i0:i1] = act
             self._track_peaks(ev, env[i0:i1, 0], act)
             events += ev

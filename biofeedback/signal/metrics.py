@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import signal as sps
 
 from biofeedback.signal.detection import ContractionEvent
 
@@ -55,38 +54,70 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
 
 
+class SegmentSpectra:
+    """Periodograms of consecutive segments of a signal, computed once (one batched FFT) so
+    every metric's Welch PSD is a sum over the segments inside its stretch.
+
+    Welch with a Hann window, ``segment_s`` segments and 50 % overlap (no detrend: the input
+    is the band-passed EMG, whose mean is zero).
+    """
+
+    def __init__(self, x: np.ndarray, fs: float, segment_s: float = 0.5) -> None:
+        self.fs = fs
+        self.nper = 2 * max(4, int(round(segment_s * fs / 2)))  # even: two half-blocks
+        self.step = self.nper // 2
+        n = len(x)
+        k = 0 if n < self.nper else 1 + (n - self.nper) // self.step
+        self.starts = np.arange(k) * self.step
+        self.freqs = np.fft.rfftfreq(self.nper, 1.0 / fs)
+        self.psd = np.zeros((k, len(self.freqs)))
+        if not k:
+            return
+        win = np.hanning(self.nper)
+        # no detrend: the input is band-passed (zero mean); strided view, no copy until *win
+        view = np.lib.stride_tricks.sliding_window_view(np.asarray(x, float), self.nper)
+        view = view[:: self.step][:k]
+        chunk = 4096  # segments per FFT call: bounded memory for hour-long recordings
+        for a in range(0, k, chunk):
+            f = np.fft.rfft(view[a:a + chunk] * win, axis=1)
+            self.psd[a:a + chunk] = f.real**2 + f.imag**2
+
+    def median_frequency(self, mask: np.ndarray) -> float | None:
+        """MDF over the segments lying wholly inside ``mask`` (None when there are none)."""
+        k = len(self.starts)
+        if not k:
+            return None
+        # segment i spans half-blocks i and i+1 (step = half a segment)
+        st = self.step
+        blocks = mask[: (k + 1) * st].reshape(k + 1, st).all(axis=1)
+        inside = blocks[:-1] & blocks[1:]
+        if not inside.any():
+            return None
+        total = inside.astype(float) @ self.psd
+        cum = np.cumsum(total)
+        if cum[-1] <= 0:
+            return None
+        return float(np.interp(0.5 * cum[-1], cum, self.freqs))
+
+
 def median_frequency(x: np.ndarray, fs: float, mask: np.ndarray | None = None,
                      segment_s: float = 0.5) -> float | None:
     """Median frequency (Hz) of the Welch PSD over the stretches of ``x`` where ``mask``."""
-    nper = max(8, int(round(segment_s * fs)))
     mask = np.ones(len(x), bool) if mask is None else mask
-    total = None
-    weight = 0
-    freqs = None
-    for a, b in _runs(mask):
-        if b - a < nper:
-            continue
-        f, p = sps.welch(x[a:b], fs=fs, nperseg=nper, noverlap=nper // 2)
-        k = 1 + (b - a - nper) // (nper // 2)
-        total = p * k if total is None else total + p * k
-        weight += k
-        freqs = f
-    if total is None or weight == 0 or freqs is None:
-        return None
-    c = np.cumsum(total)
-    if c[-1] <= 0:
-        return None
-    return float(np.interp(0.5 * c[-1], c, freqs))
+    return SegmentSpectra(x, fs, segment_s).median_frequency(mask)
 
 
-def segment_metrics(name: str, filtered: np.ndarray, envelope: np.ndarray, fs: float,
+def segment_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs: float,
                     start: int, stop: int, usable: np.ndarray,
                     events: Sequence[ContractionEvent], mask: np.ndarray | None = None
                     ) -> SegmentMetrics:
-    """Metrics of samples ``[start, stop)`` (further restricted by ``mask`` if given)."""
-    sel = usable[start:stop].copy()
+    """Metrics of samples ``[start, stop)`` (further restricted by ``mask`` if given);
+    ``spectra`` holds the segment periodograms of the band-passed EMG."""
+    full = np.zeros(len(usable), dtype=bool)
+    full[start:stop] = usable[start:stop]
     if mask is not None:
-        sel &= mask[start:stop]
+        full[start:stop] &= mask[start:stop]
+    sel = full[start:stop]
     e = envelope[start:stop][sel]
     evs = [ev for ev in events if start <= ev.onset_index < stop]
     rises = [ev.time_to_peak_s for ev in evs if ev.complete and not ev.truncated]
@@ -101,5 +132,5 @@ def segment_metrics(name: str, filtered: np.ndarray, envelope: np.ndarray, fs: f
         contractions=len(evs),
         rise_time_s=float(np.mean(rises)) if rises else None,
         recovery_latency_s=float(np.mean(recs)) if recs else None,
-        median_frequency_hz=median_frequency(filtered[start:stop], fs, sel),
+        median_frequency_hz=spectra.median_frequency(full),
     )

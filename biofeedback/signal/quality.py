@@ -100,71 +100,80 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
     """Flags for ``S`` whole seconds at once: arrays are ``(S, L, C)``; ``nan_count`` ``(S, C)``.
 
     Returns flags ``(S, C)`` int, band-passed RMS ``(S, C)``, hum dB ``(S, C)`` and hum Hz
-    ``(S,)`` (nan when neither mains frequency fits below Nyquist).
+    ``(S,)`` (nan when neither mains frequency fits below Nyquist). Cheap tests run first;
+    the costly ones only on the seconds they could flag.
     """
     s_n, n, c_n = bp.shape
     flags = np.zeros((s_n, c_n), dtype=np.int64)
     flags[nan_count > 0] |= QualityFlag.DROPOUT
-    rms = np.sqrt(np.mean(bp * bp, axis=1))
+    rms = np.sqrt(np.einsum("slc,slc->sc", bp, bp) / n)
     rmax, rmin = raw.max(axis=1), raw.min(axis=1)
     flat = (rms < cfg.flat_rms_uv) | (rmax == rmin)
     flags[flat] |= QualityFlag.FLAT
     need = max(3, int(np.ceil(cfg.clip_fraction * n)))
-    clip_n = _runs_at(raw, rmax) + _runs_at(raw, rmin)
-    clipped = (clip_n >= need) & ~flat
+    # clipping: only where the extreme value occurs often enough to matter
+    maybe = ((raw == rmax[:, None, :]).sum(axis=1) >= need) | \
+        ((raw == rmin[:, None, :]).sum(axis=1) >= need)
+    clipped = np.zeros((s_n, c_n), dtype=bool)
+    for si, ci in zip(*np.nonzero(maybe & ~flat), strict=True):
+        r = raw[si:si + 1, :, ci:ci + 1]
+        hits = _runs_at(r, rmax[si:si + 1, ci:ci + 1]) + _runs_at(r, rmin[si:si + 1, ci:ci + 1])
+        clipped[si, ci] = hits[0, 0] >= need
     if cfg.physical_range is not None:
         lo, hi = cfg.physical_range
         margin = 0.001 * (hi - lo)
         beyond = ((raw >= hi - margin) | (raw <= lo + margin)).sum(axis=1)
         clipped |= beyond >= need
     flags[clipped] |= QualityFlag.CLIPPED
-    # low-frequency content: means over 50 ms chunks (first null at 20 Hz: EMG averages out,
-    # a movement transient of a few Hz passes)
+    # movement: low-frequency content = means over 50 ms chunks (first null at 20 Hz: EMG
+    # averages out, a movement transient of a few Hz passes)
     m = max(1, int(round(0.05 * fs)))
     k = n // m
+    floor_rms = np.maximum(rms, cfg.flat_rms_uv)
     if k >= 2:
         lf = raw[:, : k * m].reshape(s_n, k, m, c_n).mean(axis=2)
-        swing = lf.max(axis=1) - lf.min(axis=1)
+        motion = (lf.max(axis=1) - lf.min(axis=1)) > cfg.motion_ratio * floor_rms
     else:
-        swing = np.zeros((s_n, c_n))
-    motion = swing > cfg.motion_ratio * np.maximum(rms, cfg.flat_rms_uv)
-    absb = np.abs(bp)
-    scale = np.median(absb, axis=1) / 0.6745
-    big = absb > cfg.spike_crest * np.maximum(scale, 1e-12)[:, None, :]
-    big &= absb > cfg.spike_crest * env
-    n_big = big.sum(axis=1)
-    motion |= (n_big >= 1) & (n_big <= max(1, int(0.002 * n)))
+        motion = np.zeros((s_n, c_n), dtype=bool)
+    # spikes: a few samples far above the second's RMS and the local envelope
+    absmax = np.maximum(bp.max(axis=1), -bp.min(axis=1))
+    cand = absmax > cfg.spike_crest * floor_rms
+    for si, ci in zip(*np.nonzero(cand), strict=True):
+        a = np.abs(bp[si, :, ci])
+        big = (a > cfg.spike_crest * floor_rms[si, ci]) & (a > cfg.spike_crest * env[si, :, ci])
+        nb = int(big.sum())
+        motion[si, ci] |= 1 <= nb <= max(1, int(0.002 * n))
     flags[motion & ~flat] |= QualityFlag.MOTION
     hum_db = np.full((s_n, c_n), np.nan)
     hum_hz = np.full(s_n, np.nan)
-    best = np.full((s_n, c_n), -np.inf)
-    spec = None
-    for mains in (50.0, 60.0):
-        if 2 * mains + 12 >= fs / 2 or n < 0.5 * fs:
-            continue
-        if spec is None:
-            # three half-second Hann segments, 50 % overlap, averaged (2 Hz resolution):
-            # averaging keeps a noise-only bin from passing for a mains peak
-            h = n // 2
-            win = np.hanning(h)[None, :, None]
-            spec = sum(np.abs(np.fft.rfft(bp[:, o:o + h] * win, axis=1)) ** 2
-                       for o in (0, h // 2, n - h))
-            freqs = np.fft.rfftfreq(h, 1.0 / fs)
+    if n >= 0.5 * fs:
+        # Welch inside the second: three half-second Hann segments, 50 % overlap, averaged
+        # (2 Hz bins). The bins around mains against the median of the neighbouring bins:
+        # averaging keeps a noise-only bin from passing for a mains peak.
+        h = n // 2
+        win = np.hanning(h)[None, :, None]
+        spec = sum(np.abs(np.fft.rfft(bp[:, o:o + h] * win, axis=1)) ** 2
+                   for o in (0, h // 2, n - h))
+        freqs = np.fft.rfftfreq(h, 1.0 / fs)
         df = freqs[1]
-        dist = np.abs(freqs - mains)
-        peak_bins = dist <= max(1.0, df)
-        near = (dist <= max(12.0, 6 * df)) & (dist > max(4.0, 2 * df))
-        if not peak_bins.any() or near.sum() < 3:
-            continue
-        peak = spec[:, peak_bins].max(axis=1)
-        ref = np.median(spec[:, near], axis=1)
-        db = 10.0 * np.log10(np.maximum(peak, 1e-30) / np.maximum(ref, 1e-30))
-        better = db > best
-        best = np.where(better, db, best)
-        hum_hz = np.where(better.any(axis=1), mains, hum_hz)
-    if spec is not None:
-        hum_db = best
-        flags[(hum_db > cfg.hum_db) & ~flat] |= QualityFlag.HUM
+        best = np.full((s_n, c_n), -np.inf)
+        for mains in (50.0, 60.0):
+            if 2 * mains + 12 >= fs / 2:
+                continue
+            dist = np.abs(freqs - mains)
+            peak_bins = dist <= max(1.0, 0.51 * df)
+            near = (dist <= max(12.0, 6 * df)) & (dist > max(4.0, 2 * df))
+            if not peak_bins.any() or near.sum() < 3:
+                continue
+            peak = spec[:, peak_bins].max(axis=1)
+            ref = np.median(spec[:, near], axis=1)
+            db = 10.0 * np.log10(np.maximum(peak, 1e-30) / np.maximum(ref, 1e-30))
+            better = db > best
+            best = np.where(better, db, best)
+            hum_hz = np.where(better.any(axis=1), mains, hum_hz)
+        if np.isfinite(best).any():
+            hum_db = np.where(np.isfinite(best), best, np.nan)
+            flags[(hum_db > cfg.hum_db) & ~flat] |= QualityFlag.HUM
     return flags, rms, hum_db, hum_hz
 
 
