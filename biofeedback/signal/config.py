@@ -91,11 +91,15 @@ class DetectionConfig:
     μ + ``off_peak_fraction``·(peak − μ) if that is higher: an event ends even when the rest
     after it settles a little above the old baseline) for ``min_off_s``.
     A burst must stay above the ON line for ``min_on_s``. clinical.md suggests 25 ms and
-    discarding bursts < 50 ms; 150 ms is used here because on the real tibialis recording (emgGO sample) shorter
-    values count every heartbeat (ECG contamination) as a contraction, and pelvic-floor
+    discarding bursts < 50 ms; 150 ms is used here because on the real tibialis recording
+    (emgGO sample) shorter values count every heartbeat (ECG contamination) as a contraction,
+    and pelvic-floor
     contractions last ≥ 0.5 s. The onset is then traced back to where the envelope last sat at
     or below μ + ``k_back``·σ (at most ``lookback_s`` earlier): with ``k_back = 0`` that is
-    where it left the resting median. The offset is corrected for the trailing window's
+    where it left the resting median, moved ``onset_lead_s`` earlier (default a quarter of the
+    detection window: on the synthetic benchmark the trace-back is late by about that much at
+    10-20 dB, because noise dips below the median early in the rise; an empirical correction,
+    documented in docs/signal.md). The offset is corrected for the trailing window's
     drain time. Live latency of the "contraction" flag: time to cross the ON line + min_on_s.
     Recovery: after the release point (last sample at ≥ 50 % of the peak above baseline), the
     first sample with envelope ≤ μ + ``k_recovery``·σ (Glazer: μ_pre + 2σ_pre).
@@ -109,6 +113,7 @@ class DetectionConfig:
     min_on_s: float = 0.15
     min_off_s: float = 0.2
     k_back: float = 0.0
+    onset_lead_s: float | None = None  # None: window_s / 4 (see docstring)
     lookback_s: float = 0.3
     k_recovery: float = 2.0
     release_fraction: float = 0.5

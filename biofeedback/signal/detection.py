@@ -86,8 +86,10 @@ class HysteresisDetector:
     """Double-threshold detector with minimum on/off durations (see module docstring)."""
 
     def __init__(self, fs: float, m_on: int, m_off: int, lookback: int, window: int,
-                 release_fraction: float, off_peak_fraction: float = 0.0) -> None:
+                 release_fraction: float, off_peak_fraction: float = 0.0,
+                 onset_lead: int = 0) -> None:
         self.off_peak_fraction = off_peak_fraction
+        self.onset_lead = max(0, onset_lead)
         self.fs = fs
         self.m_on = max(1, m_on)
         self.m_off = max(1, m_off)
@@ -229,6 +231,7 @@ class HysteresisDetector:
         base0 = run_start - len(before)
         quiet = np.flatnonzero(before[:, 0] <= t.back)
         onset = base0 + int(quiet[-1]) + 1 if len(quiet) else base0
+        onset = max(onset - self.onset_lead, self._floor + 1, base0)
         run_vals = self._window(env, first_index, run_start, confirm + 1)[:, 0]
         p = int(np.argmax(run_vals))
         peak_i = confirm + 1 - len(run_vals) + p

@@ -138,6 +138,8 @@ class LiveProcessor:
             fs, m_on=int(round(d.min_on_s * fs)), m_off=int(round(d.min_off_s * fs)),
             lookback=int(round(d.lookback_s * fs)), window=self.detect_window,
             release_fraction=d.release_fraction, off_peak_fraction=d.off_peak_fraction,
+            onset_lead=int(round((d.window_s / 4 if d.onset_lead_s is None else d.onset_lead_s)
+                                 * fs)),
         )
         self._pressure = PressurePipeline(pressure_fs, c.pressure) if pressure_fs else None
         self._user_threshold: float | None = None
