@@ -73,7 +73,20 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(16, 12, 16, 8)
         outer.addLayout(self._build_toolbar())
         self.link_status = LinkStatusWidget()
-        outer.addWidget(self.link_status)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.link_status, 1)
+        self.marker_edit = QLineEdit()
+        self.marker_edit.setPlaceholderText("marker label (optional)")
+        self.marker_edit.setToolTip("Short label for the next marker, e.g. 'probe in' or 'cue: let go'")
+        self.marker_edit.setMaximumWidth(240)
+        self.marker_edit.returnPressed.connect(lambda: self.add_marker(0))
+        self.marker_button = QPushButton("Add marker")
+        self.marker_button.setToolTip("Mark this moment (number keys 0-9 do the same)")
+        self.marker_button.clicked.connect(lambda: self.add_marker(0))
+        self.marker_button.setEnabled(False)
+        status_row.addWidget(self.marker_edit)
+        status_row.addWidget(self.marker_button)
+        outer.addLayout(status_row)
         self.transport: TransportBarWidget | None = None
         self._transport_slot = QVBoxLayout()
         outer.addLayout(self._transport_slot)
@@ -189,6 +202,7 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(True)
         self.rest_button.setEnabled(True)
         self.record_button.setEnabled(True)
+        self.marker_button.setEnabled(True)
         self.source_combo.setEnabled(False)
         self.statusBar().showMessage(f"Streaming from {self.engine.info.name}")
         self.timer.start()
@@ -218,6 +232,7 @@ class MainWindow(QMainWindow):
         self.rest_button.setChecked(False)
         self.rest_button.setEnabled(False)
         self.record_button.setEnabled(False)
+        self.marker_button.setEnabled(False)
         self.source_combo.setEnabled(True)
         self.statusBar().showMessage("Stopped.")
 
@@ -232,10 +247,16 @@ class MainWindow(QMainWindow):
             return
         super().keyPressEvent(event)
 
-    def add_marker(self, number: int, label: str = "") -> None:
-        """Number keys 0-9: a marker on the plot and, when recording, in the file."""
+    def add_marker(self, number: int, label: str | None = None) -> None:
+        """Number keys 0-9 or the button: a marker on the plot and, when recording, in the file.
+
+        Without an explicit ``label`` the text typed in the marker field is used (then cleared).
+        """
         if self.engine is None:
             return
+        if label is None:
+            label = self.marker_edit.text().strip()
+            self.marker_edit.clear()
         t = self.engine.add_marker(number, label)
         self.plots.add_marker(t, f"{number} {label}".strip())
         where = " (recorded)" if self.engine.recorder is not None else ""

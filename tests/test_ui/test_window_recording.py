@@ -27,6 +27,8 @@ def test_record_button_and_markers_end_up_in_the_file(qtbot):
     assert win.engine.recorder is not None
     qtbot.waitUntil(lambda: win.engine.emg_time_s > 3.0, timeout=10_000)
     qtbot.keyClick(win, Qt.Key.Key_4)
+    win.marker_edit.setText("probe in")
+    win.marker_button.click()
     qtbot.waitUntil(lambda: win.engine.emg_time_s > 5.0, timeout=10_000)
     win.record_button.click()  # stop recording, keep streaming
     assert win.engine.recorder is None
@@ -34,7 +36,9 @@ def test_record_button_and_markers_end_up_in_the_file(qtbot):
     assert len(saved) == 1, win.statusBar().currentMessage()
     rec = read_edf(saved[0])
     assert rec.patient_code == "P042"
-    assert any(a.text.startswith("marker:4") for a in rec.annotations)
+    assert any(a.text == "marker:4:" for a in rec.annotations)
+    assert any(a.text == "marker:0:probe in" for a in rec.annotations)
+    assert win.marker_edit.text() == ""
     assert rec.duration_s > 1.5
     win.stop()
 
