@@ -106,8 +106,9 @@ class HysteresisDetector:
         """Forget the signal (after a gap); keeps thresholds and the event counter."""
         self.active = False
         self._run = 0
-        self._hist = np.zeros((0, 1))
-        self._hist_start = 0  # absolute index of _hist[0]
+        self._buf = np.zeros((self._hist_len + 4096, 1))
+        self._blen = 0
+        self._hist_start = 0  # absolute index of _buf[0]
         self._floor = -1  # onsets are not traced back before this index
         self._event: ContractionEvent | None = None
         self._awaiting: ContractionEvent | None = None  # complete, recovery not yet found
@@ -204,20 +205,36 @@ class HysteresisDetector:
 
     # -- helpers ---------------------------------------------------------------------------
     def _push_hist(self, env: np.ndarray, first_index: int) -> None:
-        if len(self._hist) and (self._hist_start + len(self._hist) != first_index
-                                or self._hist.shape[1] != env.shape[1]):
-            self._hist = np.zeros((0, env.shape[1]))
-        if not len(self._hist):
+        """Append to the envelope history (a buffer, compacted now and then, not re-copied
+        on every block); only the last ``_hist_len`` samples are ever read."""
+        n, cols = env.shape
+        buf = self._buf
+        if (self._blen and self._hist_start + self._blen != first_index) or buf.shape[1] != cols:
+            self._blen = 0
+        if self._blen == 0:
             self._hist_start = first_index
-        h = np.concatenate([self._hist, env]) if len(self._hist) else np.asarray(env, float)
-        drop = max(0, len(h) - self._hist_len)
-        self._hist = h[drop:]
-        self._hist_start += drop
+        if self._blen + n > len(buf):
+            keep = min(self._blen, self._hist_len)
+            if keep + n > len(buf):
+                buf = np.empty((keep + n + 4096, cols))
+            buf[:keep] = self._buf[self._blen - keep:self._blen]
+            self._hist_start += self._blen - keep
+            self._blen = keep
+            self._buf = buf
+        buf[self._blen:self._blen + n] = env
+        self._blen += n
+
+    @property
+    def _hist(self) -> np.ndarray:
+        keep = min(self._blen, self._hist_len)
+        return self._buf[self._blen - keep:self._blen]
 
     def _window(self, env: np.ndarray, first_index: int, start: int, stop: int) -> np.ndarray:
         """Envelope values for absolute [start, stop) from history + current block."""
-        if len(self._hist) and self._hist_start + len(self._hist) == first_index:
-            h, h0 = np.concatenate([self._hist, env]), self._hist_start
+        hist = self._hist
+        h0 = self._hist_start + self._blen - len(hist)
+        if len(hist) and h0 + len(hist) == first_index:
+            h = np.concatenate([hist, env])
         else:
             h, h0 = env, first_index
         start = max(start, h0)

@@ -25,28 +25,37 @@ class MultiRms:
         self.reset()
 
     def reset(self) -> None:
-        self._c = np.zeros((1, self.n_channels))  # running sums, last (up to N) + the current
+        # running sums in a buffer: rows [0, pos) are history, row pos-1 the total so far
+        self._buf = np.zeros((self._keep + 1 + 4096, self.n_channels))
+        self._pos = 1
         self._count = 0  # samples since reset
 
     def process(self, x: np.ndarray) -> list[np.ndarray]:
         n = len(x)
-        m = len(self._c)  # history rows; the last is the running total so far
-        c = np.empty((m + n, self.n_channels))
-        c[:m] = self._c
+        keep = self._keep + 1
+        if self._pos + n > len(self._buf):  # make room: move the history to the front
+            start = max(0, self._pos - keep)
+            hist = self._buf[start:self._pos]
+            if len(hist) + n > len(self._buf):
+                self._buf = np.empty((len(hist) + n + 4096, self.n_channels))
+            self._buf[: len(hist)] = hist
+            self._pos = len(hist)
+        m, c = self._pos, self._buf
+        np.multiply(x, x, out=c[m:m + n])
         # one sequential running sum continued from the last total: block cuts do not matter
-        np.cumsum(np.concatenate([self._c[-1:], x * x]), axis=0, out=c[m - 1:])
+        np.cumsum(c[m - 1:m + n], axis=0, out=c[m - 1:m + n])
         out = []
         for w in self.windows:
             if self._count >= w:  # the usual case: a full window behind every new sample
                 d = c[m:m + n] - c[m - w:m - w + n]
-                d *= 1.0 / w
+                d /= w  # the same operation as the start-up branch: bit-identical
             else:
                 end = np.arange(m, m + n)  # row of c holding the sum through each new sample
                 k = np.minimum(self._count + 1 + np.arange(n), w)
                 d = (c[end] - c[end - k]) / k[:, None]
             np.maximum(d, 0.0, out=d)
             out.append(np.sqrt(d, out=d))
-        self._c = c[-min(len(c), self._keep + 1):]
+        self._pos = m + n
         self._count += n
         return out
 

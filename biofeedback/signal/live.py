@@ -144,6 +144,9 @@ class LiveProcessor:
         self._pressure = PressurePipeline(pressure_fs, c.pressure) if pressure_fs else None
         self._user_threshold: float | None = None
         self._range_factor = c.relaxation.default_range_factor
+        self._no_nan = np.zeros((4096, self.n_channels), dtype=bool)
+        self._strain_cmh2o = c.strain.pressure_rise_cmh2o
+        self._mu = self._auto_thr = float("nan")
         self._strain_len = max(1, int(round(c.strain.min_s * fs)))
         self._abd_mu = self._abd_hi = float("inf")
         self._reset_state()
@@ -166,6 +169,10 @@ class LiveProcessor:
         self._n_events = 0
         self._recent_q: deque[QualitySecond] = deque(maxlen=5)
         self._last_q: QualitySecond | None = None
+        self._hum = False
+        self._hum_hz: float | None = None
+        self._suggestion = ""
+        self._top: float | None = None  # mean contraction peak, the meter's 0 point
 
     def reset(self) -> None:
         """Forget everything measured (baseline included); settings and the user line stay."""
@@ -215,6 +222,8 @@ class LiveProcessor:
         b = self._baseline.baseline
         if b is None:
             return
+        self._mu = float(b.mean[0])
+        self._auto_thr = float(b.mean[0] + self.config.relaxation.k_threshold * b.sd[0])
         d = self.config.detection
         if self.n_channels > 1:
             self._abd_mu = float(b.det_mean[1])
@@ -288,8 +297,10 @@ class LiveProcessor:
             at_second = (a + (i1 - i0)) % L == 0
             if at_second and self._baseline_may_change() and self._baseline.end_second():
                 self._update_thresholds()
-        if bad is None:
-            bad = np.zeros(x.shape, dtype=bool)
+        if bad is None:  # a view of a shared all-False array: no allocation per block
+            if len(self._no_nan) < n:
+                self._no_nan = np.zeros((n, self.n_channels), dtype=bool)
+            bad = self._no_nan[:n]
         quality += self._quality.feed(first_index, x, bp, env, bad)
         self._note_quality(quality)
         self._last_env = env[-1].copy()
@@ -347,6 +358,7 @@ class LiveProcessor:
                 self._n_events = ev.id
                 if self._disp_peak > 0:
                     self._peaks.append(self._disp_peak)
+                    self._top = float(np.mean(self._peaks))
                 self._disp_peak = 0.0
 
     def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
@@ -358,14 +370,16 @@ class LiveProcessor:
             rel[:] = np.nan
             self._below_since = None
             return
-        mu = float(b.mean[0])
-        top = float(np.mean(self._peaks)) if self._peaks else mu * self._range_factor
+        mu = self._mu
+        top = self._top if self._top is not None else mu * self._range_factor
         e0 = env[:, 0]
-        np.subtract(e0, mu, out=rel)
-        rel *= -1.0 / max(top - mu, 1e-9)
-        rel += 1.0
-        np.clip(rel, 0.0, 1.0, out=rel)
-        above = np.flatnonzero(e0 > self.threshold_uv)
+        inv = 1.0 / max(top - mu, 1e-9)
+        np.multiply(e0, -inv, out=rel)  # 1 - (e - μ)/(top - μ), clipped to 0..1
+        rel += 1.0 + mu * inv
+        np.maximum(rel, 0.0, out=rel)
+        np.minimum(rel, 1.0, out=rel)
+        thr = self._user_threshold if self._user_threshold is not None else self._auto_thr
+        above = np.flatnonzero(e0 > thr) if e0.max() > thr else ()
         if not len(above):
             if self._below_since is None:
                 self._below_since = a
@@ -378,7 +392,7 @@ class LiveProcessor:
         if t is None:
             return
         rise = self._pressure.last_rise if self._pressure is not None else float("nan")
-        p_strain = rise > self.config.strain.pressure_rise_cmh2o  # False for nan
+        p_strain = rise > self._strain_cmh2o  # False for nan
         abd = self.n_channels > 1 and det[:, 1].max() > self._abd_hi
         if not (p_strain or abd):
             self._strain_run = 0
@@ -397,9 +411,20 @@ class LiveProcessor:
         self._strain_run = int(run[-1])
 
     def _note_quality(self, seconds: list[QualitySecond]) -> None:
+        """Keep the last seconds and derive the hum state once per second, not per status()."""
+        if not seconds:
+            return
         for q in seconds:
             self._recent_q.append(q)
             self._last_q = q
+        hum_secs = [s for s in self._recent_q if s.flag & QualityFlag.HUM]
+        self._hum = len(hum_secs) >= self.config.quality.hum_seconds and self._notch is None
+        self._hum_hz = hum_secs[-1].hum_hz if (self._hum and hum_secs) else None
+        self._suggestion = ""
+        if self._hum and self._hum_hz:
+            hz = self._hum_hz
+            self._suggestion = (f"Mains hum at {hz:.0f} Hz is measured: switch the {hz:.0f} Hz "
+                                "notch filter on in the settings.")
 
     # -- pressure --------------------------------------------------------------------------
     def process_pressure(self, x: np.ndarray, first_index: int) -> PressureFrame:
@@ -422,14 +447,7 @@ class LiveProcessor:
             relaxed_for = (last + 1 - self._below_since) / self.fs
         q = self._last_q
         flag = q.flags[0] if q is not None else QualityFlag.OK
-        hum_n = sum(1 for s in self._recent_q if s.flag & QualityFlag.HUM)
-        hum = hum_n >= self.config.quality.hum_seconds and self._notch is None
-        hum_hz = next((s.hum_hz for s in reversed(self._recent_q) if s.flag & QualityFlag.HUM),
-                      None)
-        suggestion = ""
-        if hum and hum_hz:
-            suggestion = (f"Mains hum at {hum_hz:.0f} Hz is measured: switch the {hum_hz:.0f} Hz "
-                          "notch filter on in the settings.")
+        hum, hum_hz, suggestion = self._hum, self._hum_hz, self._suggestion
         rise = self._pressure.last_rise if self._pressure is not None else float("nan")
         return ProcessorStatus(
             baseline_ready=b is not None,
@@ -448,7 +466,7 @@ class LiveProcessor:
             quality=flag,
             quality_message=describe(flag),
             hum_detected=hum,
-            hum_hz=hum_hz if hum else None,
+            hum_hz=hum_hz,
             suggestion=suggestion,
             last_index=last,
             pressure_rise_cmh2o=rise,
