@@ -112,6 +112,7 @@ class HysteresisDetector:
         self._floor = -1  # onsets are not traced back before this index
         self._event: ContractionEvent | None = None
         self._awaiting: ContractionEvent | None = None  # complete, recovery not yet found
+        self._armed = True  # False after an offset above the baseline OFF line
 
     def set_thresholds(self, t: Thresholds) -> None:
         self.thresholds = t
@@ -145,6 +146,21 @@ class HysteresisDetector:
             x = env[pos:]
             a = first_index + pos
             if not self.active:
+                if not self._armed:
+                    # an event that ended on its own (peak-relative) OFF line re-arms only
+                    # once the envelope is back below the baseline OFF line: its release
+                    # tail is not a new contraction
+                    below = np.flatnonzero(x < t.lo)
+                    if self._awaiting is not None:
+                        upto = len(x) if not len(below) else int(below[0])
+                        ev = self._find_recovery(self._awaiting, x[:upto], a, t)
+                        if ev is not None:
+                            out.append(ev)
+                    if not len(below):
+                        break
+                    self._armed = True
+                    pos += int(below[0])
+                    continue
                 if x.max() <= t.hi:
                     k = -1
                     self._run = 0
@@ -312,6 +328,7 @@ class HysteresisDetector:
         else:
             self._awaiting = ev
         self._floor = off_start
+        self._armed = lo <= t.lo
         self._event = None
         return ev
 
