@@ -262,8 +262,14 @@ class HysteresisDetector:
         lo_bound = max(run_start - self.lookback, self._floor + 1)
         before = self._window(env, first_index, lo_bound, run_start)
         base0 = run_start - len(before)
-        quiet = np.flatnonzero(before[:, 0] <= t.back)
-        onset = base0 + int(quiet[-1]) + 1 if len(quiet) else base0
+        # where the envelope left the baseline band; if it never sat that low in the
+        # lookback (resting tone up), where it last sat below the OFF line, else the run start
+        onset = run_start
+        for level in (t.back, t.lo):
+            quiet = np.flatnonzero(before[:, 0] <= level)
+            if len(quiet):
+                onset = base0 + int(quiet[-1]) + 1
+                break
         onset = max(onset - self.onset_lead, self._floor + 1, base0)
         run_vals = self._window(env, first_index, run_start, confirm + 1)[:, 0]
         p = int(np.argmax(run_vals))
