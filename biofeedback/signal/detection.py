@@ -125,22 +125,24 @@ class HysteresisDetector:
         return index / self.fs
 
     # -- processing ------------------------------------------------------------------------
-    def process(self, env: np.ndarray, first_index: int) -> tuple[list[ContractionEvent],
-                                                                   np.ndarray]:
+    def process(self, env: np.ndarray, first_index: int,
+                active_arr: np.ndarray | None = None) -> list[ContractionEvent]:
         """Feed the detection envelope ``env`` (1-D) starting at absolute ``first_index``.
 
-        Returns the events started, finished or updated in this call and a boolean array
-        "contraction active" per sample (true from onset confirmation to offset confirmation).
+        Returns the events started, finished or updated in this call; fills ``active_arr``
+        (if given, all False on entry) with "contraction active" per sample (true from onset
+        confirmation to offset confirmation).
         """
         full = env if env.ndim == 2 else env[:, None]
         env = full[:, 0]
         n = len(env)
-        active_arr = np.zeros(n, dtype=bool)
+        if active_arr is None:
+            active_arr = np.zeros(n, dtype=bool)
         out: list[ContractionEvent] = []
         t = self.thresholds
         if t is None or n == 0:
             self._push_hist(full, first_index)
-            return out, active_arr
+            return out
         pos = 0
         while pos < n:
             x = env[pos:]
@@ -206,7 +208,7 @@ class HysteresisDetector:
                 active_arr[pos + k + 1:] = False
                 pos += k + 1
         self._push_hist(full, first_index)
-        return _dedupe(out), active_arr
+        return _dedupe(out) if len(out) > 1 else out
 
     def finish(self, end_index: int) -> list[ContractionEvent]:
         """End of data or a gap at ``end_index`` (exclusive): close what is open, then reset."""

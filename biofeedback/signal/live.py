@@ -289,9 +289,10 @@ class LiveProcessor:
                 continue
             a = first_index + i0
             self._baseline.feed(a, det[i0:i1], env[i0:i1], self._segment_start + self._settle)
-            ev, act = self._detector.process(det_pfm[i0:i1], a)
-            active[i0:i1] = act
-            self._track_peaks(ev, env[i0:i1, 0], act)
+            act = active[i0:i1]
+            ev = self._detector.process(det_pfm[i0:i1], a, act)
+            if ev or self._detector.active:
+                self._track_peaks(ev, env[i0:i1, 0], act)
             events += ev
             self._relax(env[i0:i1], det[i0:i1], a, rel[i0:i1], strain[i0:i1])
             at_second = (a + (i1 - i0)) % L == 0
@@ -303,7 +304,6 @@ class LiveProcessor:
             bad = self._no_nan[:n]
         quality += self._quality.feed(first_index, x, bp, env, bad)
         self._note_quality(quality)
-        self._last_env = env[-1].copy()
         self._last_rel = float(rel[-1])
         self._active = bool(active[-1])
         return EmgFrame(bp if self._notch is None else y, env, rel, active, strain,

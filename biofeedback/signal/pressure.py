@@ -90,7 +90,8 @@ class PressurePipeline:
         out = y - (rest - self.rest0) if self.config.remove_drift else y
         if len(rise):
             self._last = float(rise[-1])
-        return PressureFrame(filtered=(out * self._scale)[:, None], rise_cmh2o=rise,
+        scaled = out * self._scale if self._scale != 1.0 else out
+        return PressureFrame(filtered=scaled[:, None], rise_cmh2o=rise,
                              rest_cmh2o=self.rest, unit=self.config.unit)
 
     def _track_rest(self, y: np.ndarray) -> np.ndarray:
