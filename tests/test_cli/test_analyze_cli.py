@@ -169,3 +169,25 @@ def test_help_has_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["analyze", "--help"])
     assert "Examples:" in capsys.readouterr().out
+
+
+def test_analyze_reads_the_projects_recordings(tmp_path, capsys):
+    """An EDF+/BDF+ recording (written by the recording engineer's writer) analyses like CSV."""
+    from biofeedback.devices.scenario import Scenario
+    from biofeedback.devices.simulated import SimulatedConfig, SimulatedSignal, source_info
+    from biofeedback.formats.signal_file import write_signal_file
+
+    sc = Scenario.parse("rest:2,contract:2@0.6,rest:4")
+    sig = SimulatedSignal(sc, SimulatedConfig(seed=5))
+    emg, pr = [], []
+    for b in sig.generate(sc.duration_s):
+        (emg if b.stream == "emg" else pr).append(b.data)
+    info = source_info(SimulatedConfig())
+    ss = SignalSet(info.streams, {"emg": np.concatenate(emg), "pressure": np.concatenate(pr)})
+    for suffix in (".bdf", ".csv"):
+        path = write_signal_file(ss, tmp_path / f"rec{suffix}")
+        d = run_json(capsys, str(path))
+        check_schema(d)
+        assert d["channel"] == "pfm" and d["fs"] == pytest.approx(2000.0)
+        assert len(d["contractions"]) == 1
+        assert d["contractions"][0]["onset_s"] == pytest.approx(2.0, abs=0.1)
