@@ -55,7 +55,7 @@ class BaselineEstimator:
         self.fs = fs
         self.n_channels = n_channels
         self.config = config
-        self.hop = max(1, int(round(fs / 100.0)))  # 100 values per second
+        self.hop = max(1, int(round(fs / 50.0)))  # 50 values per second (every 20 ms)
         self.baseline: Baseline | None = None
         self._seconds: list[tuple[float, np.ndarray]] = []  # (median det, values) per second
         self._cur: list[np.ndarray] = []

@@ -144,7 +144,6 @@ class LiveProcessor:
         self._pressure = PressurePipeline(pressure_fs, c.pressure) if pressure_fs else None
         self._user_threshold: float | None = None
         self._range_factor = c.relaxation.default_range_factor
-        self._no_nan = np.zeros((4096, self.n_channels), dtype=bool)
         self._strain_cmh2o = c.strain.pressure_rise_cmh2o
         self._mu = self._auto_thr = float("nan")
         self._strain_len = max(1, int(round(c.strain.min_s * fs)))
@@ -298,10 +297,6 @@ class LiveProcessor:
             at_second = (a + (i1 - i0)) % L == 0
             if at_second and self._baseline_may_change() and self._baseline.end_second():
                 self._update_thresholds()
-        if bad is None:  # a view of a shared all-False array: no allocation per block
-            if len(self._no_nan) < n:
-                self._no_nan = np.zeros((n, self.n_channels), dtype=bool)
-            bad = self._no_nan[:n]
         quality += self._quality.feed(first_index, x, bp, env, bad)
         self._note_quality(quality)
         self._last_rel = float(rel[-1])

