@@ -92,16 +92,15 @@ class BaselineEstimator:
         self._samples_seen += n
         if self._auto_done and not self._marked:
             return False
-        # decimate at absolute indices that are multiples of hop
+        # decimate at absolute indices that are multiples of hop (strided views, no copies)
         off = (-first_index) % self.hop
-        idx = np.arange(off, n, self.hop)
-        if len(idx):
-            keep = idx[first_index + idx >= valid_from]
-            if len(keep):
-                vals = np.concatenate([det[keep], rms[keep]], axis=1)  # (k, 2*n_ch)
-                self._cur.append(vals)
-                if self._marked:
-                    self._marked_values.append(vals)
+        if first_index + off < valid_from:
+            off += -(-(valid_from - first_index - off) // self.hop) * self.hop
+        if off < n:
+            vals = np.hstack([det[off::self.hop], rms[off::self.hop]])  # (k, 2*n_ch)
+            self._cur.append(vals)
+            if self._marked:
+                self._marked_values.append(vals)
         return False
 
     @property
