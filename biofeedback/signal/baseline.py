@@ -116,7 +116,7 @@ class BaselineEstimator:
             changed = self._update_from_marked(final=False)
         elif self.baseline is None or self.baseline.source == "auto":
             if not self._auto_done and len(vals) >= 0.5 * self.fs / self.hop:
-                med = float(np.median(vals[:, 0]))
+                med = np.median(vals[:, : self.n_channels], axis=0)  # per channel
                 self._seconds.append((med, vals))
                 changed = self._update_auto()
             if self._samples_seen >= self.config.auto_s * self.fs:
@@ -125,12 +125,24 @@ class BaselineEstimator:
         return changed
 
     def _update_auto(self) -> bool:
-        meds = np.array([m for m, _ in self._seconds])
+        c = self.n_channels
+        meds = np.array([m for m, _ in self._seconds])  # (seconds, channels)
         # the reference is a low quantile of the per-second medians, not the minimum: resting
-        # tone drifts, and the quietest second alone would put the baseline too low
-        ref = np.quantile(meds, self.config.reference_quantile)
-        pooled = [v for m, v in self._seconds if m <= ref * (1.0 + self.config.pool_tolerance)]
-        self._set(np.concatenate(pooled, axis=0), "auto")
+        # tone drifts, and the quietest second alone would put the baseline too low. Each
+        # channel picks its own seconds: a strain is rest for the pelvic floor, not for the
+        # abdominal channel.
+        ref = np.quantile(meds, self.config.reference_quantile, axis=0)
+        keep = meds <= ref * (1.0 + self.config.pool_tolerance)
+        mean, sd, det_mean, det_sd = (np.zeros(c) for _ in range(4))
+        n_pfm = 0
+        for ch in range(c):
+            vals = np.concatenate([v[:, [ch, c + ch]] for v, k in
+                                   zip((v for _, v in self._seconds), keep[:, ch], strict=True)
+                                   if k], axis=0)
+            (det_mean[ch], mean[ch]), (det_sd[ch], sd[ch]) = robust_stats(vals)
+            if ch == 0:
+                n_pfm = len(vals)
+        self._store(mean, sd, det_mean, det_sd, n_pfm, "auto")
         return True
 
     def _update_from_marked(self, final: bool) -> bool:
@@ -145,9 +157,13 @@ class BaselineEstimator:
     def _set(self, vals: np.ndarray, source: str) -> None:
         c = self.n_channels
         med, sd = robust_stats(vals)
-        floor = self.config.min_sd_fraction * med
-        sd = np.maximum(np.maximum(sd, floor), 1e-12)
+        self._store(med[c:], sd[c:], med[:c], sd[:c], len(vals), source)
+
+    def _store(self, mean: np.ndarray, sd: np.ndarray, det_mean: np.ndarray,
+               det_sd: np.ndarray, n_values: int, source: str) -> None:
+        frac = self.config.min_sd_fraction
         self.baseline = Baseline(
-            mean=med[c:], sd=sd[c:], det_mean=med[:c], det_sd=sd[:c],
-            seconds=len(vals) * self.hop / self.fs, source=source,
+            mean=mean, sd=np.maximum(np.maximum(sd, frac * mean), 1e-12),
+            det_mean=det_mean, det_sd=np.maximum(np.maximum(det_sd, frac * det_mean), 1e-12),
+            seconds=n_values * self.hop / self.fs, source=source,
         )

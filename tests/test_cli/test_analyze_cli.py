@@ -191,3 +191,20 @@ def test_analyze_reads_the_projects_recordings(tmp_path, capsys):
         assert d["channel"] == "pfm" and d["fs"] == pytest.approx(2000.0)
         assert len(d["contractions"]) == 1
         assert d["contractions"][0]["onset_s"] == pytest.approx(2.0, abs=0.1)
+
+
+def test_strain_episodes_in_the_json(tmp_path, capsys):
+    from biofeedback.devices.scenario import Scenario
+    from biofeedback.devices.simulated import SimulatedConfig, SimulatedSignal, source_info
+
+    sc = Scenario.parse("rest:3,strain:4@0.6,rest:4,contract:3@0.6,rest:4")
+    sig = SimulatedSignal(sc, SimulatedConfig(seed=6))
+    emg, pr = [], []
+    for b in sig.generate(sc.duration_s):
+        (emg if b.stream == "emg" else pr).append(b.data)
+    info = source_info(SimulatedConfig())
+    ss = SignalSet(info.streams, {"emg": np.concatenate(emg), "pressure": np.concatenate(pr)})
+    d = run_json(capsys, str(write_csv(ss, tmp_path / "strain.csv")))
+    eps = d["strain"]["episodes"]
+    assert len(eps) == 1 and 3.0 < eps[0]["onset_s"] < 4.0 and 6.5 < eps[0]["offset_s"] < 8.5
+    assert len(d["contractions"]) == 1 and abs(d["contractions"][0]["onset_s"] - 11.0) < 0.1

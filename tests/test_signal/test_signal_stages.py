@@ -203,3 +203,44 @@ def test_motion_artefacts_are_flagged_and_excluded(sim):
     n_motion = sum(1 for q in r.quality if q.flags[0] & QualityFlag.MOTION)
     assert n_motion >= 3
     assert r.metrics["recording"].usable_s == pytest.approx(30 - n_motion, abs=0.01)
+
+
+def test_pressure_drift_removal_and_rest_tracking():
+    from biofeedback.signal import PressureConfig, PressurePipeline
+
+    fs = 100.0
+    t = np.arange(int(120 * fs)) / fs
+    p = 18.0 + 0.05 * t  # the probe settles: +6 cmH2O over 2 min, no squeeze
+    p[int(60 * fs):int(65 * fs)] += 20.0  # one squeeze
+    plain = PressurePipeline(fs, PressureConfig())
+    fixed = PressurePipeline(fs, PressureConfig(remove_drift=True))
+    a = np.concatenate([plain.process(p[i:i + 2, None]).filtered[:, 0] for i in range(0, len(p), 2)])
+    out = [fixed.process(p[i:i + 2, None]) for i in range(0, len(p), 2)]
+    b = np.concatenate([f.filtered[:, 0] for f in out])
+    rise = np.concatenate([f.rise_cmh2o for f in out])
+    assert a[-100:].mean() == pytest.approx(24.0, abs=0.5)  # drift kept without removal
+    assert b[-100:].mean() == pytest.approx(18.0, abs=1.5)  # removed: back near the first rest
+    assert rise[int(62 * fs):int(64 * fs)].mean() == pytest.approx(20.0, abs=1.5)
+
+
+def test_display_smoothing_keeps_streaming_equal_to_offline(sim):
+    from biofeedback.signal import EmgConfig, LiveProcessor
+
+    emg, _, _ = sim("rest:2,contract:2@0.6,rest:3", seed=13)
+    cfg = PipelineConfig(emg=EmgConfig(display_smoothing_s=0.2))
+    off = analyze(emg, FS, cfg)
+    rough = analyze(emg, FS)
+    rest = slice(int(5.5 * FS), int(7 * FS))
+    assert off.envelope[rest, 0].std() < rough.envelope[rest, 0].std()
+    proc = LiveProcessor(FS, ("pfm", "abdominal"), config=cfg)
+    env = np.concatenate([proc.process_emg(emg[i:i + 37], i).envelope
+                          for i in range(0, len(emg), 37)])
+    assert np.array_equal(env, off.envelope)
+
+
+def test_marked_rest_offline_matches_the_live_button(sim):
+    emg, _, _ = sim("rest:3,contract:2@0.6,rest:5", seed=14, rest_rms_uv=4.0)
+    r = analyze(emg, FS, rest_intervals=[(5.5, 9.5)])
+    assert r.baseline.source == "marked"
+    assert r.baseline.mean[0] == pytest.approx(4.0, rel=0.2)
+    assert r.baseline.seconds == pytest.approx(4.0, abs=0.1)
