@@ -241,8 +241,8 @@ def analyze(samples: np.ndarray, fs: float, config: PipelineConfig | None = None
 
 def compute_metrics(result: AnalysisResult,
                     segments: Sequence[tuple[str, float, float]] = ()) -> dict[str, SegmentMetrics]:
-    """"recording", "rest" (outside contractions and their recovery), "contractions" and any
-    named ``segments``, each on the pelvic-floor channel."""
+    """Metrics of the segments "recording", "rest" (outside contractions and their
+    recovery), "contractions" and any named ``segments``, on the pelvic-floor channel."""
     fs, n = result.fs, result.n_samples
     usable = result.usable
     env, filt = result.envelope[:, 0], result.filtered[:, 0]

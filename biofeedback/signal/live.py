@@ -32,7 +32,6 @@ from biofeedback.signal.config import PipelineConfig
 from biofeedback.signal.detection import (
     ContractionEvent,
     HysteresisDetector,
-    _first_run,
     make_thresholds,
 )
 from biofeedback.signal.envelope import MultiRms, Tkeo
@@ -475,4 +474,4 @@ def _latest(events: list[ContractionEvent]) -> list[ContractionEvent]:
     return list(latest.values())
 
 
-__all__ = ["LiveProcessor", "ProcessorStatus", "_first_run"]
+__all__ = ["LiveProcessor", "ProcessorStatus"]
