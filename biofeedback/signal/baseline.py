@@ -57,7 +57,12 @@ class BaselineEstimator:
         self.config = config
         self.hop = max(1, int(round(fs / 50.0)))  # 50 values per second (every 20 ms)
         self.baseline: Baseline | None = None
-        self._seconds: list[tuple[float, np.ndarray]] = []  # (median det, values) per second
+        # automatic period: every kept value (rows) with the number of its second, and each
+        # second's per-channel median of the detection envelope
+        self._vals = np.empty((0, 2 * n_channels))
+        self._row_second = np.empty(0, dtype=np.int64)
+        self._n_rows = 0
+        self._meds: list[np.ndarray] = []
         self._cur: list[np.ndarray] = []
         self._cur_second: int | None = None
         self._marked = False
@@ -116,17 +121,33 @@ class BaselineEstimator:
             changed = self._update_from_marked(final=False)
         elif self.baseline is None or self.baseline.source == "auto":
             if not self._auto_done and len(vals) >= 0.5 * self.fs / self.hop:
-                med = np.median(vals[:, : self.n_channels], axis=0)  # per channel
-                self._seconds.append((med, vals))
+                self._add_second(vals)
                 changed = self._update_auto()
             if self._samples_seen >= self.config.auto_s * self.fs:
                 self._auto_done = True
-                self._seconds = []
+                self._vals = np.empty((0, 2 * self.n_channels))
+                self._row_second = np.empty(0, dtype=np.int64)
+                self._n_rows = 0
+                self._meds = []
         return changed
+
+    def _add_second(self, vals: np.ndarray) -> None:
+        k, r = len(vals), self._n_rows
+        if r + k > len(self._vals):  # grow geometrically: one copy now and then
+            cap = max(2 * len(self._vals), r + k, 64)
+            grown = np.empty((cap, vals.shape[1]))
+            grown[:r] = self._vals[:r]
+            rows = np.empty(cap, dtype=np.int64)
+            rows[:r] = self._row_second[:r]
+            self._vals, self._row_second = grown, rows
+        self._vals[r:r + k] = vals
+        self._row_second[r:r + k] = len(self._meds)
+        self._n_rows = r + k
+        self._meds.append(np.median(vals[:, : self.n_channels], axis=0))
 
     def _update_auto(self) -> bool:
         c = self.n_channels
-        meds = np.array([m for m, _ in self._seconds])  # (seconds, channels)
+        meds = np.array(self._meds)  # (seconds, channels)
         # the reference is a low quantile of the per-second medians, not the minimum: resting
         # tone drifts, and the quietest second alone would put the baseline too low. Each
         # channel picks its own seconds: a strain is rest for the pelvic floor, not for the
@@ -135,10 +156,9 @@ class BaselineEstimator:
         keep = meds <= ref * (1.0 + self.config.pool_tolerance)
         mean, sd, det_mean, det_sd = (np.zeros(c) for _ in range(4))
         n_pfm = 0
+        rows = self._row_second[: self._n_rows]
         for ch in range(c):
-            vals = np.concatenate([v[:, [ch, c + ch]] for v, k in
-                                   zip((v for _, v in self._seconds), keep[:, ch], strict=True)
-                                   if k], axis=0)
+            vals = self._vals[: self._n_rows][keep[rows, ch]][:, [ch, c + ch]]
             (det_mean[ch], mean[ch]), (det_sd[ch], sd[ch]) = robust_stats(vals)
             if ch == 0:
                 n_pfm = len(vals)
