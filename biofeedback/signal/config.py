@@ -139,6 +139,9 @@ class RelaxationConfig:
     range_events: int = 5
     default_range_factor: float = 4.0
     relaxed_hold_s: float = 3.0  # "relaxed state": below the line for >= 3 s
+    # [D] excursions above the line shorter than this do not end a relaxed stretch: at rest the
+    # envelope crosses μ+1σ often, and a count that restarts every few seconds discourages
+    excursion_s: float = 0.5
 
 
 @dataclass(frozen=True)

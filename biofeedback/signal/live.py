@@ -157,6 +157,8 @@ class LiveProcessor:
         self._smooth_zi = np.zeros((1, self.n_channels))
         self._smooth_started = False
         self._below_since: int | None = None
+        self._above_run = 0
+        self._excursion_n = max(1, int(round(self.config.relaxation.excursion_s * self.fs)))
         self._last_env = np.full(self.n_channels, np.nan)
         self._last_rel = float("nan")
         self._strain_run = 0
@@ -336,6 +338,7 @@ class LiveProcessor:
         self._quality.reset()
         self._smooth_started = False
         self._below_since = None
+        self._above_run = 0
         self._strain_run = 0
         self._active = False
         self._disp_peak = 0.0
@@ -355,6 +358,32 @@ class LiveProcessor:
                     self._top = float(np.mean(self._peaks))
                 self._disp_peak = 0.0
 
+    def _track_below(self, e0: np.ndarray, thr: float, a: int) -> None:
+        """Update the "below the line since" run for one piece of envelope.
+
+        With the line at μ+1σ a resting envelope pokes above it ~16 % of the time, so a run only
+        breaks when the envelope stays above the line for ``excursion_s`` or longer; shorter
+        excursions count as part of the relaxed stretch.
+        """
+        if e0.max() <= thr:
+            self._above_run = 0
+            if self._below_since is None:
+                self._below_since = a
+            return
+        above = e0 > thr
+        idx = np.arange(len(e0))
+        last_below = np.maximum.accumulate(np.where(above, -1 - self._above_run, idx))
+        run = idx - last_below  # length of the above-the-line run ending at each sample
+        broken = np.flatnonzero(run >= self._excursion_n)
+        if len(broken):
+            k = int(broken[-1])
+            after = np.flatnonzero(~above[k + 1:])
+            self._below_since = a + k + 1 + int(after[0]) if len(after) else None
+        elif self._below_since is None:
+            first = np.flatnonzero(~above)
+            self._below_since = a + int(first[0]) if len(first) else None
+        self._above_run = int(run[-1])
+
     def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
                strain: np.ndarray) -> None:
         """Relaxation meter, "below the line" run and the strain flag for one piece."""
@@ -373,14 +402,7 @@ class LiveProcessor:
         np.maximum(rel, 0.0, out=rel)
         np.minimum(rel, 1.0, out=rel)
         thr = self._user_threshold if self._user_threshold is not None else self._auto_thr
-        above = np.flatnonzero(e0 > thr) if e0.max() > thr else ()
-        if not len(above):
-            if self._below_since is None:
-                self._below_since = a
-        elif above[-1] == n - 1:
-            self._below_since = None
-        else:
-            self._below_since = a + int(above[-1]) + 1
+        self._track_below(e0, thr, a)
         # strain: abdominal rises more than the pelvic floor, or pressure up without PFM
         t = self._detector.thresholds
         if t is None:
