@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         status_row = QHBoxLayout()
         status_row.addWidget(self.link_status, 1)
         self.marker_edit = QLineEdit()
-        self.marker_edit.setPlaceholderText("marker label (optional)")
+        self.marker_edit.setPlaceholderText("marker label")
         self.marker_edit.setToolTip("Short label for the next marker, e.g. 'probe in' or 'cue: let go'")
         self.marker_edit.setMaximumWidth(240)
         self.marker_edit.returnPressed.connect(lambda: self.add_marker(0))
