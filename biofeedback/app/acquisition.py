@@ -8,18 +8,18 @@ processor is only ever used by one thread.
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from biofeedback.app.ringbuffer import RingBuffer
+from biofeedback.app.settings import pipeline_settings
 from biofeedback.devices.base import BlockConsumer, Source
 from biofeedback.formats import vocabulary
 from biofeedback.signal import LiveProcessor, PipelineConfig
@@ -122,7 +122,7 @@ class AcquisitionEngine:
             raise RecordingError("already recording")
         rec = Recorder(
             self.info, output, patient_code=patient_code,
-            settings={"pipeline": _settings_dict(self.config)},
+            settings={"pipeline": pipeline_settings(self.config)},
             on_error=lambda msg: self.post("sink_error", msg),
         )
         journal = rec.start()
@@ -208,9 +208,3 @@ class AcquisitionEngine:
                 self.sinks.remove(sink)
                 self._messages.put(EngineMessage("sink_error", f"{type(sink).__name__}: {exc}"))
 
-
-def _settings_dict(config: object) -> dict[str, Any]:
-    """Processing settings as plain JSON data, stored in every recording."""
-    if is_dataclass(config) and not isinstance(config, type):
-        return json.loads(json.dumps(asdict(config), default=str))
-    return {"repr": repr(config)}

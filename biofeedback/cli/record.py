@@ -7,10 +7,10 @@ import signal as os_signal
 import sys
 import threading
 import time
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from biofeedback.app.settings import pipeline_settings
 from biofeedback.cli.errors import CliError
 from biofeedback.cli.progress import ProgressBar
 from biofeedback.devices.base import SourceError
@@ -87,16 +87,7 @@ def recover_unfinished() -> list[Path]:
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    settings: dict[str, Any] = {"source": args.source}
-    try:
-        from biofeedback.signal import PipelineConfig
-
-        cfg = PipelineConfig()
-        if is_dataclass(cfg):
-            settings["pipeline"] = asdict(cfg)
-    except (ImportError, TypeError):
-        pass
-    return settings
+    return {"source": args.source, "pipeline": pipeline_settings()}
 
 
 def _record(args: argparse.Namespace) -> int:

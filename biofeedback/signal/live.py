@@ -174,8 +174,8 @@ class LiveProcessor:
         self._suggestion = ""
         self._top: float | None = None  # mean contraction peak, the meter's 0 point
 
-    def reset(self) -> None:
-        """Forget everything measured (baseline included); settings and the user line stay."""
+    def _reset_stages(self) -> None:
+        """Restart the filters and envelopes (after a gap or on reset): never bridge a jump."""
         self._bp.reset()
         if self._notch is not None:
             self._notch.reset()
@@ -184,6 +184,10 @@ class LiveProcessor:
             self._det_rms.reset()
         if self._tkeo is not None:
             self._tkeo.reset()
+
+    def reset(self) -> None:
+        """Forget everything measured (baseline included); settings and the user line stay."""
+        self._reset_stages()
         self._baseline.reset()
         self._quality.reset()
         self._detector.reset()
@@ -327,14 +331,7 @@ class LiveProcessor:
         bl = self._baseline
         if bl.may_change and bl.has_partial and bl.end_second():
             self._update_thresholds()
-        self._bp.reset()
-        if self._notch is not None:
-            self._notch.reset()
-        self._rms.reset()
-        if self._det_rms is not None:
-            self._det_rms.reset()
-        if self._tkeo is not None:
-            self._tkeo.reset()
+        self._reset_stages()
         self._quality.reset()
         self._smooth_started = False
         self._below_since = None
