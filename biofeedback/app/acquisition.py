@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,27 @@ class AcquisitionEngine:
 
     def set_threshold_uv(self, value: float | None) -> None:
         self._commands.put(lambda p: p.set_threshold_uv(value))
+
+    def set_notch(self, mains_hz: float | None) -> None:
+        """Switch the mains notch (50/60 Hz + harmonics) on or off while streaming.
+
+        The processor is rebuilt on the acquisition thread with the new filter; its baseline is
+        re-estimated within about a second; a user-set "relax below" line is kept.
+        """
+        config = replace(self.config, emg=replace(self.config.emg, notch_hz=mains_hz))
+        self.config = config
+
+        def swap(old: LiveProcessor) -> None:
+            st = old.status()
+            self.processor = LiveProcessor(self.emg_fs, self.emg_channels, self.pressure_fs, config)
+            if st.threshold_is_user:
+                self.processor.set_threshold_uv(st.threshold_uv)
+            if self._recorder is not None:
+                self._recorder.update_settings({**self._recorder.settings,
+                                                "pipeline": pipeline_settings(config)})
+                self._recorder.add_annotation(None, 0.0, f"note:notch {mains_hz or 'off'}")
+
+        self._commands.put(swap)
 
     def mark_rest(self, active: bool) -> None:
         self._commands.put(lambda p: p.mark_rest(active))

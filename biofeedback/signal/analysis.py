@@ -234,7 +234,7 @@ def analyze(samples: np.ndarray, fs: float, config: PipelineConfig | None = None
             if n_hum >= min(config.quality.hum_seconds, len(quality)):
                 result.hum_hz = f
                 result.suggestion = (f"Mains hum at {f:.0f} Hz is measured: switch the "
-                                     f"{f:.0f} Hz notch filter on in the settings.")
+                                     f"{f:.0f} Hz notch on (analyze --notch {f:.0f}).")
     result.metrics = compute_metrics(result, segments)
     return result
 

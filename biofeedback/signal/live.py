@@ -437,7 +437,7 @@ class LiveProcessor:
         if self._hum and self._hum_hz:
             hz = self._hum_hz
             self._suggestion = (f"Mains hum at {hz:.0f} Hz is measured: switch the {hz:.0f} Hz "
-                                "notch filter on in the settings.")
+                                "notch on.")
 
     # -- pressure --------------------------------------------------------------------------
     def process_pressure(self, x: np.ndarray, first_index: int) -> PressureFrame:

@@ -8,6 +8,7 @@ from a ~30 Hz timer, so a slow redraw can never stall acquisition.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from biofeedback.devices.base import SourceError
 from biofeedback.devices.factory import open_source
 from biofeedback.devices.replay import ReplaySource
 from biofeedback.formats.errors import FormatError
-from biofeedback.signal import ContractionEvent, ProcessorStatus, QualityFlag
+from biofeedback.signal import ContractionEvent, PipelineConfig, ProcessorStatus, QualityFlag
 from biofeedback.storage.recorder import RecordingError
 from biofeedback.storage.recovery import find_unfinished, recover
 from biofeedback.streams import EventKind, SourceEvent
@@ -84,6 +85,15 @@ class MainWindow(QMainWindow):
         self.marker_button.setToolTip("Mark this moment (number keys 0-9 do the same)")
         self.marker_button.clicked.connect(lambda: self.add_marker(0))
         self.marker_button.setEnabled(False)
+        status_row.addWidget(QLabel("Mains notch"))
+        self.notch_combo = QComboBox()
+        for label, hz in (("off", None), ("50 Hz", 50.0), ("60 Hz", 60.0)):
+            self.notch_combo.addItem(label, hz)
+        self.notch_combo.setToolTip("Removes mains hum (and harmonics). Off by default: a notch "
+                                    "also removes some real muscle signal.")
+        self.notch_combo.currentIndexChanged.connect(self._on_notch_changed)
+        status_row.addWidget(self.notch_combo)
+        status_row.addSpacing(16)
         status_row.addWidget(self.marker_edit)
         status_row.addWidget(self.marker_button)
         outer.addLayout(status_row)
@@ -187,7 +197,7 @@ class MainWindow(QMainWindow):
         self.stop()
         try:
             source = open_source(spec, **self._source_options.get(spec, {}))
-            self.engine = AcquisitionEngine(source)
+            self.engine = AcquisitionEngine(source, self._pipeline_config())
             self.engine.start()
         except (SourceError, OSError, ValueError) as exc:
             self.engine = None
@@ -340,6 +350,15 @@ class MainWindow(QMainWindow):
     def _on_threshold_moved(self, value: float) -> None:
         if self.engine is not None:
             self.engine.set_threshold_uv(max(0.1, value))
+
+    def _pipeline_config(self) -> PipelineConfig:
+        base = PipelineConfig()
+        return replace(base, emg=replace(base.emg, notch_hz=self.notch_combo.currentData()))
+
+    def _on_notch_changed(self, _index: int) -> None:
+        if self.engine is not None:
+            self.engine.set_notch(self.notch_combo.currentData())
+        self.statusBar().showMessage(f"Mains notch {self.notch_combo.currentText()}")
 
     def _on_rest_toggled(self, on: bool) -> None:
         if self.engine is not None:

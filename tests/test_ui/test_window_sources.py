@@ -51,3 +51,28 @@ def test_options_only_apply_to_their_source(qtbot):
     assert win.start()
     assert win.engine.source.speed == 1.0
     win.stop()
+
+
+def test_notch_selector_rebuilds_the_processor_and_removes_hum(qtbot):
+    import numpy as np
+
+    from biofeedback.app.acquisition import AcquisitionEngine
+    from biofeedback.devices.simulated import SimulatedConfig, SimulatedSensor
+
+    src = SimulatedSensor("rest", config=SimulatedConfig(hum_uv=20.0), speed=4.0)
+    win = MainWindow("simulated:rest")
+    qtbot.addWidget(win)
+    win.engine = AcquisitionEngine(src, win._pipeline_config())
+    win.engine.start()
+    qtbot.waitUntil(lambda: win.engine.emg_time_s > 3.0, timeout=10_000)
+    _, before = win.engine.emg.latest(2000)
+    win.notch_combo.setCurrentIndex(win.notch_combo.findData(50.0))
+    assert win.engine.config.emg.notch_hz == 50.0
+    t_switch = win.engine.emg_time_s
+    qtbot.waitUntil(lambda: win.engine.emg_time_s > t_switch + 3.0, timeout=10_000)
+    _, after = win.engine.emg.latest(2000)
+    rms = lambda x: float(np.sqrt(np.nanmean(x[:, 0] ** 2)))  # noqa: E731
+    assert rms(before) > 10.0  # hum dominates without the notch
+    assert rms(after) < 0.3 * rms(before)
+    win.engine.close()
+    win.engine = None
