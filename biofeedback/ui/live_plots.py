@@ -10,6 +10,8 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from biofeedback.ui import theme
 
+PRESSURE_MIN_SPAN = 20.0  # cmH2O
+
 
 def _plot(title: str, unit: str) -> pg.PlotWidget:
     w = pg.PlotWidget()
@@ -118,6 +120,12 @@ class LivePlotsWidget(QWidget):
                 self.env_plot.getPlotItem().setYRange(0, self._env_ymax, padding=0)
         if pressure.size:
             self.pressure_curve.setData(p_t, pressure[:, 0], connect="finite")
+            finite_p = pressure[np.isfinite(pressure[:, 0]), 0]
+            if finite_p.size:
+                # at least 20 cmH2O visible: breathing (~1 cmH2O) should not look like a squeeze
+                lo, hi = float(finite_p.min()), float(finite_p.max())
+                pad = max(0.0, (PRESSURE_MIN_SPAN - (hi - lo)) / 2)
+                self.pressure_plot.getPlotItem().setYRange(lo - pad, hi + pad, padding=0.05)
         t_end = max((a[-1] for a in (emg_t, env_t) if a.size), default=0.0)
         self.raw_plot.getPlotItem().setXRange(max(0.0, t_end - self.window_s), max(t_end, self.window_s),
                                               padding=0)
