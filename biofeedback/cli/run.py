@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+
+from biofeedback.cli.errors import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +29,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    _check_display()
     from biofeedback.ui.app import run_app
 
     return run_app(args)
+
+
+def _check_display() -> None:
+    """Qt aborts with a core dump when there is no screen; say it in one line instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise CliError("no screen found (DISPLAY is not set): run it in a desktop session, "
+                       "or under 'xvfb-run -a' on a headless machine")
