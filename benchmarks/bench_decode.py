@@ -199,7 +199,7 @@ class _MemoryPort:
         self.rx.clear()
 
     def close(self) -> None:
-        pass
+        """Not needed here: this consumer only counts or ignores it."""
 
 
 class _Count:
@@ -211,7 +211,7 @@ class _Count:
             self.n_emg += block.n_samples
 
     def on_event(self, event) -> None:
-        pass
+        """Not needed here: this consumer only counts or ignores it."""
 
 
 def decode_serial_sensor(stream: bytes) -> int:

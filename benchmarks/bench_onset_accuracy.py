@@ -41,7 +41,7 @@ TIMEOUT_S = 120
 
 
 class Timeout(Exception):
-    pass
+    """A peer took longer than its time budget."""
 
 
 def _alarm(_signum, _frame):

@@ -58,7 +58,7 @@ class BrokenSink:
         raise OSError(28, "No space left on device")
 
     def on_event(self, event):
-        pass
+        """Not needed here: this consumer only counts or ignores it."""
 
 
 def _run_to_end(engine: AcquisitionEngine) -> None:

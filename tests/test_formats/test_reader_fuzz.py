@@ -56,7 +56,7 @@ GOOD = {
 SUFFIXES = st.sampled_from(sorted(GOOD))
 
 
-def _read(data: bytes, suffix: str) -> SignalSet | None:
+def _read_and_check(data: bytes, suffix: str) -> SignalSet | None:
     path = _DIR / f"case{suffix}"
     path.write_bytes(data)
     try:
@@ -74,7 +74,7 @@ def _read(data: bytes, suffix: str) -> SignalSet | None:
 
 def test_good_files_read():
     for suffix, data in GOOD.items():
-        ss = _read(data, suffix)
+        ss = _read_and_check(data, suffix)
         assert ss is not None and ss.data["emg"].shape == (4000, 2), suffix
 
 
@@ -83,7 +83,7 @@ def test_good_files_read():
 def test_truncated_anywhere(suffix, frac):
     data = GOOD[suffix]
     cut = int(frac * len(data))
-    ss = _read(data[:cut], suffix)
+    ss = _read_and_check(data[:cut], suffix)
     if suffix in (".edf", ".bdf"):
         assert ss is None  # EDF/BDF: a short file is refused, never half-read silently
     elif ss is not None and suffix == ".bfrec":  # a journal keeps its intact records
@@ -97,7 +97,7 @@ def test_damaged_header_bytes(suffix, where, junk):
     data = bytearray(GOOD[suffix])
     where = min(where, len(data) - len(junk))
     data[where:where + len(junk)] = junk
-    _read(bytes(data), suffix)
+    _read_and_check(bytes(data), suffix)
 
 
 @FUZZ
@@ -106,7 +106,7 @@ def test_random_bit_flips(suffix, flips):
     data = bytearray(GOOD[suffix])
     for f in flips:
         data[f % len(data)] ^= 1 << (f % 8)
-    _read(bytes(data), suffix)
+    _read_and_check(bytes(data), suffix)
 
 
 EDF_FIELDS = {  # (offset, width) of fixed header fields, and signal-header fields of signal 0
@@ -124,7 +124,7 @@ def test_absurd_fixed_header_fields(suffix, field, value):
     off, width = EDF_FIELDS[field]
     data = bytearray(GOOD[suffix])
     data[off:off + width] = value.ljust(width)[:width]
-    _read(bytes(data), suffix)
+    _read_and_check(bytes(data), suffix)
 
 
 @FUZZ
@@ -139,7 +139,7 @@ def test_absurd_signal_header_fields(suffix, field, signal, value):
     off = offsets[field] + 8 * signal
     data = bytearray(GOOD[suffix])
     data[off:off + 8] = value.ljust(8)[:8]
-    _read(bytes(data), suffix)
+    _read_and_check(bytes(data), suffix)
 
 
 def test_huge_declared_size_is_refused_before_allocating():
@@ -192,7 +192,7 @@ def test_csv_with_bad_cells_or_time_going_backwards(row, col, cell):
     cells = lines[row].split(",")
     cells[col] = cell
     lines[row] = ",".join(cells)
-    _read("\n".join(lines).encode(), ".csv")
+    _read_and_check("\n".join(lines).encode(), ".csv")
 
 
 def test_csv_unknown_channel_and_non_monotonic_time_are_named():

@@ -100,7 +100,7 @@ def test_follows_a_real_serial_sensor_session(qtbot, tmp_path) -> None:
         event = pyqtSignal(object)
 
         def on_block(self, block) -> None:
-            pass
+            """Not needed here: this consumer only counts or ignores it."""
 
         def on_event(self, event) -> None:
             self.event.emit(event)  # queued to the GUI thread
