@@ -19,6 +19,7 @@ from biofeedback.signal.config import (
     StrainConfig,
 )
 from biofeedback.signal.detection import ContractionEvent
+from biofeedback.signal.feedback_state import FeedbackState
 from biofeedback.signal.live import LiveProcessor, ProcessorStatus
 from biofeedback.signal.metrics import SegmentMetrics
 from biofeedback.signal.pipeline import EmgFrame, EmgPipeline
@@ -34,6 +35,7 @@ __all__ = [
     "EmgConfig",
     "EmgFrame",
     "EmgPipeline",
+    "FeedbackState",
     "LiveProcessor",
     "PipelineConfig",
     "PressureConfig",

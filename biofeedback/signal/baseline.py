@@ -3,13 +3,22 @@
 The estimator sees envelope values decimated at absolute sample indices (so the result does
 not depend on block sizes) and summarises each whole second. Two modes:
 
-* automatic (default): the seconds of the first ``auto_s`` seconds whose median is at most
-  (1 + ``pool_tolerance``) × a low quantile (``reference_quantile``) of all second medians are
-  pooled. A contraction never lowers a second's median, so contraction seconds drop out; the
-  baseline is ready after one second and refined each second until ``auto_s``.
+* automatic (default): a tense (guarded) start must not become "rest", so the automatic level
+  follows the *lowest sustained level* seen: the floor is the lowest median of ``sustain_s``
+  consecutive second medians, and only seconds within (1 + ``pool_tolerance``) × the floor
+  are pooled (resting tone drifts: the quietest seconds alone would put it too low). A
+  contraction never lowers a sustained median, so it is never learned as rest, and a lower
+  sustained level (the guarding lets go) moves the baseline down within ``sustain_s``
+  seconds. The automatic baseline is **provisional** until it is confirmed: the person has
+  sat at the floor for ``confirm_stable_s`` seconds and has also been at least
+  ``confirm_rise`` × higher (a contraction from the floor or a release to it), or has sat at
+  it for ``confirm_quiet_s`` seconds in a row (a calm start). Nothing in the signal tells a
+  steady guarding from rest, so a guarding that never lets go stays provisional for
+  ``confirm_quiet_s``; the marked rest is the clinical way. Tracking runs for at least
+  ``auto_s`` and until confirmed (at most ``max_track_s``).
 * marked rest: :meth:`BaselineEstimator.mark` collects every value while a rest is marked and
   recomputes the baseline from that period alone when the mark ends (and each second during).
-  A marked baseline replaces the automatic one for good.
+  A marked baseline replaces the automatic one for good and is never provisional.
 
 Statistics are the median and 1.4826·MAD (clinical.md §3: robust to spikes).
 """
@@ -40,6 +49,8 @@ class Baseline:
     det_sd: np.ndarray
     seconds: float
     source: str
+    provisional: bool = False  # automatic level not yet confirmed (see the module docstring)
+    floor: float = float("nan")  # lowest sustained display-envelope level seen, channel 0
 
 
 def robust_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +73,9 @@ class BaselineEstimator:
         self._vals = np.empty((0, 2 * n_channels))
         self._row_second = np.empty(0, dtype=np.int64)
         self._n_rows = 0
-        self._meds: list[np.ndarray] = []
+        self._meds: list[np.ndarray] = []  # per second: medians of (det, rms) per channel
+        self._floor = np.full(2 * n_channels, np.inf)  # lowest sustained (det, rms) levels
+        self._confirmed_at = np.inf  # pfm detection floor when the level was confirmed
         self._cur: list[np.ndarray] = []
         self._cur_second: int | None = None
         self._marked = False
@@ -123,7 +136,9 @@ class BaselineEstimator:
             if not self._auto_done and len(vals) >= 0.5 * self.fs / self.hop:
                 self._add_second(vals)
                 changed = self._update_auto()
-            if self._samples_seen >= self.config.auto_s * self.fs:
+            seen_s = self._samples_seen / self.fs
+            confirmed = self.baseline is not None and not self.baseline.provisional
+            if seen_s >= self.config.auto_s and (confirmed or seen_s >= self.config.max_track_s):
                 self._auto_done = True
                 self._vals = np.empty((0, 2 * self.n_channels))
                 self._row_second = np.empty(0, dtype=np.int64)
@@ -143,17 +158,21 @@ class BaselineEstimator:
         self._vals[r:r + k] = vals
         self._row_second[r:r + k] = len(self._meds)
         self._n_rows = r + k
-        self._meds.append(np.median(vals[:, : self.n_channels], axis=0))
+        self._meds.append(np.median(vals, axis=0))
 
     def _update_auto(self) -> bool:
         c = self.n_channels
-        meds = np.array(self._meds)  # (seconds, channels)
-        # the reference is a low quantile of the per-second medians, not the minimum: resting
-        # tone drifts, and the quietest second alone would put the baseline too low. Each
-        # channel picks its own seconds: a strain is rest for the pelvic floor, not for the
-        # abdominal channel.
-        ref = np.quantile(meds, self.config.reference_quantile, axis=0)
-        keep = meds <= ref * (1.0 + self.config.pool_tolerance)
+        cfg = self.config
+        meds = np.array(self._meds)  # (seconds, 2 * channels): det medians, then rms medians
+        # a sustained level: the median of the last k seconds (of all seconds at the start,
+        # so a recording that opens with one quiet second still finds its rest)
+        k = max(1, cfg.sustain_s)
+        self._floor = np.minimum(self._floor, np.median(meds[-k:], axis=0))
+        floor = self._floor
+        # each channel pools its own seconds: a strain is rest for the pelvic floor, not for
+        # the abdominal channel
+        tol = 1.0 + cfg.pool_tolerance
+        keep = meds[:, :c] <= floor[:c] * tol
         mean, sd, det_mean, det_sd = (np.zeros(c) for _ in range(4))
         n_pfm = 0
         rows = self._row_second[: self._n_rows]
@@ -162,8 +181,31 @@ class BaselineEstimator:
             (det_mean[ch], mean[ch]), (det_sd[ch], sd[ch]) = robust_stats(vals)
             if ch == 0:
                 n_pfm = len(vals)
-        self._store(mean, sd, det_mean, det_sd, n_pfm, "auto")
+        provisional = not self._confirm(meds[:, 0], float(floor[0]), 1.0 + cfg.floor_tolerance)
+        self._store(mean, sd, det_mean, det_sd, n_pfm, "auto", provisional, float(floor[c]))
         return True
+
+    def _confirm(self, pfm_meds: np.ndarray, floor: float, tol: float) -> bool:
+        """Is the pelvic-floor level at the floor a resting level we can trust?
+
+        Yes once the person has sat at the floor for ``confirm_stable_s`` and has also been
+        clearly above it (a contraction from it or a release to it), or after a long quiet
+        stretch; it stays confirmed unless a lower
+        sustained level appears (then the new floor must be confirmed again).
+        """
+        cfg = self.config
+        if floor * tol >= self._confirmed_at:  # confirmed before, at (about) this floor
+            return True
+        at_floor = pfm_meds <= floor * tol
+        edges = np.flatnonzero(np.diff(np.r_[0, at_floor.astype(np.int8), 0]))
+        runs = edges[1::2] - edges[::2]  # lengths of the runs of seconds at the floor
+        trailing = int(runs[-1]) if len(runs) and at_floor[-1] else 0
+        longest = int(runs.max()) if len(runs) else 0
+        risen = bool((pfm_meds >= cfg.confirm_rise * floor).any())
+        if trailing >= cfg.confirm_quiet_s or (risen and longest >= cfg.confirm_stable_s):
+            self._confirmed_at = floor
+            return True
+        return False
 
     def _update_from_marked(self, final: bool) -> bool:
         if not self._marked_values:
@@ -180,10 +222,12 @@ class BaselineEstimator:
         self._store(med[c:], sd[c:], med[:c], sd[:c], len(vals), source)
 
     def _store(self, mean: np.ndarray, sd: np.ndarray, det_mean: np.ndarray,
-               det_sd: np.ndarray, n_values: int, source: str) -> None:
+               det_sd: np.ndarray, n_values: int, source: str, provisional: bool = False,
+               floor: float = float("nan")) -> None:
         frac = self.config.min_sd_fraction
         self.baseline = Baseline(
             mean=mean, sd=np.maximum(np.maximum(sd, frac * mean), 1e-12),
             det_mean=det_mean, det_sd=np.maximum(np.maximum(det_sd, frac * det_mean), 1e-12),
-            seconds=n_values * self.hop / self.fs, source=source,
+            seconds=n_values * self.hop / self.fs, source=source, provisional=provisional,
+            floor=float(mean[0]) if source == "marked" else floor,
         )

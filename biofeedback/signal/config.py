@@ -64,19 +64,29 @@ class BaselineConfig:
     """Resting baseline (level and variability) of each EMG channel (clinical.md §2-3).
 
     Robust statistics: median and 1.4826·MAD of the envelope in rest (clinical.md §3: "median/
-    MAD of rest, robust to spikes"). Without a marked rest, the baseline is found automatically
-    in the first ``auto_s`` seconds: each whole second is summarised, and the seconds whose
-    median is at most (1 + ``pool_tolerance``) × the ``reference_quantile`` of the second
-    medians are pooled (contraction seconds drop out, slow tone changes stay in). It is ready after the
-    first second (real recordings may start with ~1 s of rest). ``settle_s`` skips the filter
-    start-up. ``min_sd_fraction`` floors σ at a fraction of μ so a perfectly steady rest does
-    not give a hair-trigger threshold [D].
+    MAD of rest, robust to spikes"). Without a marked rest the level is found automatically
+    (``signal/baseline.py``): it follows the lowest level held for ``sustain_s`` seconds, pools
+    the seconds within (1 + ``pool_tolerance``) × that floor, and stays *provisional* (the app
+    does not say "relaxed") until the person has sat within (1 + ``floor_tolerance``) × the
+    floor for ``confirm_stable_s`` s and has been ``confirm_rise`` × above it, or has sat
+    there for ``confirm_quiet_s`` s in a row [D]: people
+    with vaginismus often arrive guarded (clinical.md §1, White 1997, Shafik 2002: higher basal
+    activity), and a guarded start must not become "rest". ``confirm_quiet_s`` > 20 s so that a
+    20 s steady guarding is never confirmed. It is tracked for at least ``auto_s`` (the Glazer
+    pre-baseline rest is 60 s, clinical.md §2) and until confirmed, at most ``max_track_s``.
+    ``settle_s`` skips the filter start-up. ``min_sd_fraction`` floors σ at a fraction of μ so a
+    perfectly steady rest does not give a hair-trigger threshold [D].
     """
 
     auto_s: float = 60.0  # the Glazer pre-baseline rest is 60 s (clinical.md §2)
     settle_s: float = 0.2
-    pool_tolerance: float = 0.5
-    reference_quantile: float = 0.25
+    pool_tolerance: float = 1.0  # pool seconds up to 2x the floor: resting tone drifts
+    sustain_s: int = 3
+    floor_tolerance: float = 0.5  # "at the floor" (confirmation) means within 1.5x of it
+    confirm_rise: float = 2.0
+    confirm_stable_s: int = 3
+    confirm_quiet_s: int = 30
+    max_track_s: float = 300.0
     min_sd_fraction: float = 0.1
     min_rest_s: float = 0.5  # a marked rest shorter than this leaves the baseline unchanged
 

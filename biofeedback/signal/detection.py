@@ -113,6 +113,7 @@ class HysteresisDetector:
         self._event: ContractionEvent | None = None
         self._awaiting: ContractionEvent | None = None  # complete, recovery not yet found
         self._armed = True  # False after an offset above the baseline OFF line
+        self._rearm_run = 0  # samples below the baseline OFF line since that offset
 
     def set_thresholds(self, t: Thresholds) -> None:
         self.thresholds = t
@@ -150,18 +151,21 @@ class HysteresisDetector:
             if not self.active:
                 if not self._armed:
                     # an event that ended on its own (peak-relative) OFF line re-arms only
-                    # once the envelope is back below the baseline OFF line: its release
-                    # tail is not a new contraction
-                    below = np.flatnonzero(x < t.lo)
+                    # once the envelope has stayed below the baseline OFF line for the
+                    # minimum off time: a slow release tail hovers about the ON line, and a
+                    # noise dip below the OFF line must not start a "new contraction" in it
+                    k, run_end = _first_run(x < t.lo, self._rearm_run, self.m_off)
                     if self._awaiting is not None:
-                        upto = len(x) if not len(below) else int(below[0])
+                        upto = len(x) if k < 0 else k + 1
                         ev = self._find_recovery(self._awaiting, x[:upto], a, t)
                         if ev is not None:
                             out.append(ev)
-                    if not len(below):
+                    if k < 0:
+                        self._rearm_run = run_end
                         break
                     self._armed = True
-                    pos += int(below[0])
+                    self._rearm_run = 0
+                    pos += k + 1
                     continue
                 if x.max() <= t.hi:
                     k = -1
@@ -337,6 +341,7 @@ class HysteresisDetector:
             self._awaiting = ev
         self._floor = off_start
         self._armed = lo <= t.lo
+        self._rearm_run = 0
         self._event = None
         return ev
 

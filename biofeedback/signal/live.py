@@ -35,6 +35,7 @@ from biofeedback.signal.detection import (
     make_thresholds,
 )
 from biofeedback.signal.envelope import MultiRms, Tkeo
+from biofeedback.signal.feedback_state import FeedbackState
 from biofeedback.signal.filters import SosFilter, design_bandpass, design_notch
 from biofeedback.signal.pipeline import EmgFrame
 from biofeedback.signal.pressure import PressureFrame, PressurePipeline
@@ -65,6 +66,12 @@ class ProcessorStatus:
     last_index: int  # absolute index of the last EMG sample processed (-1 before any)
     pressure_rise_cmh2o: float = float("nan")
     notes: tuple[str, ...] = field(default_factory=tuple)
+    baseline_provisional: bool = False  # automatic level not confirmed yet: never "relaxed"
+    baseline_floor_uv: float = float("nan")  # lowest sustained level seen (µV RMS)
+    feedback: FeedbackState = FeedbackState.SETTLING  # the meter's state at the last sample
+    envelope_uv: float = float("nan")  # display envelope at the last sample
+    scale_top_uv: float = float("nan")  # the person's contraction level the meter scales to
+    max_uv: float = float("nan")  # largest contraction peak measured (for %MVC), nan before
 
 
 def _hold_nan(x: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -157,7 +164,7 @@ class LiveProcessor:
         self._smooth_zi = np.zeros((1, self.n_channels))
         self._smooth_started = False
         self._below_since: int | None = None
-        self._above_run = 0
+        self._above_run, self._above_big = 0, False
         self._excursion_n = max(1, int(round(self.config.relaxation.excursion_s * self.fs)))
         self._last_env = np.full(self.n_channels, np.nan)
         self._last_rel = float("nan")
@@ -173,6 +180,12 @@ class LiveProcessor:
         self._hum_hz: float | None = None
         self._suggestion = ""
         self._top: float | None = None  # mean contraction peak, the meter's 0 point
+        self._max_peak = float("nan")  # largest contraction peak (display envelope)
+        self._fall_n = max(1, int(round(1.0 * self.fs)))  # "falling" looks back 1 s
+        self._fall_hist = np.full(self._fall_n, np.nan)
+        self._lg, self._lg_min = False, float("inf")  # a release in progress, its lowest level
+        self._last_fb = FeedbackState.SETTLING
+        self._last_env_uv = float("nan")
 
     def _reset_stages(self) -> None:
         """Restart the filters and envelopes (after a gap or on reset): never bridge a jump."""
@@ -281,6 +294,7 @@ class LiveProcessor:
         rel = np.empty(n)
         active = np.zeros(n, dtype=bool)
         strain = np.zeros(n, dtype=bool)
+        fb = np.empty(n, dtype=np.uint8)
         # split at whole seconds while the baseline may still change
         L = self.second_len
         cuts = [0]
@@ -298,16 +312,18 @@ class LiveProcessor:
             if ev or self._detector.active:
                 self._track_peaks(ev, env[i0:i1, 0], act)
             events += ev
-            self._relax(env[i0:i1], det[i0:i1], a, rel[i0:i1], strain[i0:i1])
+            self._relax(env[i0:i1], det[i0:i1], a, rel[i0:i1], strain[i0:i1], fb[i0:i1])
             at_second = (a + (i1 - i0)) % L == 0
             if at_second and self._baseline_may_change() and self._baseline.end_second():
                 self._update_thresholds()
         quality += self._quality.feed(first_index, x, bp, env, bad)
         self._note_quality(quality)
         self._last_rel = float(rel[-1])
+        self._last_fb = FeedbackState(int(fb[-1]))
+        self._last_env_uv = float(env[-1, 0])
         self._active = bool(active[-1])
         return EmgFrame(bp if self._notch is None else y, env, rel, active, strain,
-                        _latest(events), quality, first_index)
+                        _latest(events), quality, first_index, fb)
 
     def finish(self) -> EmgFrame:
         """End of data: close an open contraction (truncated) and the last partial second."""
@@ -335,8 +351,10 @@ class LiveProcessor:
         self._quality.reset()
         self._smooth_started = False
         self._below_since = None
-        self._above_run = 0
+        self._above_run, self._above_big = 0, False
         self._strain_run = 0
+        self._fall_hist[:] = np.nan
+        self._lg, self._lg_min = False, float("inf")
         self._active = False
         self._disp_peak = 0.0
         self._next_index = None
@@ -353,25 +371,37 @@ class LiveProcessor:
                 if self._disp_peak > 0:
                     self._peaks.append(self._disp_peak)
                     self._top = float(np.mean(self._peaks))
+                    if not self._disp_peak <= self._max_peak:  # nan-safe max
+                        self._max_peak = self._disp_peak
                 self._disp_peak = 0.0
 
-    def _track_below(self, e0: np.ndarray, thr: float, a: int) -> None:
-        """Update the "below the line since" run for one piece of envelope.
+    def _track_below(self, e0: np.ndarray, thr: float, big: float, a: int) -> np.ndarray:
+        """Update the "below the line since" run for one piece; return "relaxed" per sample.
 
         With the line at μ+1σ a resting envelope pokes above it ~16 % of the time, so a run only
-        breaks when the envelope stays above the line for ``excursion_s`` or longer; shorter
-        excursions count as part of the relaxed stretch.
+        breaks when the envelope stays above the line for ``excursion_s`` or longer, or rises
+        clearly above it (over ``big`` µV: a contraction, not noise); shorter excursions count
+        as part of the relaxed stretch. A stretch starts at the first sample at or below the
+        line (the meter turns relaxed the moment the envelope crosses it).
         """
+        n = len(e0)
         if e0.max() <= thr:
-            self._above_run = 0
+            self._above_run, self._above_big = 0, False
             if self._below_since is None:
                 self._below_since = a
-            return
+            return np.ones(n, dtype=bool)
+        was_relaxed = self._below_since is not None
         above = e0 > thr
-        idx = np.arange(len(e0))
+        idx = np.arange(n)
         last_below = np.maximum.accumulate(np.where(above, -1 - self._above_run, idx))
         run = idx - last_below  # length of the above-the-line run ending at each sample
-        broken = np.flatnonzero(run >= self._excursion_n)
+        run_start = idx - run + 1  # <= 0: the run began in an earlier piece
+        last_big = np.maximum.accumulate(np.where(e0 > big, idx, -1))
+        big_in_run = above & ((last_big >= np.maximum(run_start, 0))
+                              | ((run_start <= 0) & self._above_big))
+        brk = above & ((run >= self._excursion_n) | big_in_run)
+        relaxed = ~brk & ((run_start > 0) | was_relaxed)
+        broken = np.flatnonzero(brk)
         if len(broken):
             k = int(broken[-1])
             after = np.flatnonzero(~above[k + 1:])
@@ -379,31 +409,87 @@ class LiveProcessor:
         elif self._below_since is None:
             first = np.flatnonzero(~above)
             self._below_since = a + int(first[0]) if len(first) else None
-        self._above_run = int(run[-1])
+        self._above_run, self._above_big = int(run[-1]), bool(big_in_run[-1])
+        return relaxed
 
     def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
-               strain: np.ndarray) -> None:
-        """Relaxation meter, "below the line" run and the strain flag for one piece."""
+               strain: np.ndarray, fb: np.ndarray) -> None:
+        """Relaxation meter, "below the line" run, strain flag and feedback state of one piece."""
         b = self._baseline.baseline
-        n = len(env)
+        e0 = env[:, 0]
+        falling = self._falling(e0)
         if b is None:
             rel[:] = np.nan
+            fb[:] = FeedbackState.SETTLING
             self._below_since = None
             return
         mu = self._mu
-        top = self._top if self._top is not None else mu * self._range_factor
-        e0 = env[:, 0]
+        top = self._scale_top()
         inv = 1.0 / max(top - mu, 1e-9)
         np.multiply(e0, -inv, out=rel)  # 1 - (e - μ)/(top - μ), clipped to 0..1
         rel += 1.0 + mu * inv
         np.maximum(rel, 0.0, out=rel)
         np.minimum(rel, 1.0, out=rel)
         thr = self._user_threshold if self._user_threshold is not None else self._auto_thr
-        self._track_below(e0, thr, a)
-        # strain: abdominal rises more than the pelvic floor, or pressure up without PFM
+        self._strain_flags(det, strain)
+        if b.provisional and self._user_threshold is None:
+            # a guarded start is not rest: no "relaxed" (and no relaxed-for count) until the
+            # automatic level is confirmed; a line the clinician set is trusted as it is
+            self._below_since = None
+            self._above_run, self._above_big = 0, False
+            fb[:] = FeedbackState.SETTLING
+        else:
+            relaxed = self._track_below(e0, thr, thr + 0.25 * (top - thr), a)
+            lower_half = e0 <= thr + 0.5 * (top - thr)
+            fb[:] = np.where(relaxed, FeedbackState.RELAXED,
+                             np.where(lower_half | falling, FeedbackState.LETTING_GO,
+                                      FeedbackState.TIGHT))
+        fb[strain] = FeedbackState.BEARING_DOWN
+
+    def _scale_top(self) -> float:
+        """The contraction level the meter scales to: the mean peak of the person's last
+        contractions, else μ × ``default_range_factor``; never closer than 2 × the line."""
+        top = self._top if self._top is not None else self._mu * self._range_factor
+        thr = self._user_threshold if self._user_threshold is not None else self._auto_thr
+        return max(top, 2.0 * thr) if np.isfinite(thr) else top
+
+    def _falling(self, e0: np.ndarray) -> np.ndarray:
+        """Per sample: a release in progress [D].
+
+        It starts when the envelope is 20 % below its value 1 s earlier (a steady hold
+        fluctuates by about ±10 %; even a slow release, τ = 3 s, falls ~28 % per second) and
+        lasts until the envelope climbs 15 % above its lowest value since, so a slow release
+        reads "letting go" all the way down instead of flickering with the noise.
+        """
+        k, n = self._fall_n, len(e0)
+        hist = np.concatenate([self._fall_hist, e0])
+        self._fall_hist = hist[-k:].copy()
+        starts = e0 < 0.8 * hist[:n]  # False against the NaN history after a (re)start
+        out = np.zeros(n, dtype=bool)
+        pos = 0
+        while pos < n:
+            if not self._lg:
+                nxt = np.flatnonzero(starts[pos:])
+                if not len(nxt):
+                    break
+                pos += int(nxt[0])
+                self._lg, self._lg_min = True, float(e0[pos])
+            low = np.minimum(np.minimum.accumulate(e0[pos:]), self._lg_min)
+            up = np.flatnonzero(e0[pos:] > 1.15 * low)
+            end = n if not len(up) else pos + int(up[0])
+            out[pos:end] = True
+            self._lg_min = float(low[end - pos - 1]) if end > pos else self._lg_min
+            if end < n:
+                self._lg = False
+            pos = end
+        return out
+
+    def _strain_flags(self, det: np.ndarray, strain: np.ndarray) -> None:
+        """Strain: abdominal rises more than the pelvic floor, or pressure up without PFM."""
         t = self._detector.thresholds
         if t is None:
             return
+        n = len(det)
         rise = self._pressure.last_rise if self._pressure is not None else float("nan")
         p_strain = rise > self._strain_cmh2o  # False for nan
         abd = self.n_channels > 1 and det[:, 1].max() > self._abd_hi
@@ -456,7 +542,7 @@ class LiveProcessor:
         b = self._baseline.baseline
         last = -1 if self._next_index is None else self._next_index - 1
         relaxed_for = 0.0
-        if self._below_since is not None and last >= 0:
+        if self._below_since is not None and last >= 0 and self._last_fb != FeedbackState.SETTLING:
             relaxed_for = (last + 1 - self._below_since) / self.fs
         q = self._last_q
         flag = q.flags[0] if q is not None else QualityFlag.OK
@@ -483,6 +569,12 @@ class LiveProcessor:
             suggestion=suggestion,
             last_index=last,
             pressure_rise_cmh2o=rise,
+            baseline_provisional=bool(b is not None and b.provisional),
+            baseline_floor_uv=float(b.floor) if b is not None else float("nan"),
+            feedback=self._last_fb,
+            envelope_uv=float(self._last_env_uv),
+            scale_top_uv=self._scale_top() if b is not None else float("nan"),
+            max_uv=self._max_peak,
         )
 
 

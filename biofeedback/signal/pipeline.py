@@ -39,6 +39,7 @@ class EmgFrame:
     events: list[Any] = field(default_factory=list)
     quality: list[Any] = field(default_factory=list)
     first_index: int = 0
+    feedback: np.ndarray | None = None  # (n,) uint8 FeedbackState codes (LiveProcessor)
 
 
 class EmgPipeline:

@@ -23,8 +23,10 @@ def _relaxed_for(scenario: str, seconds: float, block: int = 40, seed: int = 3) 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_steady_rest_counts_up_without_restarting(seed):
-    r = _relaxed_for("rest:40", 40, seed=seed)
-    late = r[r[:, 0] > 5]
+    # a calm start is confirmed as rest after confirm_quiet_s (30 s) of quiet: only then counts
+    r = _relaxed_for("rest:70", 70, seed=seed)
+    assert np.all(r[r[:, 0] < 29, 1] == 0), "counted 'relaxed' on a provisional resting level"
+    late = r[r[:, 0] > 32]
     assert np.all(np.diff(late[:, 1]) > 0), "the relaxed count restarted during quiet rest"
     assert late[-1, 1] > 35
 
