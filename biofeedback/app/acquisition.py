@@ -43,7 +43,9 @@ class AcquisitionEngine:
 
     Ring buffers (absolute-index addressed, NaN across gaps):
     ``emg`` filtered EMG (n_emg channels, source rate), ``envelope`` RMS µV and ``relaxation``
-    0..1 at :data:`DISPLAY_HZ`, ``pressure`` (cmH2O, source rate).
+    0..1 and ``feedback`` (:class:`~biofeedback.signal.FeedbackState` codes) at
+    :data:`DISPLAY_HZ`, ``pressure`` (cmH2O, source rate). ``last_block_at`` is the ``clock``
+    time of the last block (the live layer calls a link that delivers nothing "not answering").
     """
 
     def __init__(
@@ -51,8 +53,11 @@ class AcquisitionEngine:
         source: Source,
         config: PipelineConfig | None = None,
         window_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
+        self._clock = clock
+        self.last_block_at: float | None = None
         self.config = config or PipelineConfig()
         self.window_s = window_s
         self.info: SourceInfo = source.open()
@@ -70,6 +75,7 @@ class AcquisitionEngine:
         self.emg = RingBuffer(int(window_s * self.emg_fs), n_emg)
         self.envelope = RingBuffer(int(window_s * DISPLAY_HZ), n_emg)
         self.relaxation = RingBuffer(int(window_s * DISPLAY_HZ), 1)
+        self.feedback = RingBuffer(int(window_s * DISPLAY_HZ), 1)
         self.pressure = RingBuffer(int(window_s * (self.pressure_fs or 1)), 1)
         self.sinks: list[BlockConsumer] = []
         self._messages: queue.Queue[EngineMessage] = queue.Queue()
@@ -137,14 +143,17 @@ class AcquisitionEngine:
     def recorder(self) -> Recorder | None:
         return self._recorder
 
-    def start_recording(self, patient_code: str = "", output: Path | None = None) -> Path:
+    def start_recording(self, patient_code: str = "", output: Path | None = None, *,
+                        overwrite: bool = False, max_duration_s: float | None = None,
+                        settings: dict[str, Any] | None = None) -> Path:
         """Journal everything from now on; raises :class:`RecordingError` with a user message."""
         if self._recorder is not None:
             raise RecordingError("already recording")
         rec = Recorder(
             self.info, output, patient_code=patient_code,
-            settings={"pipeline": pipeline_settings(self.config)},
+            settings={**(settings or {}), "pipeline": pipeline_settings(self.config)},
             on_error=lambda msg: self.post("sink_error", msg),
+            overwrite=overwrite, max_duration_s=max_duration_s,
         )
         journal = rec.start()
         self._recorder = rec
@@ -195,6 +204,8 @@ class AcquisitionEngine:
                 first = -(-block.first_index // self._decim)
                 self.envelope.write(first, frame.envelope[keep])
                 self.relaxation.write(first, np.asarray(frame.relaxation)[keep][:, None])
+                if frame.feedback is not None:
+                    self.feedback.write(first, frame.feedback[keep][:, None])
             for ev in frame.events:
                 self._messages.put(EngineMessage("contraction", ev))
                 if ev.complete and ev.duration_s is not None:
@@ -206,6 +217,7 @@ class AcquisitionEngine:
         with self._status_lock:
             self._status = status
         self.blocks += 1
+        self.last_block_at = self._clock()
         self.process_time_s += time.perf_counter() - t0
         self._fan_out(lambda s: s.on_block(block))
 

@@ -1,8 +1,10 @@
 """Where the app keeps a user's data: private folders, private files.
 
-``$BIOFEEDBACK_DATA_DIR`` if set, else ``$XDG_DATA_HOME/biofeedback``, else
-``~/.local/share/biofeedback`` (``%LOCALAPPDATA%\\biofeedback`` on Windows). Health data: folders
-are created 0700 and files 0600, so other accounts on a shared clinic computer cannot read them.
+``$BIOFEEDBACK_DATA_DIR`` if set, else the platform's per-user data folder found by
+``platformdirs`` (``$XDG_DATA_HOME/biofeedback`` or ``~/.local/share/biofeedback`` on Linux,
+``~/Library/Application Support/biofeedback`` on macOS, ``%LOCALAPPDATA%\\biofeedback`` on
+Windows). Health data: folders are created 0700 and files 0600, so other accounts on a shared
+clinic computer cannot read them.
 """
 
 from __future__ import annotations
@@ -12,19 +14,23 @@ import re
 import sys
 from pathlib import Path
 
+import platformdirs
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+APP_NAME = "biofeedback"
 
 
 def data_dir() -> Path:
     env = os.environ.get("BIOFEEDBACK_DATA_DIR")
     if env:
         return Path(env).expanduser()
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "biofeedback"
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return base / "biofeedback"
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))
+
+
+def settings_file() -> Path:
+    """``<data dir>/settings.json``: window and feedback preferences (no health data)."""
+    return data_dir() / "settings.json"
 
 
 def ensure_private_dir(path: Path) -> Path:
