@@ -51,3 +51,21 @@ def test_a_lower_layer_importing_the_ui_breaks_the_contract(tmp_path):
     result = _lint(root)
     assert result.returncode != 0
     assert "Layers" in result.stdout
+
+
+def test_a_clock_in_the_signal_core_breaks_the_contract(tmp_path):
+    root = _copy_tree(tmp_path)
+    target = root / "biofeedback" / "signal" / "baseline.py"
+    target.write_text("import time  # noqa\n" + target.read_text())
+    result = _lint(root)
+    assert result.returncode != 0
+    assert "BROKEN" in result.stdout and "clocks" in result.stdout
+
+
+def test_sessions_importing_the_app_layer_breaks_the_contract(tmp_path):
+    root = _copy_tree(tmp_path)
+    target = root / "biofeedback" / "sessions" / "__init__.py"
+    target.write_text(target.read_text() + "\nimport biofeedback.app.feedback  # noqa\n")
+    result = _lint(root)
+    assert result.returncode != 0
+    assert "Layers" in result.stdout
