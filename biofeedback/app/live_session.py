@@ -63,6 +63,16 @@ GAP_NOTICE_S = 5.0  # a "samples missing" notice stays this long (it never hides
 _SOURCE_LINK = {"simulated": LinkState.SIMULATED, "replay": LinkState.REPLAY}
 
 
+@dataclass(frozen=True)
+class RecordingRequest:
+    """Record from the first sample: what ``LiveSession.start(record=...)`` needs."""
+
+    patient_code: str = ""
+    output: Path | None = None
+    overwrite: bool = False
+    max_duration_s: float | None = None
+
+
 @dataclass
 class _Run:
     """What one started source leaves behind (cleared by the next start)."""
@@ -102,10 +112,13 @@ class LiveSession:
         self._pending: list[SessionEvent] = []  # events of actions (recording saved...)
 
     # -- life cycle ----------------------------------------------------------------------
-    def start(self, spec: str, **options: Any) -> SourceInfo:
+    def start(self, spec: str, *, record: RecordingRequest | None = None,
+              **options: Any) -> SourceInfo:
         """Open ``spec`` (``simulated:demo``, ``serial:/dev/ttyACM0``, a file...) and stream.
 
-        Raises :class:`SessionError` with one line a person can act on.
+        ``record``: journal from the very first sample (``biofeedback record``), so the file
+        and an offline analysis of it see exactly what the live processor saw. Raises
+        :class:`SessionError` with one line a person can act on.
         """
         self.stop()
         try:
@@ -116,7 +129,15 @@ class LiveSession:
         if self._line_uv is not None:
             engine.set_threshold_uv(self._line_uv)
         try:
+            if record is not None:
+                engine.start_recording(record.patient_code, record.output,
+                                       overwrite=record.overwrite,
+                                       max_duration_s=record.max_duration_s,
+                                       settings={"source": spec})
             engine.start()
+        except RecordingError as exc:
+            engine.close()
+            raise SessionError(str(exc)) from None
         except SourceError as exc:
             engine.close()
             raise SessionError(explain_start_failure(spec, exc)) from None
@@ -232,6 +253,18 @@ class LiveSession:
     @property
     def recording(self) -> bool:
         return self._run is not None and self._run.engine.recorder is not None
+
+    @property
+    def recorded_s(self) -> float:
+        """Seconds of samples in the current recording (0 when not recording)."""
+        rec = self._run.engine.recorder if self._run is not None else None
+        return rec.elapsed_s if rec is not None else 0.0
+
+    @property
+    def recording_output(self) -> Path | None:
+        """Where the current recording's final file will be written."""
+        rec = self._run.engine.recorder if self._run is not None else None
+        return rec.output_path if rec is not None else None
 
     @property
     def replay(self) -> ReplaySource | None:
@@ -545,4 +578,5 @@ class LiveSnapshot:
         return self.notices[0] if self.notices else None
 
 
-__all__ = ["STALE_AFTER_S", "LiveSession", "LiveSnapshot", "explain_start_failure"]
+__all__ = ["STALE_AFTER_S", "LiveSession", "LiveSnapshot", "RecordingRequest",
+           "explain_start_failure"]

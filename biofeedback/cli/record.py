@@ -5,20 +5,22 @@ from __future__ import annotations
 import argparse
 import signal as os_signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from biofeedback.app.settings import pipeline_settings
+from biofeedback.app.live_session import LiveSession, RecordingRequest
+from biofeedback.app.live_types import (
+    LinkChanged,
+    LinkState,
+    RecordingFailed,
+    SessionError,
+    SessionPhase,
+)
 from biofeedback.cli.errors import CliError
 from biofeedback.cli.progress import ProgressBar
-from biofeedback.devices.base import SourceError
-from biofeedback.devices.factory import open_source
 from biofeedback.formats.errors import FormatError
-from biofeedback.storage.recorder import Recorder, RecordingError
 from biofeedback.storage.recovery import find_unfinished, recover
-from biofeedback.streams import EventKind, SampleBlock, SourceEvent
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,9 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "record",
         help="record a sensor or the simulator to an EDF+/BDF+ file",
         description="Record raw samples, annotations and settings to BDF+ (24-bit, default) or "
-        "EDF+ (16-bit). Samples are journaled to disk every 0.5 s, so a crash loses at most "
-        "that; an unfinished recording is recovered at the next start. Ctrl-C stops and writes "
-        "the file.",
+        "EDF+ (16-bit), through the same live session as the window: the file carries the "
+        "same contraction, gap and marker annotations. Samples are journaled to disk every "
+        "0.5 s, so a crash loses at most that; an unfinished recording is recovered at the "
+        "next start. Ctrl-C or SIGTERM stops and writes the file.",
         epilog="Examples:\n  biofeedback record --source simulated --duration 60 -o rest.bdf\n"
         "  biofeedback record --source /dev/ttyACM0 --duration 600 --patient P017 -o s1.bdf",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -45,25 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument("--no-recover", action="store_true",
                    help="do not recover unfinished recordings found at start")
+    p.add_argument("--reconnect-timeout", type=float, default=30.0, metavar="S",
+                   help="if the sensor is lost, keep reconnecting this long, then finish the "
+                   "file with the gap marked (default 30)")
     p.set_defaults(func=_record)
-
-
-class _Tap:
-    """Forwards to the recorder and notices when the source ends or fails."""
-
-    def __init__(self, recorder: Recorder) -> None:
-        self.recorder = recorder
-        self.ended = threading.Event()
-        self.message = ""
-
-    def on_block(self, block: SampleBlock) -> None:
-        self.recorder.on_block(block)
-
-    def on_event(self, event: SourceEvent) -> None:
-        self.recorder.on_event(event)
-        if event.kind in (EventKind.END, EventKind.ERROR):
-            self.message = event.message if event.kind is EventKind.ERROR else ""
-            self.ended.set()
 
 
 def recover_unfinished() -> list[Path]:
@@ -86,13 +74,11 @@ def recover_unfinished() -> list[Path]:
     return done
 
 
-def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    return {"source": args.source, "pipeline": pipeline_settings()}
-
-
 def _record(args: argparse.Namespace) -> int:
     if args.duration is not None and not args.duration > 0:
         raise CliError("--duration must be a positive number of seconds")
+    if not args.reconnect_timeout >= 0:
+        raise CliError("--reconnect-timeout must be 0 or a positive number of seconds")
     if args.output is not None:
         if args.output.suffix.lower() not in (".bdf", ".edf"):
             raise CliError(f"{args.output}: use a .bdf (24-bit) or .edf (16-bit) file name")
@@ -103,51 +89,99 @@ def _record(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if args.speed is not None:
         options["speed"] = args.speed
+    session = LiveSession()
+    request = RecordingRequest(args.patient, args.output, args.force, args.duration)
     try:
-        source = open_source(args.source, **options)
-        info = source.open()
-    except (SourceError, TypeError) as exc:
-        raise CliError(f"{args.source}: {exc}", 1) from None
-    recorder = Recorder(info, args.output, patient_code=args.patient, settings=_settings(args),
-                        overwrite=args.force, max_duration_s=args.duration)
-    try:
-        recorder.start()
-    except RecordingError as exc:
-        source.close()
+        info = session.start(args.source, record=request, **options)
+    except SessionError as exc:
+        session.stop()
         raise CliError(str(exc), 1) from None
-    tap = _Tap(recorder)
-    old_term = os_signal.signal(os_signal.SIGTERM, _raise_interrupt)
-    interrupted = False
-    print(f"biofeedback record: recording {info.name} to {recorder.output_path} "
-          f"(journal {recorder.journal_path})", file=sys.stderr)
-    bar = ProgressBar(args.duration or 0.0, "recording") if args.duration else None
+    print(f"biofeedback record: recording {info.name} to {session.recording_output}",
+          file=sys.stderr)
+    outcome = _Outcome()
+    old_term = os_signal.signal(os_signal.SIGTERM, _raise_terminated)
+    bar = ProgressBar(args.duration, "recording") if args.duration else None
     try:
-        source.start(tap)
-        while not tap.ended.is_set() and recorder.error is None:
-            if args.duration is not None and recorder.elapsed_s >= args.duration - 1e-9:
-                break
-            if bar:
-                bar.update(recorder.elapsed_s)
-            time.sleep(0.05)
-    except KeyboardInterrupt:
-        interrupted = True
+        _run_until_done(session, args, outcome, bar)
+    except KeyboardInterrupt as exc:
+        outcome.stopped_by = "SIGTERM" if isinstance(exc, _Terminated) else "Ctrl-C"
     finally:
         os_signal.signal(os_signal.SIGTERM, old_term)
         if bar:
             bar.close()
-        source.close()
-    try:
-        path = recorder.finish()
-    except RecordingError as exc:
-        raise CliError(str(exc), 1) from None
-    status = " (stopped by Ctrl-C)" if interrupted else ""
-    print(f"wrote {path}: {recorder.elapsed_s:.1f} s{status}")
-    problem = recorder.error or tap.message  # the recorder's own words first
-    if problem:
-        print(f"biofeedback record: error: {problem}", file=sys.stderr)
+    seconds = session.recorded_s
+    path = session.stop()
+    for ev in session.poll():
+        outcome.note(ev)
+    if path is None:
+        raise CliError(outcome.problem or "the recording could not be finished", 1)
+    status = f" (stopped by {outcome.stopped_by})" if outcome.stopped_by else ""
+    print(f"wrote {path}: {seconds:.1f} s{status}")
+    if outcome.problem:
+        print(f"biofeedback record: error: {outcome.problem}", file=sys.stderr)
         return 1
     return 0
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+class _Outcome:
+    """What ended the recording, told once, in the user's words."""
+
+    def __init__(self) -> None:
+        self.problem = ""
+        self.stopped_by = ""
+        self.lost_at: float | None = None
+
+    def note(self, ev: object) -> None:
+        if isinstance(ev, RecordingFailed):
+            self.problem = ev.message
+        elif isinstance(ev, LinkChanged):
+            say = {LinkState.DISCONNECTED: "the sensor is disconnected",
+                   LinkState.RECONNECTING: "reconnecting to the sensor",
+                   LinkState.CONNECTED: "the sensor is back: recording goes on (the gap is "
+                                        "marked in the file)",
+                   LinkState.FAILED: f"the source stopped: {ev.message}"}.get(ev.state)
+            if say:
+                print(f"biofeedback record: {say}", file=sys.stderr)
+            if ev.state is LinkState.FAILED:
+                self.problem = ev.message
+
+
+def _run_until_done(session: LiveSession, args: argparse.Namespace, outcome: _Outcome,
+                    bar: ProgressBar | None) -> None:
+    """Poll until the duration is recorded, the source ends or fails, or the link stays lost
+    longer than ``--reconnect-timeout``."""
+    quiet_told = False
+    while True:
+        for ev in session.poll():
+            outcome.note(ev)
+        if outcome.problem or not session.recording:
+            return
+        if session.phase() in (SessionPhase.ENDED, SessionPhase.FAILED):
+            return
+        if args.duration is not None and session.recorded_s >= args.duration - 1e-9:
+            return
+        link = session.link_state()
+        lost = link in (LinkState.DISCONNECTED, LinkState.RECONNECTING, LinkState.NOT_ANSWERING)
+        now = time.monotonic()
+        if lost:
+            outcome.lost_at = outcome.lost_at or now
+            if link is LinkState.NOT_ANSWERING and not quiet_told:
+                print("biofeedback record: the sensor is not answering", file=sys.stderr)
+                quiet_told = True
+            if now - outcome.lost_at > args.reconnect_timeout:
+                outcome.problem = (f"the sensor did not come back within "
+                                   f"{args.reconnect_timeout:g} s: recording stopped early")
+                return
+        else:
+            outcome.lost_at, quiet_told = None, False
+        if bar:
+            bar.update(session.recorded_s)
+        time.sleep(0.05)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, told apart from Ctrl-C in the final message."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
