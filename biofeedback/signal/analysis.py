@@ -16,6 +16,7 @@ import numpy as np
 from biofeedback.signal.baseline import Baseline
 from biofeedback.signal.config import PipelineConfig
 from biofeedback.signal.detection import ContractionEvent
+from biofeedback.signal.feedback_state import FeedbackState
 from biofeedback.signal.live import LiveProcessor
 from biofeedback.signal.metrics import (
     SegmentMetrics,
@@ -50,6 +51,8 @@ class AnalysisResult:
     hum_hz: float | None = None
     suggestion: str = ""
     notes: list[str] = field(default_factory=list)
+    feedback: np.ndarray | None = None  # (n,) uint8 FeedbackState codes: what the meter showed
+    line_log: list[tuple[int, float]] = field(default_factory=list)  # (index, line µV)
 
     @property
     def n_samples(self) -> int:
@@ -116,8 +119,28 @@ class AnalysisResult:
             },
             "metrics": {k: m.to_json_dict() for k, m in self.metrics.items()},
             "settings": _settings(self.config, self.fs),
+            "feedback": self.feedback_json(),
             "notes": list(self.notes),
         }
+
+    def feedback_json(self) -> dict | None:
+        """The live meter's states over the file as runs, each with the line in force."""
+        if self.feedback is None:
+            return None
+        codes = self.feedback
+        cuts = {0, self.n_samples} | {int(i) for i in np.flatnonzero(np.diff(codes)) + 1}
+        cuts |= {i for i, _ in self.line_log if 0 < i < self.n_samples}
+        bounds = sorted(cuts)
+        lines = [(i, v) for i, v in self.line_log]
+        runs, k = [], 0
+        for a, b in itertools.pairwise(bounds):
+            while k + 1 < len(lines) and lines[k + 1][0] <= a:
+                k += 1
+            line = lines[k][1] if lines and lines[k][0] <= a else None
+            runs.append({"start_s": _num(a / self.fs), "end_s": _num(b / self.fs),
+                         "state": FeedbackState(int(codes[a])).key,
+                         "line_uv": None if line is None else _num(line)})
+        return {"states": [s.key for s in FeedbackState], "runs": runs}
 
 
 def _flag_names(f: QualityFlag) -> list[str]:
@@ -198,6 +221,7 @@ def analyze(samples: np.ndarray, fs: float, config: PipelineConfig | None = None
     relaxation = np.empty(n)
     active = np.zeros(n, dtype=bool)
     strain = np.zeros(n, dtype=bool)
+    feedback = np.empty(n, dtype=np.uint8)
     events: dict[int, ContractionEvent] = {}
     quality: list[QualitySecond] = []
     for a, b in itertools.pairwise(cuts):
@@ -209,6 +233,7 @@ def analyze(samples: np.ndarray, fs: float, config: PipelineConfig | None = None
         relaxation[a:b] = fr.relaxation
         active[a:b] = fr.active
         strain[a:b] = fr.strain
+        feedback[a:b] = fr.feedback
         for ev in fr.events:
             events[ev.id] = ev
         quality += fr.quality
@@ -225,6 +250,7 @@ def analyze(samples: np.ndarray, fs: float, config: PipelineConfig | None = None
         relaxation=relaxation, active=active, strain=strain, events=evs, quality=quality,
         baseline=proc.baseline, threshold_uv=proc.threshold_uv, metrics={}, config=config,
         unit=unit, hum_hz=status.hum_hz, suggestion=status.suggestion,
+        feedback=feedback, line_log=list(proc.line_log),
     )
     if any(q.flag & QualityFlag.HUM for q in quality) and not result.hum_hz:
         hz = [q.hum_hz for q in quality if q.flag & QualityFlag.HUM and q.hum_hz]

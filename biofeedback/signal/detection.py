@@ -43,6 +43,7 @@ class ContractionEvent:
     recovery_index: int | None = None
     recovery_latency_s: float | None = None
     truncated: bool = False  # ended by a gap in the data or the end of the recording
+    confirmed_index: int | None = None  # the sample at which the offset was confirmed (live)
 
     @property
     def complete(self) -> bool:
@@ -333,7 +334,8 @@ class HysteresisDetector:
         frac = (p_level**2 - lo**2) / denom if denom > 0 else 0.0
         offset = off_start - int(round(min(max(frac, 0.0), 1.0) * (self.window - 1)))
         offset = max(offset, ev.onset_index + 1)
-        ev = replace(ev, offset_index=offset, offset_s=self._t(offset))
+        ev = replace(ev, offset_index=offset, offset_s=self._t(offset),
+                     confirmed_index=off_start + self.m_off - 1)
         if ev.recovery_index is not None:
             ev = _with_latency(ev, self.fs)
             self._awaiting = None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,6 +149,9 @@ class LiveProcessor:
         )
         self._pressure = PressurePipeline(pressure_fs, c.pressure) if pressure_fs else None
         self._user_threshold: float | None = None
+        #: (absolute sample index, line µV) each time the line in force changes: what the
+        #: person saw, for ``analyze --json`` feedback runs
+        self.line_log: list[tuple[int, float]] = []
         self._range_factor = c.relaxation.default_range_factor
         self._strain_cmh2o = c.strain.pressure_rise_cmh2o
         self._mu = self._auto_thr = float("nan")
@@ -214,6 +217,7 @@ class LiveProcessor:
         if value is not None and not (np.isfinite(value) and value > 0):
             raise ValueError(f"threshold must be a positive number of µV, got {value}")
         self._user_threshold = None if value is None else float(value)
+        self._log_line(self._next_index or 0)
 
     def mark_rest(self, active: bool) -> None:
         """Start (True) or end (False) a marked rest; its samples (re)compute the baseline."""
@@ -235,7 +239,8 @@ class LiveProcessor:
             return float("nan")
         return float(b.mean[0] + self.config.relaxation.k_threshold * b.sd[0])
 
-    def _update_thresholds(self) -> None:
+    def _update_thresholds(self, index: int | None = None) -> None:
+        """New baseline: new detector lines; ``index``: the first sample they apply to."""
         b = self._baseline.baseline
         if b is None:
             return
@@ -248,6 +253,15 @@ class LiveProcessor:
         self._detector.set_thresholds(make_thresholds(
             float(b.det_mean[0]), float(b.det_sd[0]), d.k_on, d.k_off, d.k_back, d.k_recovery,
             d.min_rise_uv))
+        self._log_line(self._next_index or 0 if index is None else index)
+
+    def _log_line(self, index: int) -> None:
+        line = self.threshold_uv
+        if np.isfinite(line) and (not self.line_log or self.line_log[-1][1] != line):
+            if self.line_log and self.line_log[-1][0] == index:
+                self.line_log[-1] = (index, line)
+            else:
+                self.line_log.append((index, line))
 
     # -- EMG -------------------------------------------------------------------------------
     def process_emg(self, x: np.ndarray, first_index: int) -> EmgFrame:
@@ -309,13 +323,25 @@ class LiveProcessor:
             self._baseline.feed(a, det[i0:i1], env[i0:i1], self._segment_start + self._settle)
             act = active[i0:i1]
             ev = self._detector.process(det_pfm[i0:i1], a, act)
-            if ev or self._detector.active:
-                self._track_peaks(ev, env[i0:i1, 0], act)
+            updates = self._track_peaks(ev, env[i0:i1, 0], act) if ev or self._detector.active \
+                else []
             events += ev
-            self._relax(env[i0:i1], det[i0:i1], a, rel[i0:i1], strain[i0:i1], fb[i0:i1])
+            # the meter's scale changes at the sample where a contraction's end was confirmed,
+            # whatever the block size: relax in sub-pieces around those samples
+            j0 = i0
+            for at, apply in updates:
+                j1 = min(max(at + 1 - first_index, j0), i1)
+                if j1 > j0:
+                    self._relax(env[j0:j1], det[j0:j1], first_index + j0, rel[j0:j1],
+                                strain[j0:j1], fb[j0:j1])
+                apply()
+                j0 = j1
+            if i1 > j0:
+                self._relax(env[j0:i1], det[j0:i1], first_index + j0, rel[j0:i1],
+                            strain[j0:i1], fb[j0:i1])
             at_second = (a + (i1 - i0)) % L == 0
             if at_second and self._baseline_may_change() and self._baseline.end_second():
-                self._update_thresholds()
+                self._update_thresholds(a + (i1 - i0))
         quality += self._quality.feed(first_index, x, bp, env, bad)
         self._note_quality(quality)
         self._last_rel = float(rel[-1])
@@ -341,7 +367,8 @@ class LiveProcessor:
 
     def _gap(self, end_index: int) -> tuple[list[ContractionEvent], list[QualitySecond]]:
         events = self._detector.finish(end_index)
-        self._track_peaks(events, np.zeros(0), np.zeros(0, bool))
+        for _, apply in self._track_peaks(events, np.zeros(0), np.zeros(0, bool)):
+            apply()
         quality = self._quality.flush_partial()
         self._note_quality(quality)
         bl = self._baseline
@@ -361,19 +388,29 @@ class LiveProcessor:
         return events, quality
 
     def _track_peaks(self, events: list[ContractionEvent], env0: np.ndarray,
-                     act: np.ndarray) -> None:
-        """Largest display envelope during each contraction = the person's contraction level."""
+                     act: np.ndarray) -> list[tuple[int, Callable[[], None]]]:
+        """Largest display envelope during each contraction = the person's contraction level.
+
+        Returns, per finished contraction, the sample its end was confirmed at and the update
+        of the meter's scale to apply from the next sample on (the caller applies it in order).
+        """
         if act.any():
             self._disp_peak = max(self._disp_peak, float(env0[act].max()))
+        out: list[tuple[int, Callable[[], None]]] = []
         for ev in events:
             if ev.complete and ev.id > self._n_events:
                 self._n_events = ev.id
-                if self._disp_peak > 0:
-                    self._peaks.append(self._disp_peak)
-                    self._top = float(np.mean(self._peaks))
-                    if not self._disp_peak <= self._max_peak:  # nan-safe max
-                        self._max_peak = self._disp_peak
-                self._disp_peak = 0.0
+                peak, self._disp_peak = self._disp_peak, 0.0
+                if peak > 0:
+                    at = ev.confirmed_index if ev.confirmed_index is not None else -1
+                    out.append((at, lambda p=peak: self._add_peak(p)))
+        return out
+
+    def _add_peak(self, peak: float) -> None:
+        self._peaks.append(peak)
+        self._top = float(np.mean(self._peaks))
+        if not peak <= self._max_peak:  # nan-safe max
+            self._max_peak = peak
 
     def _track_below(self, e0: np.ndarray, thr: float, big: float, a: int) -> np.ndarray:
         """Update the "below the line since" run for one piece; return "relaxed" per sample.

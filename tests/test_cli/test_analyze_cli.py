@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +43,7 @@ def run_json(capsys, *args: str) -> dict:
 
 SCHEMA_KEYS = {"schema", "file", "fs", "duration_s", "n_samples", "channel", "channels", "unit",
                "baseline", "threshold_uv", "contractions", "quality", "strain", "metrics",
-               "settings", "notes"}
+               "settings", "notes", "feedback"}
 
 
 def check_schema(d: dict) -> None:
@@ -55,6 +57,14 @@ def check_schema(d: dict) -> None:
     assert {"seconds", "usable_seconds", "usable_fraction", "flag_counts", "hum_hz",
             "suggestion", "flagged_seconds"} <= set(d["quality"])
     assert {"recording", "rest", "contractions"} <= set(d["metrics"])
+    fb = d["feedback"]
+    assert fb["states"] == ["no_signal", "settling", "relaxed", "letting_go", "tight",
+                            "bearing_down"]
+    runs = fb["runs"]
+    assert runs[0]["start_s"] == 0 and runs[-1]["end_s"] == pytest.approx(d["duration_s"])
+    for a, b in itertools.pairwise(runs):
+        assert a["end_s"] == b["start_s"] and b["end_s"] > b["start_s"]
+        assert b["state"] in fb["states"]
     for m in d["metrics"].values():
         assert {"mean_uv", "sd_uv", "cv_percent", "peak_uv", "rise_time_s",
                 "recovery_latency_s", "median_frequency_hz", "usable_s"} <= set(m)
@@ -208,3 +218,38 @@ def test_strain_episodes_in_the_json(tmp_path, capsys):
     eps = d["strain"]["episodes"]
     assert len(eps) == 1 and 3.0 < eps[0]["onset_s"] < 4.0 and 6.5 < eps[0]["offset_s"] < 8.5
     assert len(d["contractions"]) == 1 and abs(d["contractions"][0]["onset_s"] - 11.0) < 0.1
+
+
+def test_feedback_runs_are_what_the_live_meter_showed_on_replay(tmp_path, capsys):
+    """The same file through the live session (as the window replays it) and through
+    ``analyze --json``: the meter's state at every display sample is the state in the runs."""
+    from biofeedback.app.live_session import LiveSession
+    from biofeedback.app.live_types import SessionPhase
+    from biofeedback.devices.scenario import Scenario
+    from biofeedback.devices.simulated import SimulatedConfig, SimulatedSignal, source_info
+    from biofeedback.signal import FeedbackState
+
+    sc = Scenario.parse("rest:6,contract:3@0.6,rest:6~2,strain:3@0.6,rest:6")
+    sig = SimulatedSignal(sc, SimulatedConfig(seed=5))
+    emg = np.concatenate([b.data for b in sig.generate(sc.duration_s) if b.stream == "emg"])
+    emg_only = (source_info(SimulatedConfig()).stream("emg"),)  # no pressure: same strain rule
+    path = write_csv(SignalSet(emg_only, {"emg": emg}), tmp_path / "fb.csv")
+    d = run_json(capsys, str(path))
+    session = LiveSession(window_s=60.0)
+    session.start(f"replay:{path}", speed=0)
+    try:
+        deadline = time.monotonic() + 30
+        while session.phase() is not SessionPhase.ENDED:
+            session.poll()
+            assert time.monotonic() < deadline
+        idx, live = session.engine.feedback.latest(10**6)
+    finally:
+        session.stop()
+    keys = [s.key for s in FeedbackState]
+    t = idx / 100.0  # display samples at 100 Hz, file time (no seek)
+    runs = d["feedback"]["runs"]
+    starts = np.array([r["start_s"] for r in runs])
+    which = np.searchsorted(starts, t + 1e-9, side="right") - 1
+    offline = np.array([keys.index(runs[k]["state"]) for k in which])
+    assert len(live) > 2000 and (live[:, 0] == offline).all()
+    assert {"relaxed", "tight", "bearing_down"} <= {r["state"] for r in runs}
