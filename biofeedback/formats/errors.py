@@ -93,3 +93,8 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, ValueError | RuntimeError) and type(exc) in (ValueError, RuntimeError):
         return one_line(str(exc))  # plain ValueError/RuntimeError raised by our own code
     return f"internal error ({type(exc).__name__}); please report it"
+
+
+class BiofeedbackWarning(UserWarning):
+    """A warning meant for the user (one line), e.g. an unsafe data folder; the CLI prints it
+    as ``biofeedback CMD: warning: MESSAGE`` and the window can show it in its banner."""
