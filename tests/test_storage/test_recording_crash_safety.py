@@ -21,7 +21,7 @@ from biofeedback.formats.edf import read_edf
 from biofeedback.formats.errors import FormatError
 from biofeedback.storage.journal import JournalWriter, is_locked
 from biofeedback.storage.recorder import Recorder, RecordingError
-from biofeedback.storage.recovery import find_unfinished, recover, recover_journal
+from biofeedback.storage.recovery import find_unfinished, recover_journal
 
 REPO = Path(__file__).resolve().parents[2]
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals and rlimits")
