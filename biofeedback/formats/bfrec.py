@@ -169,9 +169,11 @@ def scan(path: Path | str) -> ScanResult:
     return result
 
 
-def _json(path: Path, rec: Record) -> dict[str, Any]:
+def _json(path: Path, rec: Record, constants: bool = False) -> dict[str, Any]:
+    """The record's JSON object; NaN/Infinity only where ``constants`` (annotations, which
+    are then refused by the annotation rule with a clear reason)."""
     try:
-        obj = json.loads(rec.payload, parse_constant=_no_constant)
+        obj = json.loads(rec.payload, parse_constant=None if constants else _no_constant)
     except (ValueError, RecursionError):
         raise FormatError(f"{path}: damaged {rec.kind.decode()} record at byte {rec.offset}") \
             from None
@@ -202,7 +204,7 @@ def _apply(path: Path, result: ScanResult, rec: Record) -> None:
         data = np.frombuffer(rec.payload, "<f8", n * nch, _BLOCK.size).reshape(n, nch)
         result.blocks.append((stream_no, first, flags, data))
     elif rec.kind == ANNOTATION:
-        a = _json(path, rec)
+        a = _json(path, rec, constants=True)
         where = f"annotation at byte {rec.offset}"
         text, onset, duration = a.get("text"), a.get("onset"), a.get("duration", 0.0)
         if not isinstance(text, str):

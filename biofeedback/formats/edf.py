@@ -149,7 +149,7 @@ def write_edf(
             patient=edfio.Patient(code=_field(signals.patient_code) or "X"),
             recording=edfio.Recording(
                 startdate=start.date() if start else None,
-                equipment_code=_field(str(meta.get("source", {}).get("serial") or "biofeedback")),
+                equipment_code=_field(str(_source_serial(meta) or "biofeedback")),
             ),
             starttime=start.time().replace(microsecond=0) if start else None,
             data_record_duration=record_s,
@@ -175,6 +175,11 @@ def write_edf(
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _source_serial(meta: dict[str, Any]) -> object:
+    source = meta.get("source")
+    return source.get("serial") if isinstance(source, dict) else None
 
 
 def _in_private_dir(path: Path) -> bool:
