@@ -12,6 +12,7 @@ written twice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 from collections.abc import Iterable
@@ -154,7 +155,7 @@ def _recover_locked(journal: Path, output: Path | None, folder: Path | None) -> 
     if output is None:
         folder = folder or recordings_dir()
         target, requested = _target_in(folder, journal, result.header.get("target"))
-        done = _already_written(target, result.header.get("recording_id"), signals)
+        done = _already_written(target, requested, result.header.get("recording_id"), signals)
         if done is not None:
             _archive(journal)
             return Recovered(journal, done, True, requested)
@@ -187,10 +188,19 @@ def _target_in(folder: Path, journal: Path, stored: object) -> tuple[Path, Path 
     return target, (asked if outside else None)
 
 
-def _already_written(target: Path, recording_id: object, signals: SignalSet) -> Path | None:
-    """A file among ``target`` and its ``-recovered`` names holding this very recording."""
+def _already_written(target: Path, asked: Path | None, recording_id: object,
+                     signals: SignalSet) -> Path | None:
+    """A file holding this very recording: the journal's own target (only read, never
+    written) or ``target`` and its ``-recovered`` names in the data folder."""
     if not isinstance(recording_id, str) or not recording_id:
         return None
+    if asked is not None and asked.suffix.lower() in (".bdf", ".edf") and asked.is_file():
+        with contextlib.suppress(FormatError):
+            back = read_edf(asked)
+            if back.metadata.get("recording_id") == recording_id and all(
+                    len(back.data.get(s.name, ())) >= len(signals.data[s.name])
+                    for s in signals.streams):
+                return asked
     candidates = [target] + [target.with_name(f"{target.stem}-recovered{'' if k == 1 else k}"
                                               f"{target.suffix}") for k in range(1, 1000)]
     for cand in candidates:
