@@ -2,8 +2,10 @@
 
 Each command module defines ``register(subparsers)`` which adds its parser and sets
 ``func=handler`` (``handler(args) -> int``). Errors meant for the user are raised as
-:class:`CliError` (or OSError/ValueError from the layers below) and printed as one line —
-never a traceback.
+:class:`CliError` (or any error from the layers below) and printed as one line by
+:func:`main` through :func:`biofeedback.formats.errors.user_message` — never a traceback
+(``BIOFEEDBACK_DEBUG=1`` shows it for developers). File commands treat SIGTERM like Ctrl-C
+and say which of the two stopped them.
 """
 
 from __future__ import annotations
@@ -13,14 +15,19 @@ import contextlib
 import importlib
 import os
 import pkgutil
+import signal
 import sys
+import warnings
+from typing import Any
 
 from biofeedback import __version__
-from biofeedback.cli.errors import CliError
+from biofeedback.cli.errors import CliError, Terminated
+from biofeedback.formats.errors import BiofeedbackWarning, user_message
 
 __all__ = ["CliError", "build_parser", "main"]
 
 _ORDER = ["run", "analyze", "record", "replay", "convert", "info", "emulate"]
+_TERM_LIKE_CTRL_C = {"analyze", "convert", "info", "recover"}  # no Qt loop, no own handler
 
 
 def _command_modules() -> list[str]:
@@ -46,19 +53,56 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv or ["run"])
+    name = args.command or "run"
+    old_term = None
+    if name in _TERM_LIKE_CTRL_C and _in_main_thread():
+        old_term = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_printer(name)
+            return int(args.func(args) or 0)
     except CliError as exc:
-        print(f"biofeedback {args.command}: error: {exc}", file=sys.stderr)
+        print(f"biofeedback {name}: error: {user_message(exc)}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # the reader went away (e.g. `biofeedback info FILE | head`): not an error of ours
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
         return 0
-    except (OSError, ValueError) as exc:
-        print(f"biofeedback {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+    except Terminated:
+        print(f"biofeedback {name}: stopped by SIGTERM", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
-        print(f"biofeedback {args.command}: interrupted", file=sys.stderr)
+        print(f"biofeedback {name}: stopped by Ctrl-C", file=sys.stderr)
         return 130
+    except Exception as exc:  # the promise: one line, never a traceback
+        if os.environ.get("BIOFEEDBACK_DEBUG"):
+            raise
+        print(f"biofeedback {name}: error: {user_message(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _warning_printer(name: str) -> Any:
+    default = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        if issubclass(category, BiofeedbackWarning):
+            print(f"biofeedback {name}: warning: {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    return show

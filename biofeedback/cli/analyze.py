@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from biofeedback.cli.errors import CliError
-from biofeedback.formats.errors import FormatError
 from biofeedback.streams import ChannelKind, SignalSet
 
 _TO_UV = {"uV": 1.0, "µV": 1.0, "mV": 1e3, "V": 1e6}
@@ -49,18 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def read_recording(path: Path, fs: float | None = None) -> SignalSet:
-    """Read any supported file; CSV honours ``fs``. Problems are one-line FormatErrors."""
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        from biofeedback.formats.csvfile import read_csv
+    """Read any supported file by the same rule as ``info`` (content first, then the name);
+    CSV honours ``fs``. Problems are one-line FormatErrors."""
+    from biofeedback.formats.signal_file import read_signal_file
 
-        return read_csv(path, fs=fs)
-    try:
-        from biofeedback.formats.signal_file import read_signal_file
-    except ImportError:  # pragma: no cover - the recording formats are part of the package
-        raise FormatError(f"{path}: recordings are not supported in this build "
-                          "(biofeedback.formats.signal_file is missing)") from None
-    return read_signal_file(path)
+    return read_signal_file(path, fs=fs)
 
 
 def pick_channels(ss: SignalSet, name: str | None) -> tuple[np.ndarray, float, list[str], str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def _info(args: argparse.Namespace) -> int:
     ss = read_signal_file(args.file)
     d = describe(ss, args.file)
     if args.json:
-        print(json.dumps(d, indent=2, default=str))
+        print(json.dumps(json_safe(d), indent=2, allow_nan=False))
         return 0
     print(f"{d['file']}  ({d['format'] or 'signal file'})")
     if d["start_time"]:
@@ -93,6 +94,19 @@ def _info(args: argparse.Namespace) -> int:
         print(f"  unfinished journal: {j.get('dropped_bytes', 0)} damaged bytes at the end "
               "(run 'biofeedback recover')")
     return 0
+
+
+def json_safe(obj: Any) -> Any:
+    """Strict JSON: NaN/inf become null (JSON has no such numbers), other objects text."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, bool | int | str):
+        return obj
+    return str(obj)
 
 
 def _int(text: str) -> int:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from biofeedback.cli.errors import CliError
+from biofeedback.devices.replay import replay_problem
 from biofeedback.formats.signal_file import read_signal_file
 
 
@@ -31,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _replay(args: argparse.Namespace) -> int:
     if not (args.speed >= 0):
         raise CliError("--speed must be 0 (as fast as possible) or positive")
-    read_signal_file(args.file)  # a bad file is one line here, not a dialog later
+    problem = replay_problem(read_signal_file(args.file))  # one line here, not a dialog later
+    if problem:
+        raise CliError(f"{args.file}: {problem}", 1)
     from biofeedback.ui.app import run_app
 
     args.source = f"replay:{args.file}"

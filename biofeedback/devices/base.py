@@ -14,10 +14,11 @@ import threading
 import time
 from typing import Protocol
 
+from biofeedback.formats.errors import UserError
 from biofeedback.streams import EventKind, SampleBlock, SourceEvent, SourceInfo
 
 
-class SourceError(RuntimeError):
+class SourceError(UserError, RuntimeError):
     """A source could not be opened or started; the message is meant for the user."""
 
 

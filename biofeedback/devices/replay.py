@@ -37,6 +37,20 @@ from biofeedback.streams import (
 )
 
 
+def replay_problem(ss: SignalSet) -> str | None:
+    """Why ``ss`` cannot be played like a sensor (the live view needs an ``emg`` stream with
+    samples), or None. The one check shared by ``biofeedback replay`` and the window."""
+    if not ss.streams or ss.duration_s <= 0:
+        return "the recording holds no samples"
+    names = [s.name for s in ss.streams]
+    if "emg" not in names:
+        return (f"no 'emg' stream to play (streams: {', '.join(names)}); the live view needs "
+                "the pelvic-floor EMG")
+    if len(ss.data["emg"]) < 2:
+        return "the 'emg' stream holds fewer than 2 samples"
+    return None
+
+
 class ReplaySource(Source):
     """Replays ``path`` (or an in-memory :class:`SignalSet`) at ``speed`` times real time."""
 
@@ -75,8 +89,9 @@ class ReplaySource(Source):
             except FormatError as exc:
                 raise SourceError(str(exc)) from None
         ss = self._signals
-        if not ss.streams or ss.duration_s <= 0:
-            raise SourceError(f"{self.path}: the recording holds no samples")
+        problem = replay_problem(ss)
+        if problem:
+            raise SourceError(f"{self.path}: {problem}")
         self._annotations = sorted(ss.annotations, key=lambda a: a.onset_s)
         self._offsets = {s.name: 0 for s in ss.streams}
         details = {"path": str(self.path), "duration_s": ss.duration_s,

@@ -15,7 +15,7 @@ import contextlib
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -137,6 +137,7 @@ class SerialSensor(Source):
         reconnect: bool = True,
         hello_timeout: float = 0.5,
         hello_retries: int = 3,
+        hello_window_s: float = 3.0,
         command_timeout: float = 0.2,
         command_retries: int = 3,
         stall_timeout: float = 1.0,
@@ -158,7 +159,8 @@ class SerialSensor(Source):
         self.emg_rate = emg_rate
         self.reconnect = reconnect
         self.hello_timeout = hello_timeout
-        self.hello_retries = hello_retries
+        self.hello_retries = hello_retries  # at least this many retries ...
+        self.hello_window_s = hello_window_s  # ... and more until this much time has passed
         self.command_timeout = command_timeout
         self.command_retries = command_retries
         self.stall_timeout = stall_timeout
@@ -395,35 +397,55 @@ class SerialSensor(Source):
         self._expected_seq = None
 
     def _hello(self) -> _Description:
-        got: dict[str, Any] = {}
+        """HELLO until the description is complete, over ``hello_window_s`` with back-off.
+
+        A noisy link loses frames: every try's HELLO_* frames are merged (the device describes
+        itself identically each time), a complete description is accepted even if its ACK was
+        lost, and between tries the link is resynchronised (STOP, wait ``0.05 · 2^k`` s up to
+        0.5 s, flush input, reset the frame decoder) so one burst of garbage cannot use up
+        every try within a few milliseconds.
+        """
+        got: dict[str, Any] = {"streams": {}, "channels": {}}
 
         def collect(msg: P.DeviceMessage) -> None:
             if isinstance(msg, P.HelloDevice):
-                got.clear()
+                old = got.get("device")
+                if old is not None and replace(old, seq=0) != replace(msg, seq=0):
+                    got["streams"], got["channels"] = {}, {}  # a different description
                 got["device"] = msg
-                got["streams"] = {}
-                got["channels"] = {}
-            elif isinstance(msg, P.HelloStream) and "device" in got:
+            elif isinstance(msg, P.HelloStream):
                 got["streams"][msg.stream_id] = msg
-            elif isinstance(msg, P.HelloChannel) and "device" in got:
+            elif isinstance(msg, P.HelloChannel):
                 got["channels"][(msg.stream_id, msg.channel)] = msg
 
-        for _ in range(self.hello_retries + 1):
-            got.clear()
+        deadline = self._clock() + self.hello_window_s
+        tries = 0
+        while True:
+            if tries:
+                self._resync(min(0.05 * 2 ** (tries - 1), 0.5))
+            tries += 1
             try:
                 self._command(P.hello, P.Msg.HELLO, timeout=self.hello_timeout, retries=0,
                               on_message=collect)
             except LinkLost as exc:
                 if "no answer" not in str(exc):
                     raise
-                continue
             if self._hello_complete(got):
                 return _Description(got["device"], got["streams"], got["channels"])
-        raise LinkLost("no sensor answers (no complete HELLO)")
+            if tries > self.hello_retries and (self._clock() >= deadline or tries >= 64):
+                break
+        raise LinkLost(f"no sensor answers (no complete HELLO after {tries} tries in "
+                       f"{self.hello_window_s:g} s)")
+
+    def _resync(self, pause_s: float) -> None:
+        """Between handshake tries: quiet the device, drop what is in flight, restart decoding."""
+        self._write(P.stop(next(self._req) & 0xFFFF))
+        time.sleep(pause_s)
+        self._flush_input()
 
     @staticmethod
     def _hello_complete(got: dict[str, Any]) -> bool:
-        if "device" not in got:
+        if got.get("device") is None:
             return False
         streams: dict[int, P.HelloStream] = got["streams"]
         if len(streams) != got["device"].n_streams:

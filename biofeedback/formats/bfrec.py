@@ -30,16 +30,24 @@ from typing import Any
 
 import numpy as np
 
-from biofeedback.formats.errors import FormatError
+from biofeedback.formats.errors import FormatError, describe_os_error
+from biofeedback.formats.limits import (
+    MAX_VALUES,
+    check_annotation,
+    check_duration,
+    check_regular_file,
+    check_values,
+)
+from biofeedback.formats.schema import check_extras, parse_streams
 from biofeedback.formats.vocabulary import gap as gap_text
-from biofeedback.streams import Annotation, ChannelInfo, ChannelKind, SignalSet, StreamInfo
+from biofeedback.streams import Annotation, SignalSet, StreamInfo
 
 MAGIC = b"BFREC\x00\x01\n"
 SYNC = b"\xb5\x52"
 _HEAD = struct.Struct("<2scI")  # sync, type, payload length
 _BLOCK = struct.Struct("<HQIIH")  # stream no, first index, flags, n samples, n channels
 MAX_PAYLOAD = 32 * 1024 * 1024
-MAX_SAMPLES = 400_000_000  # values assembled into memory at most (3.2 GB as float64)
+MAX_SAMPLES = MAX_VALUES  # values assembled into memory at most (3.2 GB as float64)
 HEADER, BLOCK, ANNOTATION, SETTINGS, END = b"H", b"B", b"A", b"S", b"E"
 _TYPES = {HEADER, BLOCK, ANNOTATION, SETTINGS, END}
 
@@ -128,13 +136,13 @@ def iter_records(buf: bytes | memoryview, start: int = len(MAGIC)) -> Iterator[R
 def scan(path: Path | str) -> ScanResult:
     """Read a journal, keeping every intact record; raise :class:`FormatError` if none is usable."""
     path = Path(path)
+    check_regular_file(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_SAMPLES * 8 * 1.1:
-            raise FormatError(f"{path}: too large: {size:,} bytes")
         buf = path.read_bytes()
+    except MemoryError:
+        raise FormatError(path, "not enough memory to read it") from None
     except OSError as exc:
-        raise FormatError(f"{path}: {exc.strerror or exc}") from None
+        raise FormatError(path, describe_os_error(exc, "it")) from None
     if len(buf) < len(MAGIC) or buf[: len(MAGIC)] != MAGIC:
         raise FormatError(f"{path}: wrong header: not a biofeedback recording journal")
     result: ScanResult | None = None
@@ -147,7 +155,7 @@ def scan(path: Path | str) -> ScanResult:
         if result is None:
             if rec.kind != HEADER:
                 raise FormatError(f"{path}: wrong header: journal does not start with a header")
-            header = _json(path, rec)
+            header = check_extras(path, _json(path, rec))
             result = ScanResult(header, _streams(path, header))
             result.settings = dict(header.get("settings") or {})
         else:
@@ -161,10 +169,12 @@ def scan(path: Path | str) -> ScanResult:
     return result
 
 
-def _json(path: Path, rec: Record) -> dict[str, Any]:
+def _json(path: Path, rec: Record, constants: bool = False) -> dict[str, Any]:
+    """The record's JSON object; NaN/Infinity only where ``constants`` (annotations, which
+    are then refused by the annotation rule with a clear reason)."""
     try:
-        obj = json.loads(rec.payload)
-    except ValueError:
+        obj = json.loads(rec.payload, parse_constant=None if constants else _no_constant)
+    except (ValueError, RecursionError):
         raise FormatError(f"{path}: damaged {rec.kind.decode()} record at byte {rec.offset}") \
             from None
     if not isinstance(obj, dict):
@@ -172,21 +182,12 @@ def _json(path: Path, rec: Record) -> dict[str, Any]:
     return obj
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _streams(path: Path, header: dict[str, Any]) -> tuple[StreamInfo, ...]:
-    try:
-        streams = tuple(
-            StreamInfo(str(s["name"]), float(s["fs"]), tuple(
-                ChannelInfo(str(c["name"]), ChannelKind(c["kind"]), str(c["unit"]),
-                            str(c.get("label", "")), float(c["physical_min"]),
-                            float(c["physical_max"]), float(c.get("resolution", 0.0)))
-                for c in s["channels"]))
-            for s in header["streams"]
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise FormatError(f"{path}: wrong header: bad stream description ({exc})") from None
-    if not streams or any(not (s.fs > 0) or not s.channels for s in streams):
-        raise FormatError(f"{path}: wrong header: no usable streams")
-    return streams
+    return tuple(s for s, _ in parse_streams(path, header.get("streams")))
 
 
 def _apply(path: Path, result: ScanResult, rec: Record) -> None:
@@ -203,12 +204,13 @@ def _apply(path: Path, result: ScanResult, rec: Record) -> None:
         data = np.frombuffer(rec.payload, "<f8", n * nch, _BLOCK.size).reshape(n, nch)
         result.blocks.append((stream_no, first, flags, data))
     elif rec.kind == ANNOTATION:
-        a = _json(path, rec)
-        try:
-            result.annotations.append(
-                Annotation(float(a["onset"]), float(a.get("duration", 0.0)), str(a["text"])))
-        except (KeyError, TypeError, ValueError):
-            raise FormatError(f"{path}: damaged annotation at byte {rec.offset}") from None
+        a = _json(path, rec, constants=True)
+        where = f"annotation at byte {rec.offset}"
+        text, onset, duration = a.get("text"), a.get("onset"), a.get("duration", 0.0)
+        if not isinstance(text, str):
+            raise FormatError(path, f"{where}: 'text' must be text")
+        check_annotation(path, where, onset, duration)
+        result.annotations.append(Annotation(float(onset), float(duration), text))  # type: ignore[arg-type]
     elif rec.kind == SETTINGS:
         result.settings = _json(path, rec)
     elif rec.kind == END:
@@ -229,8 +231,9 @@ def to_signal_set(scan_result: ScanResult, path: Path | str = "") -> SignalSet:
     for no, first, _, data in r.blocks:
         lengths[no] = max(lengths[no], first + len(data))
     total = sum(n * len(s.channels) for n, s in zip(lengths, r.streams, strict=True))
-    if total > MAX_SAMPLES:
-        raise FormatError(f"{path}: too large: {total:,} samples (limit {MAX_SAMPLES:,})")
+    check_values(path, total)
+    for n, s in zip(lengths, r.streams, strict=True):
+        check_duration(path, n / s.fs)
     data = {s.name: np.zeros((n, len(s.channels))) for s, n in zip(r.streams, lengths, strict=True)}
     have = [np.zeros(n, dtype=bool) for n in lengths]
     for no, first, _, block in r.blocks:
@@ -251,14 +254,15 @@ def to_signal_set(scan_result: ScanResult, path: Path | str = "") -> SignalSet:
         except (TypeError, ValueError):
             start = None
     meta: dict[str, Any] = {
-        k: r.header[k] for k in ("source", "software") if k in r.header
+        k: r.header[k] for k in ("source", "software", "recording_id") if k in r.header
     }
     meta["settings"] = r.settings
     meta["format"] = "bfrec"
     meta["file"] = str(path)
     meta["journal"] = {"clean_end": r.ended is not None, "dropped_bytes": r.dropped_bytes,
                        "drop_reason": r.drop_reason}
-    return SignalSet(r.streams, data, annotations, start, str(r.header.get("patient_code", "")),
+    code = r.header.get("patient_code", "")
+    return SignalSet(r.streams, data, annotations, start, code if isinstance(code, str) else "",
                      meta)
 
 

@@ -24,12 +24,22 @@ from __future__ import annotations
 
 import csv
 import io
-import math
+import os
 from pathlib import Path
 
 import numpy as np
 
-from biofeedback.formats.errors import FormatError
+from biofeedback.formats.errors import FormatError, describe_os_error, number
+from biofeedback.formats.limits import (
+    MAX_CHANNELS,
+    MAX_CSV_BYTES,
+    MAX_DURATION_S,
+    MAX_LINE_CHARS,
+    check_duration,
+    check_rate,
+    check_regular_file,
+    check_values,
+)
 from biofeedback.streams import ChannelInfo, ChannelKind, SignalSet, StreamInfo
 
 EMG_UNITS = {"uv": "uV", "mv": "mV", "v": "V", "counts": "counts", "au": "au"}
@@ -68,14 +78,11 @@ def column_name(ch: ChannelInfo) -> str:
 
 
 def _open_text(path: Path) -> str:
+    check_regular_file(path, MAX_CSV_BYTES)
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FormatError(f"{path}: is a folder, not a file") from None
     except OSError as exc:
-        raise FormatError(f"{path}: {exc.strerror or exc}") from None
+        raise FormatError(path, describe_os_error(exc, "it")) from None
     if not raw.strip():
         raise FormatError(f"{path}: empty file")
     try:
@@ -102,10 +109,19 @@ def read_csv(path: Path | str, fs: float | None = None) -> SignalSet:
         skip += 1
     if skip == len(lines):
         raise FormatError(f"{path}: empty file (only comments)")
+    too_long = next((i for i, line in enumerate(lines) if len(line) > MAX_LINE_CHARS), None)
+    if too_long is not None:
+        raise FormatError(path, f"line {too_long + 1} is {len(lines[too_long]):,} characters "
+                                f"long (limit {MAX_LINE_CHARS:,}); not a signal CSV")
     header_line = lines[skip]
     delim = "," if "," in header_line else "\t" if "\t" in header_line else ";" \
         if ";" in header_line else ","
-    header = [h.strip() for h in next(csv.reader([header_line], delimiter=delim))]
+    try:
+        header = [h.strip() for h in next(csv.reader([header_line], delimiter=delim))]
+    except csv.Error:
+        raise FormatError(path, f"line {skip + 1}: badly quoted header") from None
+    if len(header) > MAX_CHANNELS:
+        raise FormatError(path, f"{len(header)} columns (limit {MAX_CHANNELS})")
     if all(_is_number(h) for h in header if h):
         raise FormatError(f"{path}: missing header row (line {skip + 1} holds numbers); "
                           "the first row must name the columns, e.g. time_s,emg_uv")
@@ -134,10 +150,13 @@ def read_csv(path: Path | str, fs: float | None = None) -> SignalSet:
             raise FormatError(f"{path}: time_s gives {file_fs:g} Hz but {fs:g} Hz was given")
         fs = file_fs
         t0 = float(t[0])
+        if abs(t0) > MAX_DURATION_S:
+            raise FormatError(path, f"time_s starts at {number(t0)} s, outside the "
+                                    f"{MAX_DURATION_S:g} s limit")
     elif fs is None:
-        raise FormatError(f"{path}: no {TIME_COLUMN} column; give the sample rate (--fs HZ)")
-    if not (math.isfinite(fs) and fs > 0):
-        raise FormatError(f"{path}: sample rate must be > 0 Hz, got {fs}")
+        raise FormatError(path, f"no {TIME_COLUMN} column; give the sample rate (--fs HZ)")
+    fs = check_rate(path, "time_s" if has_time else "--fs", fs)
+    check_duration(path, len(data) / fs)
     groups: dict[ChannelKind, list[tuple[int, ChannelInfo]]] = {}
     for col, name, kind, unit in channels:
         info = ChannelInfo(name=name, kind=kind, unit=unit, label=col)
@@ -163,8 +182,13 @@ def _parse_body(path: Path, lines: list[str], first: int, header: list[str],
     try:
         data = np.loadtxt(io.StringIO(body), delimiter=delim, ndmin=2, dtype=float,
                           comments=None)
+    except MemoryError:
+        raise FormatError(path, "not enough memory to read it") from None
     except ValueError:
-        _locate_bad_cell(path, lines, first, header, delim)
+        try:
+            _locate_bad_cell(path, lines, first, header, delim)
+        except csv.Error:
+            raise FormatError(path, "unreadable numbers (badly quoted line)") from None
         raise FormatError(f"{path}: unreadable numbers") from None  # pragma: no cover
     if data.shape[1] != n_cols:
         raise FormatError(f"{path}: rows have {data.shape[1]} values but the header names "
@@ -209,6 +233,9 @@ def _locate_bad_cell(path: Path, lines: list[str], first: int, header: list[str]
 def _rate_from_time(path: Path, t: np.ndarray, first_line: int) -> float:
     if len(t) < 2:
         raise FormatError(f"{path}: one sample is not enough to know the sample rate from time_s")
+    if t[-1] - t[0] <= 0 or not np.isfinite(t[-1] - t[0]):
+        raise FormatError(path, f"time_s is not increasing ({number(float(t[0]))} to "
+                                f"{number(float(t[-1]))})")
     dt = np.diff(t)
     if (dt <= 0).any():
         i = int(np.argmax(dt <= 0))
@@ -234,8 +261,11 @@ def write_csv(signals: SignalSet, path: Path | str, *, overwrite: bool = False,
         raise FormatError(f"{path}: already exists; not overwriting it")
     if not signals.streams:
         raise FormatError(f"{path}: nothing to write (no streams)")
+    for s in signals.streams:
+        check_rate(path, f"stream {s.name!r}", s.fs)
     fs = max(s.fs for s in signals.streams)
     n = max(int(round(len(signals.data[s.name]) * fs / s.fs)) for s in signals.streams)
+    check_values(path, n * (1 + sum(len(s.channels) for s in signals.streams)))
     cols = [np.arange(n) / fs + float(signals.metadata.get("time_offset_s", 0.0) or 0.0)]
     names = [TIME_COLUMN]
     for s in signals.streams:
@@ -259,13 +289,16 @@ def write_csv(signals: SignalSet, path: Path | str, *, overwrite: bool = False,
     if not np.isfinite(table).all():
         raise FormatError(f"{path}: the signals contain NaN or infinite values; the CSV "
                           "format has no missing-value marker")
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
     try:
-        with tmp.open("w", newline="") as f:
+        with tmp.open("x", newline="") as f:  # created with the user's umask
             f.write(",".join(names) + "\n")
             np.savetxt(f, table, delimiter=",", fmt=f"%.{decimals}f")
+        if not overwrite and path.exists():
+            raise FormatError(path, "already exists; not overwriting it")
         tmp.replace(path)
     except OSError as exc:
+        raise FormatError(path, describe_os_error(exc, "it")) from None
+    finally:
         tmp.unlink(missing_ok=True)
-        raise FormatError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return path

@@ -35,13 +35,23 @@ from typing import Any, NamedTuple
 import edfio
 import numpy as np
 
-from biofeedback.formats.errors import FormatError
+from biofeedback.formats.edf_header import DIGITAL_RANGE, check_header
+from biofeedback.formats.errors import FormatError, describe_os_error, number, one_line
+from biofeedback.formats.limits import (
+    MAX_VALUES as MAX_VALUES,
+)
+from biofeedback.formats.limits import (
+    check_annotation,
+    check_duration,
+    check_rate,
+    check_values,
+)
+from biofeedback.formats.schema import check_extras, parse_streams
 from biofeedback.formats.vocabulary import META_PREFIX
 from biofeedback.streams import Annotation, ChannelInfo, ChannelKind, SignalSet, StreamInfo
 
-DIGITAL_RANGE = {"EDF": (-32768, 32767), "BDF": (-8388608, 8388607)}
-MAX_VALUES = 400_000_000  # samples loaded at once (3.2 GB as float64): refuse bigger files
 META_CHUNK = 200
+PHYSICAL_LIMIT = 99_999_999.0  # the largest number an 8-character header field holds
 META_VERSION = 1
 _LABEL_PREFIX = {ChannelKind.EMG: "EMG ", ChannelKind.PRESSURE: "Pres "}
 
@@ -74,6 +84,7 @@ def write_edf(
     fmt: str | None = None,
     overwrite: bool = False,
     settings: Mapping[str, Any] | None = None,
+    private: bool = False,
 ) -> Path:
     """Write ``signals`` as EDF+ (16-bit) or BDF+ (24-bit, default for ``.bdf``) to ``path``.
 
@@ -81,6 +92,8 @@ def write_edf(
     leaves half a file, and an existing file is only replaced when ``overwrite`` is true.
     ``settings`` (processing settings) is stored in the metadata block, as is
     ``signals.metadata``. NaN/inf samples are refused: EDF cannot store missing values.
+    The file's mode follows the user's umask, or is 0600 when ``private`` (recordings) or when
+    the folder is private (0700).
     """
     path = Path(path)
     fmt = (fmt or format_for(path)).upper()
@@ -90,8 +103,18 @@ def write_edf(
         raise _fail(path, "already exists; not overwriting it")
     if not signals.streams:
         raise _fail(path, "nothing to write: no streams")
+    for s in signals.streams:
+        check_rate(path, f"stream {s.name!r}", s.fs)
+    names = [s.name for s in signals.streams]
+    if len(set(names)) != len(names):
+        raise _fail(path, "two streams have the same name")
     record_s = _record_duration(signals.streams, path)
+    check_duration(path, signals.duration_s)
     n_records = max(1, math.ceil(round(signals.duration_s / record_s, 9)))
+    check_values(path, sum(int(round(n_records * record_s * s.fs)) * len(s.channels)
+                           for s in signals.streams))
+    for i, a in enumerate(signals.annotations):
+        check_annotation(path, f"annotation {i + 1} ({a.text[:30]!r})", a.onset_s, a.duration_s)
     edf_signals = []
     for stream in signals.streams:
         data = np.asarray(signals.data[stream.name], dtype=float)
@@ -106,11 +129,15 @@ def write_edf(
                 first = int(np.argmax(bad))
                 raise _fail(path, f"channel {ch.name!r} has {int(bad.sum())} missing (NaN/inf) "
                                   f"samples from {first / stream.fs:.3f} s; EDF cannot store them")
+            lo, hi = (float(col.min()), float(col.max())) if len(col) else (0.0, 0.0)
+            if lo < -PHYSICAL_LIMIT / 10 or hi > PHYSICAL_LIMIT:
+                raise _fail(path, f"channel {ch.name!r} has values from {number(lo)} to "
+                                  f"{number(hi)} {ch.unit}; EDF's 8-character range fields hold "
+                                  f"{-PHYSICAL_LIMIT / 10:g} to {PHYSICAL_LIMIT:g}")
             edf_signals.append(_make_signal(col, n_target, stream.fs, ch, fmt))
     meta = _metadata(signals, settings)
     annotations = [edfio.EdfAnnotation(a.onset_s, a.duration_s or None, _tal_text(a.text))
-                   for a in signals.annotations
-                   if math.isfinite(a.onset_s) and a.onset_s >= 0]
+                   for a in signals.annotations]
     annotations += _meta_annotations(meta, record_s)
     start = signals.start_time if isinstance(signals.start_time, datetime.datetime) else None
     if start is not None and not 1985 <= start.year <= 2084:
@@ -122,24 +149,37 @@ def write_edf(
             patient=edfio.Patient(code=_field(signals.patient_code) or "X"),
             recording=edfio.Recording(
                 startdate=start.date() if start else None,
-                equipment_code=_field(str(meta.get("source", {}).get("serial") or "biofeedback")),
+                equipment_code=_field(str(_source_serial(meta) or "biofeedback")),
             ),
             starttime=start.time().replace(microsecond=0) if start else None,
             data_record_duration=record_s,
             annotations=annotations,
         )
     except ValueError as exc:
-        raise _fail(path, f"cannot be written as {fmt}+: {exc}") from None
+        raise _fail(path, f"cannot be written as {fmt}+: {one_line(str(exc), 120)}") from None
     tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
+    private = private or _in_private_dir(path)
     try:
+        # created first with O_EXCL: the mode follows the user's umask (0600 when private);
+        # edfio then writes into this file, which keeps its mode
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                         0o600 if private else 0o666))
         edf.write(tmp)
-        os.chmod(tmp, 0o600 if _in_private_dir(path) else 0o644)
+        if private:
+            os.chmod(tmp, 0o600)
         if not overwrite and path.exists():
             raise _fail(path, "already exists; not overwriting it")
         os.replace(tmp, path)
+    except OSError as exc:
+        raise _fail(path, describe_os_error(exc, "it")) from None
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _source_serial(meta: dict[str, Any]) -> object:
+    source = meta.get("source")
+    return source.get("serial") if isinstance(source, dict) else None
 
 
 def _in_private_dir(path: Path) -> bool:
@@ -244,13 +284,16 @@ def read_edf(path: Path | str) -> SignalSet:
     annotations, settings). Other EDF files are grouped into streams by sample rate.
     """
     path = Path(path)
-    fmt = _check_header(path)
+    header = check_header(path)
+    fmt = header.fmt
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # edfio warns on inconsistent files: refuse them
             edf = edfio.read_bdf(path) if fmt == "BDF" else edfio.read_edf(path)
             if not edf.is_continuous:
-                raise _fail(path, "discontinuous EDF+D/BDF+D files are not supported")
+                raise _fail(path, f"the data records' start times do not follow each other "
+                                  f"every {header.record_s:g} s (a damaged record duration "
+                                  "or time-stamp, or a discontinuous file)")
             raw_annotations = list(edf.annotations)
             sigs = [_SignalFacts(s.label, float(s.sampling_frequency), s.physical_dimension,
                                  float(s.physical_min), float(s.physical_max))
@@ -264,15 +307,18 @@ def read_edf(path: Path | str) -> SignalSet:
             code = edf.patient.code if edf.patient.code not in ("X", "") else ""
     except FormatError:
         raise
+    except MemoryError:
+        raise _fail(path, "not enough memory to read it") from None
     except Exception as exc:  # edfio raises many types on malformed input; report one line
-        raise _fail(path, f"not a readable {fmt} file ({_short(exc)})") from None
+        raise _fail(path, f"not a readable {fmt} file ({type(exc).__name__} in the "
+                          "annotations or samples)") from None
     meta_chunks, annotations = [], []
     for a in raw_annotations:
         if a.text.startswith(META_PREFIX):
             meta_chunks.append(a.text[len(META_PREFIX):])
         elif a.text or a.duration:
-            if not math.isfinite(a.onset):
-                raise _fail(path, f"annotation {a.text!r} has an invalid onset")
+            check_annotation(path, f"annotation {a.text[:30]!r}", a.onset,
+                             float(a.duration or 0.0))
             annotations.append(Annotation(float(a.onset), float(a.duration or 0.0), a.text))
     if not sigs:
         raise _fail(path, "has no signals")
@@ -305,123 +351,61 @@ class _SignalFacts(NamedTuple):
     physical_max: float
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]
-
-
-def _check_header(path: Path) -> str:
-    """Validate the fixed header against the file size before edfio allocates anything."""
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as f:
-            head = f.read(256)
-            if len(head) < 256:
-                raise _fail(path, f"truncated: {size} bytes, shorter than an EDF header (256)")
-            version = head[:8]
-            if version == b"0       ":
-                fmt, width = "EDF", 2
-            elif version == b"\xffBIOSEMI":
-                fmt, width = "BDF", 3
-            else:
-                raise _fail(path, "wrong header: not an EDF or BDF file (bad version field)")
-            ns = _int_field(path, head[252:256], "number of signals")
-            if not 1 <= ns <= 4096:
-                raise _fail(path, f"wrong header: {ns} signals")
-            header_bytes = _int_field(path, head[184:192], "header size")
-            if header_bytes != 256 * (ns + 1):
-                raise _fail(path, f"wrong header: header size {header_bytes} does not match "
-                                  f"{ns} signals")
-            sig_head = f.read(256 * ns)
-    except OSError as exc:
-        raise _fail(path, exc.strerror or str(exc)) from None
-    if len(sig_head) < 256 * ns:
-        raise _fail(path, "truncated inside the signal headers")
-    n_records = _int_field(path, head[236:244], "number of data records")
-    if n_records == -1:
-        raise _fail(path, "unfinished: the header says the recording never completed (-1 "
-                          "records); recover it from its journal instead")
-    if n_records < 0:
-        raise _fail(path, f"wrong header: {n_records} data records")
-    off = ns * (16 + 80 + 8 + 8 + 8 + 8 + 8 + 80)
-    per_record = [_int_field(path, sig_head[off + 8 * i: off + 8 * i + 8], "samples per record")
-                  for i in range(ns)]
-    if min(per_record) < 1:
-        raise _fail(path, "wrong header: a signal with no samples per record")
-    record_bytes = sum(per_record) * width
-    values = n_records * sum(per_record)
-    if values > MAX_VALUES:
-        raise _fail(path, f"too large: header declares {values:,} samples (limit {MAX_VALUES:,})")
-    expected = header_bytes + n_records * record_bytes
-    if size < expected:
-        have = (size - header_bytes) // record_bytes if size > header_bytes else 0
-        raise _fail(path, f"truncated: header declares {n_records} data records, file holds "
-                          f"{max(have, 0)} ({size} of {expected} bytes)")
-    if size > expected:
-        raise _fail(path, f"wrong header: {size - expected} bytes more than the header declares")
-    return fmt
-
-
-def _int_field(path: Path, raw: bytes, what: str) -> int:
-    try:
-        return int(raw.decode("ascii").strip())
-    except (UnicodeDecodeError, ValueError):
-        raise _fail(path, f"wrong header: {what} field {raw!r} is not a number") from None
-
-
 def _parse_meta(path: Path, chunks: list[str]) -> dict[str, Any]:
     if not chunks:
         return {}
     parts: dict[int, str] = {}
-    total = 0
+    totals = set()
     for c in chunks:
-        m = re.match(r"(\d+)/(\d+) ", c)
+        m = re.match(r"(\d{1,6})/(\d{1,6}) ", c)
         if not m:
             raise _fail(path, "damaged metadata annotation")
         parts[int(m.group(1))] = c[m.end():]
-        total = int(m.group(2))
-    if sorted(parts) != list(range(1, total + 1)):
+        totals.add(int(m.group(2)))
+    total = max(totals)
+    if len(totals) != 1 or sorted(parts) != list(range(1, total + 1)):
         raise _fail(path, f"metadata incomplete: {len(parts)} of {total} parts")
     try:
-        meta = json.loads("".join(parts[i] for i in range(1, total + 1)))
-    except ValueError:
+        meta = json.loads("".join(parts[i] for i in range(1, total + 1)),
+                          parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         raise _fail(path, "damaged metadata block (not JSON)") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("streams"), list):
         raise _fail(path, "damaged metadata block (no stream list)")
-    return meta
+    return check_extras(path, meta)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _streams_from_meta(path: Path, meta: dict[str, Any], sigs: list[Any],
                        columns: list[np.ndarray]) -> tuple[tuple[StreamInfo, ...],
                                                            dict[str, np.ndarray]]:
     streams, data, k = [], {}, 0
-    try:
-        for s in meta["streams"]:
-            chans = tuple(
-                ChannelInfo(c["name"], ChannelKind(c["kind"]), c["unit"], c.get("label", ""),
-                            float(c["physical_min"]), float(c["physical_max"]),
-                            float(c.get("resolution", 0.0)))
-                for c in s["channels"]
-            )
-            fs, n = float(s["fs"]), int(s["n"])
-            cols = columns[k:k + len(chans)]
-            if len(cols) != len(chans):
-                raise _fail(path, "metadata lists more channels than the file has signals")
-            for sig, ch in zip(sigs[k:k + len(chans)], chans, strict=True):
-                if abs(sig.sampling_frequency - fs) > 1e-6 * fs:
-                    raise _fail(path, f"channel {ch.name!r}: metadata rate {fs} Hz differs from "
-                                      f"the header's {sig.sampling_frequency} Hz")
-                if sig.physical_dimension != ch.unit[:8]:
-                    raise _fail(path, f"channel {ch.name!r}: unit {sig.physical_dimension!r} in "
-                                      f"the header, {ch.unit!r} in the metadata")
-            if any(len(c) < n for c in cols):
-                raise _fail(path, f"stream {s['name']!r}: fewer samples than the metadata says")
-            arr = np.column_stack([c[:n] for c in cols]) if n else np.zeros((0, len(chans)))
-            streams.append(StreamInfo(str(s["name"]), fs, chans))
-            data[str(s["name"])] = arr
-            k += len(chans)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _fail(path, f"damaged metadata block ({_short(exc)})") from None
+    for stream, n in parse_streams(path, meta["streams"], counts=True):
+        assert n is not None
+        chans = stream.channels
+        cols = columns[k:k + len(chans)]
+        if len(cols) != len(chans):
+            raise _fail(path, "metadata lists more channels than the file has signals")
+        for sig, ch in zip(sigs[k:k + len(chans)], chans, strict=True):
+            if abs(sig.sampling_frequency - stream.fs) > 1e-6 * stream.fs:
+                raise _fail(path, f"channel {ch.name!r}: metadata rate {stream.fs:g} Hz differs "
+                                  f"from the header's {sig.sampling_frequency:g} Hz")
+            if sig.physical_dimension != _field(ch.unit, 8):
+                raise _fail(path, f"channel {ch.name!r}: unit {sig.physical_dimension!r} in "
+                                  f"the header, {ch.unit[:8]!r} in the metadata")
+            if sig.label.strip() != _edf_label(ch).strip():
+                raise _fail(path, f"channel {ch.name!r}: the header's signal there is "
+                                  f"{sig.label.strip()!r}, not {_edf_label(ch)!r}")
+        if any(len(c) < n for c in cols):
+            raise _fail(path, f"stream {stream.name!r}: the metadata says {n} samples, the "
+                              f"file holds {min(len(c) for c in cols)}")
+        data[stream.name] = np.column_stack([c[:n] for c in cols]) if n else \
+            np.zeros((0, len(chans)))
+        streams.append(stream)
+        k += len(chans)
     if k != len(sigs):
         raise _fail(path, f"unknown channel: {len(sigs) - k} signal(s) not in the metadata")
     return tuple(streams), data

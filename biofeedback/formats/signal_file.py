@@ -11,12 +11,13 @@ Every problem is a :class:`FormatError` whose text is ``FILE: problem``.
 from __future__ import annotations
 
 import csv
-import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from biofeedback.formats.errors import FormatError
+from biofeedback.formats.errors import FormatError, describe_os_error
+from biofeedback.formats.limits import MAX_CSV_BYTES, check_annotation, check_regular_file
 from biofeedback.streams import Annotation, SignalSet
 
 READ_SUFFIXES = (".edf", ".bdf", ".bfrec", ".csv", ".txt")
@@ -24,20 +25,21 @@ WRITE_SUFFIXES = (".edf", ".bdf", ".csv")
 
 
 def sniff(path: Path) -> str:
-    """``"edf"``, ``"bdf"``, ``"bfrec"`` or ``"csv"``; raise FormatError for anything else."""
+    """``"edf"``, ``"bdf"``, ``"bfrec"`` or ``"csv"``; raise FormatError for anything else.
+
+    The one rule every command uses: the content decides (EDF/BDF version bytes, the journal's
+    magic), then the name (``.csv``/``.txt`` are CSV). Only regular files are opened.
+    """
     from biofeedback.formats.bfrec import MAGIC
 
-    if not path.exists():
-        raise FormatError(f"{path}: no such file")
-    if path.is_dir():
-        raise FormatError(f"{path}: is a folder, not a file")
+    check_regular_file(path)
     try:
         with path.open("rb") as f:
             head = f.read(8)
     except OSError as exc:
-        raise FormatError(f"{path}: {exc.strerror or exc}") from None
+        raise FormatError(path, describe_os_error(exc, "it")) from None
     if not head:
-        raise FormatError(f"{path}: empty file")
+        raise FormatError(path, "empty file")
     if head == b"0       ":
         return "edf"
     if head == b"\xffBIOSEMI":
@@ -48,15 +50,18 @@ def sniff(path: Path) -> str:
     if suffix in (".csv", ".txt"):
         return "csv"
     if suffix in (".edf", ".bdf", ".bfrec") and len(head) < 8:
-        raise FormatError(f"{path}: truncated: only {len(head)} bytes")
+        raise FormatError(path, f"truncated: only {len(head)} bytes")
     if suffix in (".edf", ".bdf", ".bfrec"):
         what = {".edf": "an EDF", ".bdf": "a BDF", ".bfrec": "a recording journal"}[suffix]
-        raise FormatError(f"{path}: wrong header: not {what} file")
-    raise FormatError(f"{path}: unknown file type; expected one of {', '.join(READ_SUFFIXES)}")
+        raise FormatError(path, f"wrong header: not {what} file")
+    raise FormatError(path, f"unknown file type; expected one of {', '.join(READ_SUFFIXES)}")
 
 
-def read_signal_file(path: Path | str) -> SignalSet:
-    """Read any supported signal file into a :class:`SignalSet`."""
+def read_signal_file(path: Path | str, fs: float | None = None) -> SignalSet:
+    """Read any supported signal file into a :class:`SignalSet`.
+
+    ``fs``: the sample rate of a CSV file without a ``time_s`` column (ignored otherwise).
+    """
     path = Path(path)
     kind = sniff(path)
     if kind in ("edf", "bdf"):
@@ -67,7 +72,7 @@ def read_signal_file(path: Path | str) -> SignalSet:
         from biofeedback.formats.bfrec import read_bfrec
 
         return read_bfrec(path)
-    signals = _csv_module(path).read_csv(path)
+    signals = _csv_module(path).read_csv(path, fs=fs)
     signals.annotations.extend(read_annotations_csv(annotations_path(path)))
     return signals
 
@@ -88,12 +93,20 @@ def write_signal_file(signals: SignalSet, path: Path | str, *, overwrite: bool =
 
         return write_edf(signals, path, overwrite=overwrite, settings=settings)
     side = annotations_path(path)
-    if signals.annotations and side.exists() and not overwrite:
-        raise FormatError(f"{side}: already exists; not overwriting it")
+    if side.exists() and not overwrite:  # even with no annotations: it would be read back
+        raise FormatError(side, "already exists; not overwriting it")
+    for i, a in enumerate(signals.annotations):
+        check_annotation(side, f"annotation {i + 1} ({a.text[:30]!r})", a.onset_s, a.duration_s)
     mod = _csv_module(path)
     mod.write_csv(signals, path, overwrite=overwrite)
     if signals.annotations:
         write_annotations_csv(signals.annotations, side)
+    elif side.exists() or side.is_symlink():  # --force: an old side-car belongs to another file
+        try:
+            side.unlink()
+        except OSError as exc:
+            raise FormatError(side, f"cannot remove the old side-car: "
+                                    f"{describe_os_error(exc, 'it')}") from None
     return path
 
 
@@ -104,30 +117,34 @@ def annotations_path(csv_path: Path) -> Path:
 
 def write_annotations_csv(annotations: list[Annotation], path: Path) -> Path:
     """``onset_s,duration_s,text`` rows: the CSV format has no room for annotations."""
-    tmp = path.with_name(path.name + ".part")
+    for i, a in enumerate(annotations):
+        check_annotation(path, f"annotation {i + 1} ({a.text[:30]!r})", a.onset_s, a.duration_s)
+    tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
     try:
-        with tmp.open("w", newline="", encoding="utf-8") as f:
+        with tmp.open("x", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["onset_s", "duration_s", "text"])
             for a in annotations:
                 w.writerow([f"{a.onset_s:.6f}", f"{a.duration_s:.6f}", a.text])
         tmp.replace(path)
     except OSError as exc:
+        raise FormatError(path, describe_os_error(exc, "it")) from None
+    finally:
         tmp.unlink(missing_ok=True)
-        raise FormatError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return path
 
 
 def read_annotations_csv(path: Path) -> list[Annotation]:
     """Read a side-car written by :func:`write_annotations_csv` (none if it does not exist)."""
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         return []
+    check_regular_file(path, MAX_CSV_BYTES)
     out = []
     try:
         with path.open(newline="", encoding="utf-8") as f:
             rows = csv.reader(f)
             if next(rows, None) != ["onset_s", "duration_s", "text"]:
-                raise FormatError(f"{path}: wrong header: expected onset_s,duration_s,text")
+                raise FormatError(path, "wrong header: expected onset_s,duration_s,text")
             for line, row in enumerate(rows, start=2):
                 if not row:
                     continue
@@ -135,13 +152,16 @@ def read_annotations_csv(path: Path) -> list[Annotation]:
                     onset, duration = float(row[0]), float(row[1])
                     text = row[2]
                 except (IndexError, ValueError):
-                    raise FormatError(f"{path}: line {line}: expected onset_s,duration_s,text") \
+                    raise FormatError(path, f"line {line}: expected onset_s,duration_s,text") \
                         from None
-                if not (math.isfinite(onset) and math.isfinite(duration)) or duration < 0:
-                    raise FormatError(f"{path}: line {line}: invalid onset or duration")
+                check_annotation(path, f"line {line}", onset, duration)
                 out.append(Annotation(onset, duration, text))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(f"{path}: cannot read: {exc}") from None
+    except csv.Error:
+        raise FormatError(path, "a line is too long or badly quoted") from None
+    except UnicodeDecodeError as exc:
+        raise FormatError(path, f"not a text file (byte {exc.start} is not UTF-8)") from None
+    except OSError as exc:
+        raise FormatError(path, describe_os_error(exc, "it")) from None
     return out
 
 

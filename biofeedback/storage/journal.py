@@ -37,7 +37,33 @@ def describe_os_error(exc: OSError, path: Path) -> str:
         return f"the folder for {path} does not exist"
     if exc.errno == errno.ENOTDIR:
         return f"a file is in the way of the folder for {path}"
-    return f"cannot write {path}: {exc.strerror or exc}"
+    if exc.errno is None:  # e.g. a short write: "N requested and M written"
+        return f"could not write all of {path} (the disk may be full)"
+    return f"cannot write {path}: {exc.strerror or os.strerror(exc.errno)}"
+
+
+def lock_for_recovery(path: Path) -> int:
+    """Open ``path`` and take its exclusive lock without waiting; returns the descriptor.
+
+    Raises ``BlockingIOError`` when a live recorder (or another recovery) holds it and
+    ``FileNotFoundError`` when the journal went away meanwhile (finished by its recorder).
+    Closing the descriptor releases the lock.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                raise BlockingIOError(errno.EWOULDBLOCK, "journal is in use", str(path)) \
+                    from exc
+        # the recorder may have finished and deleted it between our open and our lock
+        if os.fstat(fd).st_ino != os.stat(path).st_ino:
+            raise FileNotFoundError(errno.ENOENT, "journal was replaced", str(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def is_locked(path: Path) -> bool:
@@ -105,6 +131,13 @@ class JournalWriter:
         os.fsync(self._fd)
         self._last_sync = time.monotonic()
 
+    def end(self, obj: Any) -> None:
+        """Write the clean-end record and fsync, **keeping the file open and locked**: the
+        recorder converts the journal and deletes it before :meth:`close` releases the lock,
+        so no recovery can start on a journal that is being finished."""
+        self.write_json(bfrec.END, obj)
+        self.sync()
+
     def close(self) -> None:
         if self._fd >= 0:
             try:
@@ -113,8 +146,12 @@ class JournalWriter:
                 os.close(self._fd)
                 self._fd = -1
 
+    def discard_pending(self) -> None:
+        """Drop what is pending (after a write error) but keep the file open and locked."""
+        self._pending.clear()
+
     def abandon(self) -> None:
-        """Close without writing what is pending (after a write error)."""
+        """Close without writing what is pending: the lock is released."""
         self._pending.clear()
         if self._fd >= 0:
             os.close(self._fd)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
+import warnings
 from pathlib import Path
 
 import platformdirs
+
+from biofeedback.formats.errors import BiofeedbackWarning
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -33,13 +37,37 @@ def settings_file() -> Path:
     return data_dir() / "settings.json"
 
 
+class UnsafeFolderWarning(BiofeedbackWarning):
+    """The data folder can be changed by another account (health data at risk)."""
+
+
+def folder_problem(path: Path) -> str | None:
+    """Why ``path`` is not a safe place for health data, or None: a folder owned by another
+    account that others may write into (they could replace or read recordings)."""
+    if sys.platform == "win32":
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if st.st_uid != os.getuid() and st.st_mode & (stat.S_IWOTH | stat.S_IWGRP):
+        return (f"{path} belongs to another account (uid {st.st_uid}) and others can write "
+                "into it; recordings there are not private. Set BIOFEEDBACK_DATA_DIR to a "
+                "folder of your own")
+    return None
+
+
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) with mode 0700; tighten an existing folder we own."""
+    """Create ``path`` (and parents) with mode 0700; tighten an existing folder we own; warn
+    (:class:`UnsafeFolderWarning`) about a folder of another account that others can write."""
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     if sys.platform != "win32":
         st = path.stat()
         if st.st_uid == os.getuid() and st.st_mode & 0o077:
             path.chmod(DIR_MODE)
+        problem = folder_problem(path)
+        if problem:
+            warnings.warn(problem, UnsafeFolderWarning, stacklevel=2)
     return path
 
 

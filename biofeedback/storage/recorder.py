@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 import queue
 import threading
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from typing import Any
 from biofeedback import __version__
 from biofeedback.formats import bfrec
 from biofeedback.formats.edf import format_for
-from biofeedback.formats.errors import FormatError
+from biofeedback.formats.errors import FormatError, UserError
 from biofeedback.formats.vocabulary import clean_label, device, marker
 from biofeedback.storage.journal import JournalWriter, describe_os_error
 from biofeedback.storage.paths import recordings_dir, safe_name
@@ -40,7 +42,7 @@ _EVENT_TEXT = {
 }
 
 
-class RecordingError(RuntimeError):
+class RecordingError(UserError, RuntimeError):
     """Recording could not start or had to stop; the message is meant for the user."""
 
 
@@ -92,10 +94,17 @@ class Recorder:
         self._now_s = 0.0
         self.blocks_written = 0
         self.finished = False
+        self.stopped_at_s: float | None = None  # recording time when a disk error stopped it
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> Path:
-        """Create the journal and the writer thread; raise :class:`RecordingError` if impossible."""
+        """Create the journal and the writer thread; raise :class:`RecordingError` if impossible.
+
+        Refused before anything is recorded: a missing, unwritable or read-only output folder,
+        an existing output (unless ``overwrite``), a data folder where the journal cannot be
+        created or written.
+        """
+        journal: Path | None = None
         try:
             folder = self._folder or recordings_dir()
             stem = self.started_at.strftime("%Y%m%d-%H%M%S") + (
@@ -106,6 +115,7 @@ class Recorder:
                 raise RecordingError(f"{output.parent}: folder does not exist")
             if output.exists() and not self._overwrite:
                 raise RecordingError(f"{output} already exists; choose another name")
+            _probe_writable(output.parent)
             journal = folder / f"{stem}.bfrec"
             k = 1
             while journal.exists():
@@ -118,6 +128,7 @@ class Recorder:
                 settings=self.settings,
                 target=str(output.absolute()),
                 overwrite=self._overwrite,
+                recording_id=uuid.uuid4().hex,
                 software=f"biofeedback {__version__}",
                 source={"name": self.info.name, "kind": self.info.kind,
                         "serial": self.info.serial_number, "firmware": self.info.firmware},
@@ -126,7 +137,12 @@ class Recorder:
         except FormatError as exc:
             raise RecordingError(str(exc)) from None
         except OSError as exc:
-            where = Path(exc.filename) if exc.filename else (self._folder or Path("."))
+            if exc.filename:
+                where = Path(exc.filename)
+            elif journal is not None:  # e.g. ENOSPC writing the journal's first bytes
+                where = journal
+            else:
+                where = self._folder or Path(".")
             raise RecordingError(f"cannot start recording: {describe_os_error(exc, where)}") \
                 from None
         self.journal_path, self.output_path = journal, output
@@ -168,14 +184,21 @@ class Recorder:
         extra = []
         if self.error:
             extra.append(Annotation(self.elapsed_s, 0.0, f"recording:stopped ({self._reason})"))
-        try:
-            path = convert_journal(self.journal_path, self.output_path,
-                                   overwrite=self._overwrite, extra=extra)
-        except (FormatError, OSError) as exc:
-            msg = exc.strerror if isinstance(exc, OSError) else str(exc)
-            raise RecordingError(f"could not write {self.output_path} ({msg}); the journal "
-                                 f"{self.journal_path} is kept and will be recovered") from None
-        self.journal_path.unlink(missing_ok=True)
+        journal = self._journal
+        try:  # the journal stays locked until it is converted and deleted (or kept)
+            try:
+                path = convert_journal(self.journal_path, self.output_path,
+                                       overwrite=self._overwrite, extra=extra, private=True)
+            except (FormatError, OSError) as exc:
+                problem = exc.problem if isinstance(exc, FormatError) else \
+                    describe_os_error(exc, self.output_path)
+                raise RecordingError(f"could not write {self.output_path}: {problem}; the "
+                                     f"journal {self.journal_path} is kept and will be "
+                                     "recovered") from None
+            self.journal_path.unlink(missing_ok=True)
+        finally:
+            if journal is not None:
+                journal.abandon()
         self.finished = True
         return path
 
@@ -224,19 +247,17 @@ class Recorder:
                 except queue.Empty:
                     item = None
                 if item is _STOP:
-                    journal.write_json(bfrec.END, {"reason": "stopped",
-                                                   "blocks": self.blocks_written})
-                    journal.close()
+                    journal.end({"reason": "stopped", "blocks": self.blocks_written})
                     return
                 if item is not None:
                     self._handle(journal, item)
                 journal.maybe_sync()
         except OSError as exc:
-            journal.abandon()
+            journal.discard_pending()  # keep the lock: finish() converts what was synced
             self._fail(describe_os_error(exc, journal.path))
         except Exception as exc:  # never die silently: the user must know recording stopped
-            journal.abandon()
-            self._fail(f"recording stopped by an internal error: {exc!r}")
+            journal.discard_pending()
+            self._fail(f"an internal error ({type(exc).__name__})")
 
     def _handle(self, journal: JournalWriter, item: tuple[Any, ...]) -> None:
         kind = item[0]
@@ -284,10 +305,36 @@ class Recorder:
         with self._lock:
             self._now_s = max(self._now_s, (index + len(data)) / fs)
 
+    @property
+    def state(self) -> str:
+        """``"idle"`` (not started), ``"recording"``, ``"error"`` (stopped early: see
+        :attr:`error` and :attr:`stopped_at_s`; streaming may go on) or ``"finished"``."""
+        if self.finished:
+            return "finished"
+        if self.error is not None:
+            return "error"
+        return "recording" if self._thread is not None else "idle"
+
     def _fail(self, message: str) -> None:
         self._reason = message
-        self.error = f"Recording stopped: {message}. What was recorded until then is kept."
+        self.stopped_at_s = self.elapsed_s
+        self.error = (f"Recording stopped early at {self.stopped_at_s:.1f} s: {message}. "
+                      "What was recorded until then is kept.")
         if self.on_error is not None:
             # the callback is the UI's; its failure must not hide ours
             with contextlib.suppress(Exception):
                 self.on_error(self.error)
+
+
+def _probe_writable(folder: Path) -> None:
+    """Create and delete a file in ``folder``: the only test that also catches read-only
+    mounts, ACLs and quotas (``os.access`` does not); raises ``OSError`` naming the folder."""
+    probe = folder / f".biofeedback-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        exc.filename = str(folder)
+        raise
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        probe.unlink()

@@ -270,3 +270,18 @@ def test_rate_and_test_signal_mode_are_negotiated(emulator_binary: str) -> None:
         raw = np.where(n % period < period // 2, 83886, -83886)
         np.testing.assert_allclose(b.data, np.stack([raw, raw], 1) * EMG_SCALE, atol=1e-9)
     assert sink.gaps("emg") == []
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_handshake_survives_a_noisy_link(emulator_binary: str, seed: int) -> None:
+    """Issue 15 #15: at 5 % each of drops, bit flips and garbage, streaming works, so the
+    handshake must too (it used to spend all four HELLOs within 50 ms)."""
+    with emu_mod.EmulatorProcess(binary=emulator_binary, scenario="test",
+                                 faults="drop=0.05,flip=0.05,garbage=0.05", seed=seed) as emu:
+        sensor = SerialSensor(emu.port)
+        try:
+            info = sensor.open()
+        finally:
+            sensor.close()
+    assert [s.name for s in info.streams] == ["emg", "pressure"]
+    assert [c.name for c in info.streams[0].channels] == ["pfm", "abdominal"]

@@ -190,9 +190,14 @@ def test_silent_device_gives_one_clear_error(fake) -> None:
     dev = fake(silent=True)
     t = time.monotonic()
     with pytest.raises(SourceError, match="no sensor answers"):
-        SerialSensor(dev.port, hello_timeout=0.1).open()
-    assert time.monotonic() - t < 2.0
-    assert sum(c.type == P.Msg.HELLO for c in dev.commands) == 4  # first try + 3 retries
+        SerialSensor(dev.port, hello_timeout=0.1, hello_window_s=1.0).open()
+    assert 1.0 <= time.monotonic() - t < 3.0  # keeps trying over the window, then gives up
+    hellos = sum(c.type == P.Msg.HELLO for c in dev.commands)
+    assert 4 <= hellos <= 10  # at least first try + 3 retries, spaced by the back-off
+    # every retry is preceded by a STOP (resynchronisation), not fired back to back
+    kinds = [c.type for c in dev.commands if c.type in (P.Msg.STOP, P.Msg.HELLO)]
+    assert all(a == P.Msg.STOP for a, b in itertools.pairwise(kinds)
+               if b == P.Msg.HELLO)
 
 
 def test_missing_port_gives_one_clear_error() -> None:

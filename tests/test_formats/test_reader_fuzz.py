@@ -145,7 +145,7 @@ def test_absurd_signal_header_fields(suffix, field, signal, value):
 def test_huge_declared_size_is_refused_before_allocating():
     data = bytearray(GOOD[".edf"])
     data[236:244] = b"99999999"
-    with pytest.raises(FormatError, match="too large"):
+    with pytest.raises(FormatError, match="too (large|long)"):
         read_signal_file(_write(bytes(data), ".edf"))
 
 

@@ -21,7 +21,7 @@ from biofeedback.formats.edf import read_edf
 from biofeedback.formats.errors import FormatError
 from biofeedback.storage.journal import JournalWriter, is_locked
 from biofeedback.storage.recorder import Recorder, RecordingError
-from biofeedback.storage.recovery import find_unfinished, recover
+from biofeedback.storage.recovery import find_unfinished, recover_journal
 
 REPO = Path(__file__).resolve().parents[2]
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals and rlimits")
@@ -124,8 +124,9 @@ def test_kill_9_while_recording_loses_at_most_the_last_second(tmp_path):
     assert not out.exists()
     found = find_unfinished(data / "recordings")
     assert [f.journal for f in found] == [journal]
-    path = recover(journal)
-    assert path == out
+    done = recover_journal(journal, folder=data / "recordings")
+    path = done.path  # only into the data folder: the journal's target is not trusted
+    assert path == data / "recordings" / out.name and done.requested == out
     assert journal.with_name(journal.name + ".recovered").exists() and not journal.exists()
     ss = read_edf(path)
     kept_s = len(ss.data["emg"]) / 2000
@@ -157,7 +158,8 @@ def test_next_start_tells_the_user_and_recovers(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 0
     assert "found an unfinished recording" in err and "recovered to" in err
-    assert len(read_edf(tmp_path / "crashed.bdf").data["emg"]) == 2000
+    assert not (tmp_path / "crashed.bdf").exists()  # the journal's target is not trusted
+    assert len(read_edf(rec_dir / "crashed.bdf").data["emg"]) == 2000
 
 
 @posix_only
