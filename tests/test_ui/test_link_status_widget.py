@@ -118,6 +118,7 @@ def test_follows_a_real_serial_sensor_session(qtbot, tmp_path) -> None:
             qtbot.waitUntil(lambda: w.state == "connected", timeout=5000)
             qtbot.waitUntil(lambda: " lost" in w.quality_label.text(), timeout=5000)
             qtbot.waitUntil(lambda: w.battery_label.text() != "", timeout=3000)
+            qtbot.waitUntil(lambda: w.gaps > 0, timeout=5000)  # drops become gap events
         finally:
             sensor.close()
     assert w.gaps > 0
