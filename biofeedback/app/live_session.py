@@ -54,6 +54,7 @@ from biofeedback.devices.factory import open_source
 from biofeedback.devices.replay import ReplaySource
 from biofeedback.formats.errors import FormatError
 from biofeedback.signal import ContractionEvent, PipelineConfig, ProcessorStatus, QualityFlag
+from biofeedback.storage.patient_code import patient_code_problem
 from biofeedback.storage.recorder import RecordingError
 from biofeedback.streams import Annotation, EventKind, SourceEvent, SourceInfo
 
@@ -130,6 +131,7 @@ class LiveSession:
             engine.set_threshold_uv(self._line_uv)
         try:
             if record is not None:
+                _check_code(record.patient_code)
                 engine.start_recording(record.patient_code, record.output,
                                        overwrite=record.overwrite,
                                        max_duration_s=record.max_duration_s,
@@ -227,6 +229,7 @@ class LiveSession:
             raise SessionError("start streaming first, then record")
         if run.engine.info.kind == "replay":
             raise SessionError("a recording is already a file: nothing to record")
+        _check_code(patient_code)
         try:
             journal = run.engine.start_recording(
                 patient_code, output, overwrite=overwrite, max_duration_s=max_duration_s,
@@ -507,6 +510,13 @@ class LiveSession:
         """Replay: every annotation stored in the file (markers, steps, contractions)."""
         rp = self.replay
         return list(rp.signals.annotations) if rp is not None else []
+
+
+def _check_code(code: str) -> None:
+    """Pseudonymous codes only: a name or a date of birth never reaches a file."""
+    problem = patient_code_problem(code)
+    if problem:
+        raise SessionError(problem)
 
 
 def _no_signal_detail(link: LinkState, lead_off: bool) -> str:

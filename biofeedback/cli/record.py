@@ -17,10 +17,11 @@ from biofeedback.app.live_types import (
     SessionError,
     SessionPhase,
 )
-from biofeedback.cli.errors import CliError
+from biofeedback.cli.errors import CliError, Terminated
 from biofeedback.cli.progress import ProgressBar
-from biofeedback.formats.errors import FormatError
-from biofeedback.storage.recovery import find_unfinished, recover
+from biofeedback.formats.errors import FormatError, user_message
+from biofeedback.storage.patient_code import PatientCodeError, check_patient_code
+from biofeedback.storage.recovery import find_unfinished, recover_journal
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,12 +66,13 @@ def recover_unfinished() -> list[Path]:
         print(f"biofeedback: found an unfinished {item.describe()}; recovering it",
               file=sys.stderr)
         try:
-            path = recover(item.journal)
+            result = recover_journal(item.journal)
         except (FormatError, OSError) as exc:
-            print(f"biofeedback: could not recover {item.journal}: {exc}", file=sys.stderr)
+            print(f"biofeedback: could not recover {item.journal}: {user_message(exc)}",
+                  file=sys.stderr)
             continue
-        print(f"biofeedback: recovered to {path}", file=sys.stderr)
-        done.append(path)
+        print(f"biofeedback: {result.describe()}", file=sys.stderr)
+        done.append(result.path)
     return done
 
 
@@ -84,6 +86,10 @@ def _record(args: argparse.Namespace) -> int:
             raise CliError(f"{args.output}: use a .bdf (24-bit) or .edf (16-bit) file name")
         if args.output.exists() and not args.force:
             raise CliError(f"{args.output}: already exists (use --force to replace it)")
+    try:
+        check_patient_code(args.patient)
+    except PatientCodeError as exc:
+        raise CliError(f"--patient: {exc}") from None
     if not args.no_recover:
         recover_unfinished()
     options: dict[str, Any] = {}
@@ -104,7 +110,7 @@ def _record(args: argparse.Namespace) -> int:
     try:
         _run_until_done(session, args, outcome, bar)
     except KeyboardInterrupt as exc:
-        outcome.stopped_by = "SIGTERM" if isinstance(exc, _Terminated) else "Ctrl-C"
+        outcome.stopped_by = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
     finally:
         os_signal.signal(os_signal.SIGTERM, old_term)
         if bar:
@@ -132,8 +138,9 @@ class _Outcome:
         self.lost_at: float | None = None
 
     def note(self, ev: object) -> None:
-        if isinstance(ev, RecordingFailed):
+        if isinstance(ev, RecordingFailed):  # told at once: the recording stopped early
             self.problem = ev.message
+            print(f"biofeedback record: {ev.message}", file=sys.stderr)
         elif isinstance(ev, LinkChanged):
             say = {LinkState.DISCONNECTED: "the sensor is disconnected",
                    LinkState.RECONNECTING: "reconnecting to the sensor",
@@ -179,9 +186,5 @@ def _run_until_done(session: LiveSession, args: argparse.Namespace, outcome: _Ou
         time.sleep(0.05)
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, told apart from Ctrl-C in the final message."""
-
-
 def _raise_terminated(signum: int, frame: object) -> None:
-    raise _Terminated
+    raise Terminated

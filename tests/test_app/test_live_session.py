@@ -222,3 +222,15 @@ def test_a_killed_or_frozen_emulator_gives_no_signal_within_a_second(emulator_bi
             os.kill(emu.proc.pid, signal.SIGCONT)
         s.stop()
         emu.terminate()
+
+
+def test_a_name_or_a_birth_date_never_becomes_a_recording(data_dir):
+    s = LiveSession()
+    s.start("simulated:rest", speed=0)
+    try:
+        for bad in ("Jane Doe", "P017 1980-01-02"):
+            with pytest.raises(SessionError, match="looks like"):
+                s.start_recording(bad)
+        assert not s.recording
+    finally:
+        s.stop()

@@ -42,3 +42,11 @@ def test_record_refuses_a_bad_source_in_one_line(tmp_path, data_dir, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 1 and len(err) == 1 and "Could not open the sensor" in err[0]
     assert not (tmp_path / "x.bdf").exists()
+
+
+def test_record_refuses_a_name_as_patient_code(tmp_path, data_dir, capsys):
+    rc = main(["record", "--duration", "1", "--patient", "Jane Doe 1980-01-02",
+               "-o", str(tmp_path / "x.bdf")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "looks like" in err[0]
+    assert not (tmp_path / "x.bdf").exists()

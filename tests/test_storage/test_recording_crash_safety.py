@@ -157,7 +157,7 @@ def test_next_start_tells_the_user_and_recovers(tmp_path, monkeypatch, capsys):
                  "-o", str(tmp_path / "next.bdf")])
     err = capsys.readouterr().err
     assert code == 0
-    assert "found an unfinished recording" in err and "recovered to" in err
+    assert "found an unfinished recording" in err and "recovered " in err and " -> " in err
     assert not (tmp_path / "crashed.bdf").exists()  # the journal's target is not trusted
     assert len(read_edf(rec_dir / "crashed.bdf").data["emg"]) == 2000
 
