@@ -35,37 +35,18 @@ def test_the_real_tree_keeps_its_contracts(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_qt_in_the_signal_core_breaks_the_contract(tmp_path):
+@pytest.mark.parametrize(("module", "line", "contract"), [
+    ("signal/filters.py", "from PyQt6 import QtCore", "Qt only in biofeedback.ui"),
+    ("devices/scenario.py", "import biofeedback.ui.theme", "Layers"),
+    ("signal/baseline.py", "import time", "clocks"),
+    ("sessions/__init__.py", "import biofeedback.app.feedback", "Layers"),
+])
+def test_a_forbidden_import_breaks_its_contract(tmp_path, module, line, contract):
+    """Qt in the signal core, a lower layer importing the UI, a clock in the signal core,
+    sessions importing the app layer: each one is reported as broken."""
     root = _copy_tree(tmp_path)
-    target = root / "biofeedback" / "signal" / "filters.py"
-    target.write_text("from PyQt6 import QtCore  # noqa\n" + target.read_text())
+    target = root / "biofeedback" / module
+    target.write_text(f"{line}  # noqa\n" + target.read_text())
     result = _lint(root)
     assert result.returncode != 0
-    assert "BROKEN" in result.stdout and "Qt only in biofeedback.ui" in result.stdout
-
-
-def test_a_lower_layer_importing_the_ui_breaks_the_contract(tmp_path):
-    root = _copy_tree(tmp_path)
-    target = root / "biofeedback" / "devices" / "scenario.py"
-    target.write_text("import biofeedback.ui.theme  # noqa\n" + target.read_text())
-    result = _lint(root)
-    assert result.returncode != 0
-    assert "Layers" in result.stdout
-
-
-def test_a_clock_in_the_signal_core_breaks_the_contract(tmp_path):
-    root = _copy_tree(tmp_path)
-    target = root / "biofeedback" / "signal" / "baseline.py"
-    target.write_text("import time  # noqa\n" + target.read_text())
-    result = _lint(root)
-    assert result.returncode != 0
-    assert "BROKEN" in result.stdout and "clocks" in result.stdout
-
-
-def test_sessions_importing_the_app_layer_breaks_the_contract(tmp_path):
-    root = _copy_tree(tmp_path)
-    target = root / "biofeedback" / "sessions" / "__init__.py"
-    target.write_text(target.read_text() + "\nimport biofeedback.app.feedback  # noqa\n")
-    result = _lint(root)
-    assert result.returncode != 0
-    assert "Layers" in result.stdout
+    assert "BROKEN" in result.stdout and contract in result.stdout
