@@ -132,6 +132,10 @@ class AcquisitionEngine:
         self._annotate(t, 0.0, vocabulary.marker(number, label))
         return t
 
+    def annotate(self, onset_s: float, duration_s: float, text: str) -> None:
+        """Annotate the recording (if any), ``onset_s`` on the sample clock (any thread)."""
+        self._annotate(onset_s, duration_s, text)
+
     def _annotate(self, onset_s: float, duration_s: float, text: str) -> None:
         for sink in list(self.sinks):
             add = getattr(sink, "add_annotation", None)

@@ -219,6 +219,29 @@ class LiveSession:
         t = run.engine.add_marker(number, label)
         return MarkerAdded(number, label, self.display_time(t), run.engine.recorder is not None)
 
+    def annotate(self, onset_s: float, duration_s: float, text: str) -> None:
+        """An annotation in the recording (when recording), ``onset_s`` on the stream clock."""
+        if self._run is not None:
+            self._run.engine.annotate(onset_s, duration_s, text)
+
+    def display_since(self, index: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """Display-rate (100 Hz) pelvic-floor envelope and meter states from absolute display
+        index ``index`` on (what is still in the ring buffers): ``(first_index, env, codes)``."""
+        run = self._run
+        if run is None:
+            return index, np.zeros(0), np.zeros(0, dtype=np.uint8)
+        e = run.engine
+        end = min(e.envelope.end_index, e.feedback.end_index)
+        n = max(0, end - index)
+        vi, env = e.envelope.latest(n)
+        fi, fb = e.feedback.latest(n)
+        m = min(len(vi), len(fi))
+        if not m:
+            return end, np.zeros(0), np.zeros(0, dtype=np.uint8)
+        env, fb = env[len(vi) - m:, 0], fb[len(fi) - m:, 0]
+        codes = np.nan_to_num(fb, nan=0.0).astype(np.uint8)  # a gap: "no signal"
+        return int(vi[len(vi) - m]), env, codes
+
     def start_recording(self, patient_code: str = "", output: Path | None = None, *,
                         overwrite: bool = False, max_duration_s: float | None = None,
                         settings: dict[str, Any] | None = None) -> Path:

@@ -53,6 +53,15 @@ class StepMeter:
         self.relaxed_run = (self.relaxed_run + len(c) if not len(not_relaxed)
                             else len(c) - 1 - int(not_relaxed[-1]))
 
+    def _anchor(self, ev: ContractionEvent, fs: float) -> int:
+        """Which step a contraction belongs to, as a display index: an effort step owns the
+        contractions that peak in it, a release step those that end in it (its recovery)."""
+        if self.step.kind in (StepKind.RELAX, StepKind.REST):
+            t = ev.offset_s if ev.offset_s is not None else math.inf
+        else:
+            t = ev.onset_s + ev.time_to_peak_s
+        return int(math.floor(t * fs + 1e-9)) if math.isfinite(t) else -1
+
     def results(self, baseline_uv: float, contractions: Sequence[ContractionEvent],
                 end_index: int) -> dict[str, float | int | None]:
         """Every measurement (the runner keeps those the step asks for)."""
@@ -80,7 +89,7 @@ class StepMeter:
         out["end_level_ratio"] = float(np.mean(tail)) / baseline_uv if ok else None
         out["strain_s"] = float(np.count_nonzero(codes == _STRAIN)) / fs
         mine = [ev for ev in contractions
-                if self.start_index <= _display(ev, fs) < end_index]
+                if self.start_index <= self._anchor(ev, fs) < end_index]
         out["contractions"] = len(mine)
         out["contraction_peak_uv"] = max((ev.peak_uv for ev in mine), default=None)
         rises = [ev.time_to_peak_s for ev in mine]
@@ -90,9 +99,6 @@ class StepMeter:
         return out
 
 
-def _display(ev: ContractionEvent, fs: float) -> int:
-    """A contraction's onset as a display-rate index (its onset time × the display rate)."""
-    return int(math.floor(ev.onset_s * fs + 1e-9))
 
 
 def _longest_run(mask: np.ndarray) -> int:
