@@ -334,6 +334,7 @@ class LivePlotsWidget(QWidget):
         self._placed: list[_Placed] = []  # sorted by t0
         self._live_markers: list[_Placed] = []
         self._peak_labels: list[pg.TextItem] = []
+        self._peaks: list[ClippedPeak] = []  # clipped peaks of the last frame (x on screen)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -484,6 +485,7 @@ class LivePlotsWidget(QWidget):
         """A light span from onset to release, with its peak at the top."""
         self._insert(self._span(onset_s, offset_s, theme.CONTRACTION_SPAN, peak_uv, "contraction"))
         self._place_annotations()
+        self._show_peaks()  # the span now carries the peak: no second label
 
     def set_annotations(self, annotations: Sequence[Annotation]) -> None:
         """Replay: every marker, contraction, step... of the file (replaces the previous set)."""
@@ -508,8 +510,8 @@ class LivePlotsWidget(QWidget):
         for p in list(self._placed):
             self._remove(p)
         self._live_markers.clear()
-        for label in self._peak_labels:
-            label.setVisible(False)
+        self._peaks = []
+        self._show_peaks()
         self.baseline_band.setVisible(False)
         self._set_no_signal(False, "")
         for w in self._overlays:
@@ -566,12 +568,13 @@ class LivePlotsWidget(QWidget):
         if env.shape[1] > 1:
             self.acc_curve.setData(x, np.minimum(env[:, 1], ceiling), connect="finite",
                                    skipFiniteCheck=True)
-        self._show_peaks(clipped_peaks(x, pf, self._env_top))
+        self._peaks = clipped_peaks(x, pf, self._env_top)
+        self._show_peaks()
 
-    def _show_peaks(self, peaks: list[ClippedPeak]) -> None:
+    def _show_peaks(self) -> None:
         spans = [(p.t0 - self._offset, p.t1 - self._offset) for p in self._placed
                  if math.isfinite(p.peak_uv)]
-        peaks = [p for p in peaks if not any(a <= p.t_s <= b for a, b in spans)]
+        peaks = [p for p in self._peaks if not any(a <= p.t_s <= b for a, b in spans)]
         for i, label in enumerate(self._peak_labels):
             if i < len(peaks):
                 text = f"▲ peak {peaks[i].peak_uv:.0f} µV"
