@@ -23,6 +23,7 @@ from biofeedback.app.live_types import (
     ContractionFinished,
     EndOfRecording,
     LinkChanged,
+    LinkState,
     RecordingFailed,
     RecordingSaved,
     RecordingStarted,
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         if replay is not None:
             self.review = ReplayReview(replay, self.session.file_overview())
             self.review_slot.addWidget(self.review)
+            self.review.show()
             annotations = self.session.file_annotations()
             self._file_has_contractions = any(a.text.startswith("contraction")
                                               for a in annotations)
@@ -288,7 +290,7 @@ class MainWindow(QMainWindow):
         elif isinstance(ev, RecordingFailed):
             self.controls.set_recording(False)
             self._set_mode()
-        elif isinstance(ev, LinkChanged) and ev.message:
+        elif isinstance(ev, LinkChanged) and ev.message and ev.state is not LinkState.ENDED:
             bar.showMessage(ev.message, 10_000)
 
     # -- helpers -------------------------------------------------------------------------
