@@ -100,7 +100,7 @@ def one_run(args: argparse.Namespace) -> RunResult:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "DISPLAY": f":{display}", "QT_QPA_PLATFORM": "xcb",
                "PYTHONPATH": str(args.repo), "BIOFEEDBACK_PROFILE_PAINT": "1",
-               "XDG_DATA_HOME": home, "XDG_CONFIG_HOME": home}
+               "XDG_DATA_HOME": home, "XDG_CONFIG_HOME": home, "BIOFEEDBACK_DATA_DIR": home}
         log = Path(home) / "stderr.log"
         with log.open("wb") as err:
             app = subprocess.Popen([args.python, "-m", "biofeedback", "run", "--source",

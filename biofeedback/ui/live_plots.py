@@ -45,7 +45,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QBrush, QColor, QFont, QPaintEvent
-from PyQt6.QtWidgets import QGraphicsSimpleTextItem, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QFrame, QGraphicsSimpleTextItem, QVBoxLayout, QWidget
 
 from biofeedback.app.live_session import LiveSnapshot
 from biofeedback.app.live_types import LinkState, SessionPhase, Traces
@@ -276,19 +276,66 @@ class PlotOverlay:
         self.item.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
 
 
+class StaticGrid:
+    """Grid lines at the axes' ticks, drawn as two cheap curves inside the view box.
+
+    pyqtgraph's own grid is part of the axis picture: it spans the whole plot, so every frame
+    that redraws a trace replays the axis (ticks, labels and alpha-blended grid lines), which
+    cost a third of the window's CPU. These opaque, non-antialiased lines are redrawn only
+    where a trace changed, and recomputed only when the range changes.
+    """
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.plot = plot
+        self.major = pg.PlotCurveItem(pen=pg.mkPen(theme.GRID, width=1), antialias=False,
+                                      connect="pairs", skipFiniteCheck=True)
+        self.minor = pg.PlotCurveItem(pen=pg.mkPen(theme.GRID_MINOR, width=1), antialias=False,
+                                      connect="pairs", skipFiniteCheck=True)
+        for c, z in ((self.minor, -40), (self.major, -39)):
+            c.setZValue(z)
+            plot.addItem(c, ignoreBounds=True)
+        plot.vb.sigRangeChanged.connect(self.update)
+        plot.vb.sigResized.connect(self.update)
+
+    def update(self, *_: object) -> None:
+        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+        major_x, minor_x = self._ticks("bottom", x0, x1, self.plot.vb.width())
+        major_y, minor_y = self._ticks("left", y0, y1, self.plot.vb.height())
+        for curve, xs, ys in ((self.major, major_x, major_y), (self.minor, minor_x, minor_y)):
+            px = np.repeat(xs, 2)
+            vx = np.tile([y0, y1], len(xs))
+            hy = np.repeat(ys, 2)
+            hx = np.tile([x0, x1], len(ys))
+            curve.setData(np.concatenate([px, hx]), np.concatenate([vx, hy]), connect="pairs")
+
+    def _ticks(self, axis: str, lo: float, hi: float, size: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+        if not (size > 0 and hi > lo):
+            return np.zeros(0), np.zeros(0)
+        levels = self.plot.getAxis(axis).tickValues(lo, hi, size)
+        major = np.array(levels[0][1] if levels else [], dtype=float)
+        minor = np.array(levels[1][1] if len(levels) > 1 else [], dtype=float)
+        return major, np.setdiff1d(np.round(minor, 9), np.round(major, 9))
+
+
 def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> pg.PlotWidget:
     cls = _ProfiledPlotWidget if PROFILER is not None else pg.PlotWidget
     axes = {"bottom": bottom} if bottom is not None else {}
     w = cls(axisItems=axes)
     w.setBackground(theme.PANEL)
+    # the view paints every pixel itself: without this, each redraw of a trace also repaints
+    # the (style-sheet) backgrounds of every parent widget beneath it
+    for widget in (w, w.viewport()):
+        widget.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+    w.setFrameShape(QFrame.Shape.NoFrame)
     item = w.getPlotItem()
     item.setTitle(title, color=theme.TEXT, size="13pt")
     item.setLabel("left", left_label, color=theme.MUTED)
-    item.showGrid(x=True, y=True, alpha=0.25)
     item.setMenuEnabled(False)
     item.hideButtons()
     item.disableAutoRange()
     w.setMouseEnabled(x=False, y=False)
+    w.grid = StaticGrid(item)  # type: ignore[attr-defined]  # kept alive with its plot
     item.getAxis("left").setWidth(LEFT_AXIS_PX)
     for axis in ("left", "bottom"):
         item.getAxis(axis).setTextPen(theme.MUTED)
@@ -383,7 +430,7 @@ class LivePlotsWidget(QWidget):
                                 brush=pg.mkBrush(*theme.LABEL_FILL))
         legend.setZValue(20)
         self.env_curve = _curve(self.env_plot, pg.mkPen(theme.ENVELOPE, width=3 if self.compact
-                                                        else 2), True, "pelvic floor")
+                                                        else 2), False, "pelvic floor")
         self.acc_curve = _curve(self.env_plot, pg.mkPen(theme.ACCESSORY, width=1,
                                                         style=Qt.PenStyle.DotLine),
                                 False, "abdominal (accessory)")

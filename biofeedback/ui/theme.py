@@ -13,6 +13,7 @@ PANEL = "#FFFFFF"
 TEXT = "#1F2328"
 MUTED = "#5A6270"
 GRID = "#D9D7D0"
+GRID_MINOR = "#EFEEEA"
 
 # Okabe & Ito (2008) colour-universal-design palette
 BLUE = "#0072B2"
