@@ -9,6 +9,8 @@ streaming, so digits typed during a session always become markers, never text).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -159,6 +161,8 @@ class ControlPanel(QWidget):
         idx = self.source_combo.findData(spec)
         if idx < 0:
             self.source_combo.insertItem(0, label_for(spec), spec)
+            self.source_combo.setItemData(0, spec.partition(":")[2] or spec,
+                                          Qt.ItemDataRole.ToolTipRole)
             idx = 0
         self.source_combo.setCurrentIndex(idx)
 
@@ -200,4 +204,6 @@ def label_for(spec: str) -> str:
     kind, _, arg = spec.partition(":")
     if kind == "simulated":
         return f"Simulated: {arg or 'demo'}"
-    return {"serial": f"Sensor on {arg}", "replay": f"Recording {arg}"}.get(kind, spec)
+    if kind == "replay":
+        return f"Recording {Path(arg).name}"
+    return {"serial": f"Sensor on {arg}"}.get(kind, spec)

@@ -108,6 +108,9 @@ class LinkStatusWidget(QWidget):
             state = "finished"
         if state != self.state or detail != self.state_label.toolTip():
             self._show_state(state, detail)
+            if state != "connected":  # quality, electrodes, battery: last known, now stale
+                for label in (self.quality_label, self.lead_label, self.battery_label):
+                    label.hide()
         if link is LinkState.IDLE and self._has_link:
             self.reset()
 
@@ -135,6 +138,10 @@ class LinkStatusWidget(QWidget):
             self._last_link = link
             self.level = self._loss_level(link)
             self._show_quality()
+        if self.state not in ("connected", "idle"):
+            return  # not shown while the link is down: it would be stale
+        if self._has_link:
+            self.quality_label.show()
         lead_off = list(detail.get("lead_off") or [])
         if lead_off:
             names = ", ".join(_pretty(n) for n in lead_off)

@@ -135,8 +135,9 @@ class MainWindow(QMainWindow):
             self.start()
 
     def _render_idle(self) -> None:
-        if self.review is not None:
-            self.review.setParent(None)
+        if self.review is not None:  # Qt deletes it once pending paints are done
+            self.review_slot.removeWidget(self.review)
+            self.review.hide()
             self.review.deleteLater()
             self.review = None
         self.plots.clear()

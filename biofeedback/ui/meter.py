@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from biofeedback.app.feedback import IDLE_VIEW, MeterView
@@ -21,7 +21,7 @@ from biofeedback.ui import theme
 #: Fill colour per state key (Okabe-Ito); the words always say the state too.
 STATE_COLOURS = {
     "no_signal": theme.GRID,
-    "settling": theme.SKY,
+    "settling": "#A7B3C2",  # neutral: not judged yet
     "relaxed": theme.BLUE,
     "letting_go": theme.SKY,
     "tight": theme.ORANGE,
@@ -72,7 +72,7 @@ class RelaxationMeterWidget(QWidget):
         pct = self.view.percent_mvc
         if pct is None or not math.isfinite(pct):
             return ""
-        return f"{pct:.0f} % of your strongest squeeze"
+        return f"{pct:.0f} % of your strongest squeeze so far"
 
     # -- painting -----------------------------------------------------------------------
     def paintEvent(self, _event: object) -> None:
@@ -103,11 +103,18 @@ class RelaxationMeterWidget(QWidget):
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(STATE_COLOURS.get(v.key, theme.BLUE)))
             p.drawRoundedRect(fill, 12, 12)
+            if v.key == "bearing_down":  # more than colour: pushing is hatched
+                p.setBrush(QBrush(QColor(theme.PANEL), Qt.BrushStyle.BDiagPattern))
+                p.drawRoundedRect(fill, 12, 12)
         if math.isfinite(v.line_level):
-            # the tick is the "relax below" line: below it is relaxed
+            # the tick is the "relax below" line: below it is relaxed. While the resting
+            # level is still being learned (or there is no signal) it is a muted dotted line,
+            # so "below the tick" is never read as relaxed before the meter says so.
             y = bar.bottom() - bar.height() * min(max(v.line_level, 0.0), 1.0)
-            colour = theme.MUTED if self.greyed else theme.THRESHOLD
-            p.setPen(QPen(QColor(colour), 3, Qt.PenStyle.DashLine))
+            sure = v.key not in ("no_signal", "settling")
+            colour = theme.THRESHOLD if sure else theme.MUTED
+            style = Qt.PenStyle.DashLine if sure else Qt.PenStyle.DotLine
+            p.setPen(QPen(QColor(colour), 3, style))
             p.drawLine(int(bar.left() - 12), int(y), int(bar.right() + 12), int(y))
 
     def _paint_watermark(self, p: QPainter, bar: QRectF, scale: float) -> None:

@@ -60,8 +60,9 @@ class PatientView(QWidget):
     def open_full_screen(self) -> None:
         """Full screen on the second screen if there is one, else on this one."""
         screens = QGuiApplication.screens()
-        if len(screens) > 1:
-            self.setGeometry(screens[1].geometry())
+        screen = screens[1] if len(screens) > 1 else QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(screen.geometry())  # also where no window manager sizes it
         self.showFullScreen()
         self.raise_()
         self.activateWindow()

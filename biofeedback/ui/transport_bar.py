@@ -147,5 +147,5 @@ class TransportBarWidget(QWidget):
 
 
 def _clock(seconds: float) -> str:
-    m, s = divmod(int(max(0.0, seconds) + 1e-6), 60)
+    m, s = divmod(int(round(max(0.0, seconds))), 60)
     return f"{m}:{s:02d}"

@@ -52,11 +52,18 @@ def test_connection_states_are_spelled_out_with_distinct_symbols(widget) -> None
     assert "EMU-1" in widget.toolTip() and "/dev/pts/3" in widget.toolTip()
 
 
-def test_paused_replay_and_idle(widget) -> None:
+def test_stale_link_details_are_hidden_and_idle_clears_everything(widget) -> None:
+    widget.set_link(LinkState.CONNECTED, source_kind="serial")
+    widget.on_event(_status(ok=1000, lead_off=[], battery_pct=50))
+    assert widget.battery_label.isVisible() and widget.quality_label.isVisible()
+    widget.set_link(LinkState.RECONNECTING, source_kind="serial")
+    # "Link: good" or "Battery 50 %" beside "Reconnecting…" would be last known, not true
+    assert not widget.quality_label.isVisible() and not widget.battery_label.isVisible()
+    widget.set_link(LinkState.CONNECTED, source_kind="serial")
+    widget.on_event(_status(ok=2000, lead_off=[], battery_pct=49))
+    assert widget.quality_label.isVisible() and widget.battery_label.text() == "Battery 49 %"
     widget.set_link(LinkState.REPLAY, source_kind="replay", paused=True)
     assert widget.state == "paused" and "paused" in widget.state_label.text()
-    widget.on_event(_status(ok=1000, lead_off=[], battery_pct=50))
-    assert widget.battery_label.isVisible()
     widget.set_link(LinkState.IDLE)
     assert widget.state_label.text() == "○ Not streaming"
     assert not widget.battery_label.isVisible() and not widget.lead_label.isVisible()
