@@ -33,6 +33,12 @@ class PatientView(QWidget):
         self.setWindowTitle("Biofeedback: patient view")
         self.plots = LivePlotsWidget(window_s=window_s, compact=True)
         self.plots.threshold_line.setMovable(False)  # the patient watches; the clinician sets it
+        # the published group values are context for the clinician, not a target for the
+        # patient (reference_values.py, clinical.md §1): not in the patient's view
+        self.plots.reference_band.setVisible(False)
+        legend = self.plots.env_plot.getPlotItem().legend
+        if legend is not None:
+            legend.setVisible(False)  # calm: the one trace needs no key
         self.meter = RelaxationMeterWidget(large=True)
         self.hint = QLabel(PATIENT_SAFETY)
         self.hint.setObjectName("hint")

@@ -38,6 +38,7 @@ def test_f11_opens_a_calm_full_screen_view_that_mirrors_the_meter(qtbot):
     assert pv.plots.compact and not pv.plots.raw_plot.isVisible()
     assert not pv.plots.pressure_plot.isVisible() and pv.plots.env_plot.isVisible()
     assert not pv.plots.threshold_line.movable  # the clinician sets the line
+    assert not pv.plots.reference_band.isVisible()  # group values are not the patient's target
     qtbot.waitUntil(lambda: win.last_snapshot.time_s > 1.0, timeout=5000)
     qtbot.waitUntil(lambda: pv.meter.view == win.meter.view, timeout=2000)
     assert pv.meter.simulated and pv.meter.large
