@@ -130,3 +130,12 @@ def test_the_window_fits_a_1024x600_screen(qtbot):
         assert w.width() >= min(w.minimumSizeHint().width(), 1), w
     # the meter's words are whole: not cut at 1024x600
     assert win.meter.width() >= 160 and win.meter.height() >= 220
+
+
+def test_type_scales_with_the_screen():
+    from biofeedback.ui.app import type_scale
+
+    assert type_scale(1080) == pytest.approx(1.2)  # 1920x1080: larger type
+    assert type_scale(900) == 1.0
+    assert 0.85 <= type_scale(600) < 1.0  # 1024x600: a little smaller, never tiny
+    assert type_scale(2160) <= 1.6
