@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint pytest firmware bench screenshot clean system-deps-run system-deps-test
+.PHONY: run test check lint pytest firmware bench screenshots clean system-deps-run system-deps-test
 
 run: system-deps-run $(STAMP)
 	$(BIN)/biofeedback run
@@ -39,9 +39,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pipeline_speed.py
 	$(BIN)/python benchmarks/bench_onset_accuracy.py
 
-screenshot: $(STAMP)
-	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/biofeedback run --source simulated:demo \
-		--screenshot docs/images/live-window.png --screenshot-delay 14
+# the user guide's pictures, taken from the code (the real window on simulated sources)
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python tools/screenshots.py docs/images
 
 clean:
 	rm -rf $(VENV) firmware/build .pytest_cache .ruff_cache

@@ -18,18 +18,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "journal) and play it through the same processing as a live sensor, with a transport "
         "bar (play/pause, speed, position).",
         epilog="Examples:\n  biofeedback replay session.bdf\n"
-        "  biofeedback replay --speed 10 session.bdf",
+        "  biofeedback replay --speed 10 session.bdf\n"
+        "  biofeedback replay --speed 10 --screenshot review.png session.bdf",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", type=Path)
     p.add_argument("--speed", type=float, default=1.0,
                    help="1 = real time (default), 2, 10, ...; 0 = as fast as possible")
-    p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
-    p.add_argument("--screenshot-delay", type=float, default=8.0, help=argparse.SUPPRESS)
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="after --screenshot-delay seconds, save the window to PNG and quit")
+    p.add_argument("--screenshot-delay", type=float, default=8.0, metavar="S")
     p.set_defaults(func=_replay)
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from biofeedback.cli.run import check_display
+
+    check_display()
     if not (args.speed >= 0):
         raise CliError("--speed must be 0 (as fast as possible) or positive")
     problem = replay_problem(read_signal_file(args.file))  # one line here, not a dialog later

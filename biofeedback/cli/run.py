@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run",
         help="open the live biofeedback window (default)",
         description="Open the live biofeedback window. Without a sensor it starts on the "
-        "simulated sensor.",
+        "simulated sensor and says so (\"No sensor found: showing simulated data\").",
         epilog="Examples:\n  biofeedback run\n  biofeedback run --source simulated:slow-release\n"
         "  biofeedback run --source /dev/ttyACM0",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -29,13 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    _check_display()
+    check_display()
     from biofeedback.ui.app import run_app
 
     return run_app(args)
 
 
-def _check_display() -> None:
+def check_display() -> None:
     """Qt aborts with a core dump when there is no screen; say it in one line instead."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return

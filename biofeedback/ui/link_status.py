@@ -1,10 +1,12 @@
-"""A compact strip that says how the sensor link is doing: connection, link quality, electrodes,
+"""A compact strip that says how the data link is doing: connection, link quality, electrodes,
 battery.
 
+The connection state comes from the live session's snapshot (:class:`LinkState`): "Simulated
+data", "Connected", "Not answering", "Disconnected", "Reconnecting…", "End of recording" or
+idle. Link quality, lead-off and battery come from raw source events (:meth:`on_event`).
 Every state is spelled out in words and marked by a distinct symbol, so nothing depends on
 colour alone (Okabe-Ito colours from :mod:`biofeedback.ui.theme` only reinforce it). Wording is
-calm and practical — it tells the user what to check, never what it means clinically.
-Feed it with :meth:`LinkStatusWidget.on_event` on the GUI thread.
+calm and practical: it tells the user what to check, never what it means clinically.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from biofeedback.app.live_types import LinkState
 from biofeedback.streams import EventKind, SourceEvent, SourceInfo
 from biofeedback.ui import theme
 
@@ -20,10 +23,15 @@ _STATES: dict[str, tuple[str, str, str]] = {
     # state: (symbol, words, colour)
     "idle": ("○", "Not streaming", theme.MUTED),
     "connected": ("●", "Connected", theme.BLUE),
+    "simulated": ("◇", "Simulated data", theme.PURPLE),
+    "replay": ("▶", "Playing a recording", theme.BLUE),
+    "paused": ("‖", "Recording paused", theme.MUTED),
+    "not_answering": ("◌", "Not answering", theme.VERMILLION),
     "reconnecting": ("◐", "Reconnecting…", theme.ORANGE),
     "disconnected": ("✕", "Disconnected", theme.VERMILLION),
-    "stopped": ("■", "Stopped", theme.VERMILLION),
-    "ended": ("■", "Finished", theme.MUTED),
+    "failed": ("■", "Stopped", theme.VERMILLION),
+    "ended": ("■", "End of recording", theme.MUTED),
+    "finished": ("■", "Finished", theme.MUTED),
 }
 _LEVEL_COLOURS = {"good": theme.BLUE, "fair": theme.ORANGE, "poor": theme.VERMILLION}
 FAIR_LOSS = 0.001  # share of frames lost in the last status interval
@@ -42,7 +50,7 @@ class LinkStatusWidget(QWidget):
         self.lost_samples = 0
         self._last_link: dict[str, Any] = {}
         self._prev_counts: tuple[int, int] | None = None
-        self._has_link = True
+        self._has_link = False
         self.state_label = self._label("linkState")
         self.quality_label = self._label("linkQuality")
         self.lead_label = self._label("leadOff")
@@ -53,10 +61,7 @@ class LinkStatusWidget(QWidget):
         for w in (self.state_label, self.quality_label, self.lead_label, self.battery_label):
             layout.addWidget(w)
         layout.addStretch(1)
-        self._show_state("idle")
-        self.quality_label.setText("Link: —")
-        self.lead_label.hide()
-        self.battery_label.hide()
+        self.reset()
 
     def _label(self, name: str) -> QLabel:
         label = QLabel(self)
@@ -64,13 +69,25 @@ class LinkStatusWidget(QWidget):
         return label
 
     # -- public API -----------------------------------------------------------------------------
-    def set_source_info(self, info: SourceInfo) -> None:
-        """A new source: reset counters; only real links show link quality."""
+    def reset(self) -> None:
+        """Back to idle: no source, nothing about the link, electrodes or battery."""
         self.gaps = 0
         self.lost_samples = 0
         self._prev_counts = None
         self._last_link = {}
         self.level = "good"
+        self._has_link = False
+        self.setToolTip("")
+        self.quality_label.setText("Link: —")
+        self.quality_label.setStyleSheet("")
+        self.quality_label.hide()
+        self.lead_label.hide()
+        self.battery_label.hide()
+        self._show_state("idle")
+
+    def set_source_info(self, info: SourceInfo) -> None:
+        """A new source: reset counters; only real links show link quality."""
+        self.reset()
         self._has_link = info.kind == "serial"
         who = info.name + (f" · serial {info.serial_number}" if info.serial_number else "")
         if info.firmware:
@@ -80,29 +97,30 @@ class LinkStatusWidget(QWidget):
             who += f" · {port}"
         self.setToolTip(who)
         self.quality_label.setVisible(self._has_link)
-        self.quality_label.setText("Link: —")
-        self.lead_label.hide()
-        self.battery_label.hide()
-        self._show_state("idle")
+
+    def set_link(self, link: LinkState, *, source_kind: str = "", paused: bool = False,
+                 detail: str = "") -> None:
+        """The connection state from the session snapshot (call every refresh; cheap)."""
+        state = link.value
+        if link is LinkState.REPLAY and paused:
+            state = "paused"
+        elif link is LinkState.ENDED and source_kind != "replay":
+            state = "finished"
+        if state != self.state or detail != self.state_label.toolTip():
+            self._show_state(state, detail)
+            if state != "connected":  # quality, electrodes, battery: last known, now stale
+                for label in (self.quality_label, self.lead_label, self.battery_label):
+                    label.hide()
+        if link is LinkState.IDLE and self._has_link:
+            self.reset()
 
     def on_event(self, event: SourceEvent) -> None:
-        """Update from a source event (call on the GUI thread)."""
-        kind = event.kind
-        if kind is EventKind.CONNECTED:
-            self._show_state("connected")
-        elif kind is EventKind.RECONNECTING:
-            self._show_state("reconnecting", event.message)
-        elif kind is EventKind.DISCONNECTED:
-            self._show_state("disconnected", event.message)
-        elif kind is EventKind.ERROR:
-            self._show_state("stopped", event.message)
-        elif kind is EventKind.END:
-            self._show_state("ended")
-        elif kind is EventKind.GAP:
+        """Link quality, lead-off and battery from a raw source event (GUI thread)."""
+        if event.kind is EventKind.GAP:
             self.gaps += 1
             self.lost_samples += int(event.detail.get("n_samples", 0))
             self._show_quality()
-        elif kind is EventKind.STATUS:
+        elif event.kind is EventKind.STATUS:
             self._on_status(event.detail)
 
     # -- rendering ------------------------------------------------------------------------------
@@ -120,6 +138,10 @@ class LinkStatusWidget(QWidget):
             self._last_link = link
             self.level = self._loss_level(link)
             self._show_quality()
+        if self.state not in ("connected", "idle"):
+            return  # not shown while the link is down: it would be stale
+        if self._has_link:
+            self.quality_label.show()
         lead_off = list(detail.get("lead_off") or [])
         if lead_off:
             names = ", ".join(_pretty(n) for n in lead_off)

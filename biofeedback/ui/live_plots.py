@@ -1,131 +1,807 @@
-"""Scrolling plots: filtered EMG, its RMS envelope with the "relax below" line and the resting
-baseline band, and vaginal pressure. Redrawn by the window's timer, never by the data thread."""
+"""Live plots: filtered EMG, its RMS envelope with the "relax below" line, and vaginal pressure.
+
+Redrawn by the window's timer (``show_traces`` / ``show_status``), never by the data thread.
+
+**A readable rest region.** The envelope plot's vertical scale follows the *resting range*,
+not the peaks: its top is a "nice" value of at least :data:`REST_TOP_MIN_UV` (so 2-10 µV is
+always in view), 2.5 x the line and the baseline band plus margin (:func:`rest_scale_top`).
+A contraction above it is clipped at the top edge (the trace runs along the ceiling for as
+long as it lasts) and marked there with "▲ peak 48 µV". Why not a log scale: the patients
+who use this learn to *let go*; what they watch is the last few µV between the line and
+their rest, and a linear scale keeps equal steps equal (a log scale would make 2 -> 4 µV look
+as big as 20 -> 40 µV, and labels on a log axis are hard to read at a glance). The height of
+a contraction is secondary for relaxation training and is still given, as a number. The scale
+never follows a peak, so after a 50 µV squeeze the line, the band and the trace keep their
+place instead of collapsing into a 5 px strip.
+
+**Styles that differ by more than colour**: the line is thick, dashed and labelled; the
+pelvic-floor trace is solid blue; the abdominal (accessory) trace is thin, dotted and
+grey-blue; the resting band is a labelled green band; the published resting-tone values are a
+hatched grey band with their source in a tooltip. Stale or missing signal greys every trace
+and says "No signal" on the plots; simulated data carries a "SIMULATED DATA" watermark.
+
+**A window that costs little** (software rendering is the worst case): the time axis is
+relative ("-10 s ... now"), so its ticks never move and pyqtgraph replays the cached axis
+picture instead of laying it out again each frame (in replay the axis shows file time, and
+does move); every y-range is chosen from a few "nice" values with hysteresis, so the left
+axes re-lay out only when the scale really changes; the raw EMG is peak-decimated to about
+two points per pixel column before ``setData`` (bins aligned to the sample clock, so peaks
+do not flicker); dense traces use thin, non-antialiased pens; nothing autoranges; unchanged
+data is not set again; hidden plots are skipped and pressure is redrawn at a third of the
+rate. ``BIOFEEDBACK_PROFILE_PAINT=1`` logs paint and update times (off: no cost).
+"""
 
 from __future__ import annotations
 
+import bisect
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtCore import QRectF, Qt, pyqtSignal
+from PyQt6.QtGui import QBrush, QColor, QFont, QPaintEvent
+from PyQt6.QtWidgets import QFrame, QGraphicsSimpleTextItem, QVBoxLayout, QWidget
 
+from biofeedback.app.live_session import LiveSnapshot
+from biofeedback.app.live_types import LinkState, SessionPhase, Traces
+from biofeedback.app.reference_values import RESTING_TONE
+from biofeedback.formats.vocabulary import kind_of
+from biofeedback.signal import FeedbackState
+from biofeedback.streams import Annotation
 from biofeedback.ui import theme
 
-PRESSURE_MIN_SPAN = 20.0  # cmH2O
+PRESSURE_MIN_SPAN = 20.0  # cmH2O: breathing (~1 cmH2O) should not look like a squeeze
+REST_TOP_MIN_UV = 12.0  # the envelope scale always shows 0-12 µV: the resting range
+LINE_HEADROOM = 2.5  # the scale's top is at least this many times the line
+NICE_TOPS = (12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0, 150.0, 200.0,
+             250.0, 300.0, 400.0, 500.0, 600.0, 800.0, 1000.0)
+MAX_PEAK_LABELS = 4
+MAX_LIVE_MARKERS = 50
+PRESSURE_EVERY = 3  # pressure redrawn every third frame (~10 Hz): it changes slowly
+POINTS_PER_PIXEL = 2
+NO_SIGNAL_LINKS = frozenset({LinkState.NOT_ANSWERING, LinkState.DISCONNECTED,
+                             LinkState.RECONNECTING, LinkState.FAILED})
+PROFILE_ENV = "BIOFEEDBACK_PROFILE_PAINT"
+NOW_MARGIN = 0.015  # fraction of the window drawn after "now"
+LEFT_AXIS_PX = 62  # every plot's left axis has this width, so their time axes line up
 
 
-def _plot(title: str, unit: str) -> pg.PlotWidget:
-    w = pg.PlotWidget()
+# -- pure helpers (tested directly) -------------------------------------------------------
+def nice_ceiling(value: float, steps: Sequence[float] = NICE_TOPS) -> float:
+    """The smallest of ``steps`` >= ``value`` (powers of ten beyond the table)."""
+    for s in steps:
+        if value <= s:
+            return s
+    return float(10 ** math.ceil(math.log10(value)))
+
+
+def rest_scale_top(line_uv: float, baseline_mean_uv: float = math.nan,
+                   baseline_sd_uv: float = math.nan, floor_uv: float = math.nan) -> float:
+    """The envelope plot's top (µV): follows the resting range, never a peak.
+
+    At least :data:`REST_TOP_MIN_UV`, ``LINE_HEADROOM`` x the line, the baseline band plus
+    3 SD of margin and twice the lowest sustained level seen (a guarded start before the line
+    is known), rounded up to a nice value.
+    """
+    need = [REST_TOP_MIN_UV]
+    if math.isfinite(line_uv) and line_uv > 0:
+        need.append(LINE_HEADROOM * line_uv)
+    if math.isfinite(baseline_mean_uv):
+        sd = baseline_sd_uv if math.isfinite(baseline_sd_uv) else 0.0
+        need.append(baseline_mean_uv + 4.0 * sd)
+    if math.isfinite(floor_uv):
+        need.append(2.0 * floor_uv)
+    return nice_ceiling(max(need))
+
+
+def peak_decimate(t: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Min/max per bin so at most ``max_points`` remain; NaN (gaps) survive as breaks.
+
+    Bins are aligned to the sample clock (``round(t / dt)``), so a scrolling trace keeps the
+    same bins from frame to frame and its peaks do not flicker.
+    """
+    n = len(y)
+    if n <= max(2, max_points) or n < 2:
+        return t, y
+    per = int(math.ceil(2 * n / max_points))
+    dt = (t[-1] - t[0]) / (n - 1)
+    lead = int(round(t[0] / dt)) % per if dt > 0 else 0
+    bins = int(math.ceil((n + lead) / per))
+    padded = np.full(bins * per, np.nan)
+    padded[lead:lead + n] = y
+    blocks = padded.reshape(bins, per)
+    out = np.empty(2 * bins)
+    out[0::2] = np.fmin.reduce(blocks, axis=1)
+    out[1::2] = np.fmax.reduce(blocks, axis=1)
+    starts = np.clip(np.arange(bins) * per - lead, 0, n - 1)
+    tb = np.repeat(t[starts], 2)
+    return tb, out
+
+
+@dataclass(frozen=True)
+class ClippedPeak:
+    t_s: float
+    peak_uv: float
+
+
+def clipped_peaks(t: np.ndarray, y: np.ndarray, top: float,
+                  limit: int = MAX_PEAK_LABELS) -> list[ClippedPeak]:
+    """The maximum of each run of ``y`` above ``top`` (the largest ``limit``, in time order)."""
+    above = np.isfinite(y) & (y > top)
+    if not above.any():
+        return []
+    edges = np.diff(np.concatenate(([0], above.astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    peaks = []
+    for a, b in zip(starts, ends, strict=True):
+        i = a + int(np.argmax(y[a:b]))
+        peaks.append(ClippedPeak(float(t[i]), float(y[i])))
+    peaks.sort(key=lambda p: -p.peak_uv)
+    return sorted(peaks[:limit], key=lambda p: p.t_s)
+
+
+class SteadyRange:
+    """A y-range that moves in nice steps with hysteresis: grows at once, shrinks only when
+    the data would fit in half of it, so the axis re-lays out rarely."""
+
+    def __init__(self, min_span: float) -> None:
+        self.min_span = min_span
+        self.lo = math.nan
+        self.hi = math.nan
+
+    def update(self, lo: float, hi: float) -> bool:
+        """Fit ``lo..hi``; True when the range changed."""
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            return False
+        span = self.hi - self.lo
+        inside = math.isfinite(span) and self.lo <= lo and hi <= self.hi
+        if inside and (hi - lo) > 0.5 * span - 1e-9:
+            return False
+        if inside and span <= self.min_span + 1e-9:
+            return False
+        step = nice_ceiling(max(self.min_span, hi - lo) / 4, (1, 2, 2.5, 5, 10)) / 2
+        mid = 0.5 * (lo + hi)
+        half = max(self.min_span / 2, 0.5 * (hi - lo) * 1.2)
+        self.lo = math.floor((mid - half) / step) * step
+        self.hi = math.ceil((mid + half) / step) * step
+        return True
+
+
+def annotation_label(text: str) -> tuple[str, str]:
+    """(kind, label shown on the plot) for a file annotation (``formats/vocabulary.py``)."""
+    kind = kind_of(text)
+    rest = text.split(":", 1)[1] if ":" in text else ""
+    if kind == "marker":
+        number, _, label = rest.partition(":")
+        return kind, f"{number} {label}".strip()
+    if kind == "contraction":
+        return kind, "contraction"
+    if kind == "gap":
+        return kind, f"gap ({rest})" if rest else "gap"
+    if kind in ("protocol", "rating", "device", "recording", "note"):
+        return kind, rest or kind
+    return kind, text
+
+
+# -- paint profiling (only when BIOFEEDBACK_PROFILE_PAINT=1) ------------------------------
+class PaintProfiler:
+    """Sums paint time of the plots per frame and logs a line to stderr every few seconds:
+    ``paint-profile frames=N paint_ms_mean=.. paint_ms_p95=.. update_ms_mean=..``."""
+
+    def __init__(self, every_s: float = 5.0) -> None:
+        self.every_s = every_s
+        self._paint: list[float] = []
+        self._update: list[float] = []
+        self._frame_paint = 0.0
+        self._since = time.perf_counter()
+
+    def painted(self, seconds: float) -> None:
+        self._frame_paint += seconds
+
+    def updated(self, seconds: float) -> None:
+        """One frame's data update (``show_traces``); closes the previous frame's paint."""
+        self._paint.append(self._frame_paint)
+        self._frame_paint = 0.0
+        self._update.append(seconds)
+        now = time.perf_counter()
+        if now - self._since >= self.every_s:
+            self._report()
+            self._since = now
+
+    def _report(self) -> None:
+        p = np.array(self._paint) * 1e3
+        u = np.array(self._update) * 1e3
+        print(f"paint-profile frames={len(p)} paint_ms_mean={p.mean():.2f} "
+              f"paint_ms_p95={np.percentile(p, 95):.2f} update_ms_mean={u.mean():.2f}",
+              file=sys.stderr, flush=True)
+        self._paint.clear()
+        self._update.clear()
+
+
+PROFILER: PaintProfiler | None = PaintProfiler() if os.environ.get(PROFILE_ENV) == "1" else None
+
+
+class _ProfiledPlotWidget(pg.PlotWidget):
+    def paintEvent(self, ev: QPaintEvent | None) -> None:
+        t0 = time.perf_counter()
+        super().paintEvent(ev)
+        if PROFILER is not None:
+            PROFILER.painted(time.perf_counter() - t0)
+
+
+# -- pieces of a plot ----------------------------------------------------------------------
+class RelativeTimeAxis(pg.AxisItem):
+    """Seconds before now: "-10 … -2, now". The range is fixed, so the picture is cached."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return ["now" if abs(v) < 1e-9 else f"{v:g}" for v in values]
+
+
+class PlotOverlay:
+    """A text centred on a plot's view box (watermark, "No signal"), in pixels, not data."""
+
+    def __init__(self, vb: pg.ViewBox, text: str, color: tuple[int, ...] | str,
+                 point_size: int, bold: bool = True) -> None:
+        self.vb = vb
+        self.item = QGraphicsSimpleTextItem(text, vb)
+        font = QFont()
+        font.setPointSize(point_size)
+        font.setBold(bold)
+        font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
+        self.item.setFont(font)
+        self.item.setBrush(QBrush(QColor(*color) if isinstance(color, tuple) else QColor(color)))
+        self.item.setZValue(50)
+        self.item.setVisible(False)
+        vb.sigResized.connect(self._place)
+
+    def set_visible(self, on: bool) -> None:
+        if on != self.item.isVisible():
+            self.item.setVisible(on)
+            if on:
+                self._place()
+
+    def set_text(self, text: str) -> None:
+        if text != self.item.text():
+            self.item.setText(text)
+            self._place()
+
+    def _place(self, *_: object) -> None:
+        r: QRectF = self.vb.boundingRect()
+        b = self.item.boundingRect()
+        self.item.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
+
+
+class StaticGrid:
+    """Grid lines at the axes' ticks, drawn as two cheap curves inside the view box.
+
+    pyqtgraph's own grid is part of the axis picture: it spans the whole plot, so every frame
+    that redraws a trace replays the axis (ticks, labels and alpha-blended grid lines), which
+    cost a third of the window's CPU. These opaque, non-antialiased lines are redrawn only
+    where a trace changed, and recomputed only when the range changes.
+    """
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.plot = plot
+        self.major = pg.PlotCurveItem(pen=pg.mkPen(theme.GRID, width=1), antialias=False,
+                                      connect="pairs", skipFiniteCheck=True)
+        self.minor = pg.PlotCurveItem(pen=pg.mkPen(theme.GRID_MINOR, width=1), antialias=False,
+                                      connect="pairs", skipFiniteCheck=True)
+        for c, z in ((self.minor, -40), (self.major, -39)):
+            c.setZValue(z)
+            plot.addItem(c, ignoreBounds=True)
+        plot.vb.sigRangeChanged.connect(self.update)
+        plot.vb.sigResized.connect(self.update)
+
+    def update(self, *_: object) -> None:
+        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+        major_x, minor_x = self._ticks("bottom", x0, x1, self.plot.vb.width())
+        major_y, minor_y = self._ticks("left", y0, y1, self.plot.vb.height())
+        for curve, xs, ys in ((self.major, major_x, major_y), (self.minor, minor_x, minor_y)):
+            px = np.repeat(xs, 2)
+            vx = np.tile([y0, y1], len(xs))
+            hy = np.repeat(ys, 2)
+            hx = np.tile([x0, x1], len(ys))
+            curve.setData(np.concatenate([px, hx]), np.concatenate([vx, hy]), connect="pairs")
+
+    def _ticks(self, axis: str, lo: float, hi: float, size: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+        if not (size > 0 and hi > lo):
+            return np.zeros(0), np.zeros(0)
+        levels = self.plot.getAxis(axis).tickValues(lo, hi, size)
+        major = np.array(levels[0][1] if levels else [], dtype=float)
+        minor = np.array(levels[1][1] if len(levels) > 1 else [], dtype=float)
+        return major, np.setdiff1d(np.round(minor, 9), np.round(major, 9))
+
+
+def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> pg.PlotWidget:
+    cls = _ProfiledPlotWidget if PROFILER is not None else pg.PlotWidget
+    axes = {"bottom": bottom} if bottom is not None else {}
+    w = cls(axisItems=axes)
     w.setBackground(theme.PANEL)
+    # the view paints every pixel itself: without this, each redraw of a trace also repaints
+    # the (style-sheet) backgrounds of every parent widget beneath it
+    for widget in (w, w.viewport()):
+        widget.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+    w.setFrameShape(QFrame.Shape.NoFrame)
     item = w.getPlotItem()
     item.setTitle(title, color=theme.TEXT, size="13pt")
-    item.setLabel("left", units=unit, color=theme.MUTED)
-    item.showGrid(x=True, y=True, alpha=0.25)
+    item.setLabel("left", left_label, color=theme.MUTED)
     item.setMenuEnabled(False)
-    item.setClipToView(True)
-    item.setDownsampling(auto=True, mode="peak")
+    item.hideButtons()
+    item.disableAutoRange()
     w.setMouseEnabled(x=False, y=False)
+    w.grid = StaticGrid(item)  # type: ignore[attr-defined]  # kept alive with its plot
+    item.getAxis("left").setWidth(LEFT_AXIS_PX)
     for axis in ("left", "bottom"):
         item.getAxis(axis).setTextPen(theme.MUTED)
+        item.getAxis(axis).setPen(theme.MUTED)
     return w
 
 
+def _curve(plot: pg.PlotWidget, pen: object, antialias: bool, name: str | None = None
+           ) -> pg.PlotDataItem:
+    return plot.plot(pen=pen, antialias=antialias, name=name, skipFiniteCheck=True,
+                     connect="finite")
+
+
+@dataclass
+class _Placed:
+    """An annotation item kept in data time; ``place`` moves it with the time offset."""
+
+    t0: float
+    t1: float
+    item: pg.GraphicsObject
+    label: pg.TextItem | None = None
+    peak_uv: float = math.nan
+
+
 class LivePlotsWidget(QWidget):
-    """Three stacked plots sharing a time axis (seconds since the start of streaming)."""
+    """EMG, envelope and pressure stacked on one time axis; ``compact``: the envelope only,
+    large and calm (the patient view)."""
 
-    sigThresholdMoved = pyqtSignal(float)
+    sigLineMoved = pyqtSignal(float)  # the user dragged the "relax below" line (µV)
+    sigThresholdMoved = pyqtSignal(float)  # old name of sigLineMoved, until the window switches
 
-    def __init__(self, window_s: float = 10.0, parent: QWidget | None = None) -> None:
+    def __init__(self, window_s: float = 10.0, compact: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.window_s = window_s
+        self.window_s = float(window_s)
+        self.compact = compact
+        self._relative = True
+        self._offset = 0.0  # x = t - offset (the newest time in relative mode)
+        self._env_top = REST_TOP_MIN_UV
+        self._frame = 0
+        self._last_key: tuple[float, float, int] | None = None
+        self._no_signal = False
+        self._placed: list[_Placed] = []  # sorted by t0
+        self._live_markers: list[_Placed] = []
+        self._peak_labels: list[pg.TextItem] = []
+        self._peaks: list[ClippedPeak] = []  # clipped peaks of the last frame (x on screen)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.raw_plot = _plot("Pelvic-floor EMG (filtered)", "µV")
-        self.env_plot = _plot("Muscle activity (RMS envelope)", "µV")
-        self.pressure_plot = _plot("Vaginal pressure", "cmH₂O")
-        for p in (self.env_plot, self.pressure_plot):
-            p.setXLink(self.raw_plot)
-        layout.addWidget(self.raw_plot, 2)
-        layout.addWidget(self.env_plot, 3)
-        layout.addWidget(self.pressure_plot, 2)
-        self.raw_curve = self.raw_plot.plot(pen=pg.mkPen(theme.EMG_RAW, width=1))
-        legend = self.env_plot.getPlotItem().addLegend(offset=(60, 10), labelTextColor=theme.TEXT,
-                                                       brush=pg.mkBrush(255, 255, 255, 200))
+        layout.setSpacing(4)
+        self._build_plots(layout)
+        self._build_env_items()
+        self._overlays = [PlotOverlay(p.getPlotItem().vb, "SIMULATED DATA", theme.WATERMARK,
+                                      28 if compact else 20) for p in self._plots()]
+        self._no_signal_text = [PlotOverlay(p.getPlotItem().vb, "No signal", theme.MUTED, 18)
+                                for p in self._plots()]
+        self._apply_x_range()
+        self._set_env_top(REST_TOP_MIN_UV, force=True)
+
+    # -- construction ------------------------------------------------------------------
+    def _build_plots(self, layout: QVBoxLayout) -> None:
+        self.raw_plot = _make_plot("Pelvic-floor EMG (filtered)", "µV", None)
+        self.env_plot = _make_plot("Muscle activity (RMS envelope)", "µV RMS", None)
+        self.pressure_plot = _make_plot("Vaginal pressure", "cmH₂O", None)
+        for p in (self.raw_plot, self.pressure_plot):
+            p.setXLink(self.env_plot)
+            p.getPlotItem().hideAxis("bottom")
+        order = [self.env_plot] if self.compact else [self.raw_plot, self.env_plot,
+                                                      self.pressure_plot]
+        for p, stretch in zip(order, (2, 3, 2) if len(order) == 3 else (1,), strict=False):
+            layout.addWidget(p, stretch)
+        self.raw_plot.setVisible(not self.compact)
+        self.pressure_plot.setVisible(not self.compact)
+        if not self.compact:  # the time axis sits under the lowest plot
+            self.env_plot.getPlotItem().hideAxis("bottom")
+            self.pressure_plot.getPlotItem().showAxis("bottom")
+        self._set_time_label()
+        self.raw_curve = _curve(self.raw_plot, pg.mkPen(theme.EMG_RAW, width=1), False)
+        self._raw_range = SteadyRange(20.0)
+        self.pressure_curve = _curve(self.pressure_plot, pg.mkPen(theme.PRESSURE, width=2), False)
+        self._pressure_range = SteadyRange(PRESSURE_MIN_SPAN)
+
+    def _time_axis_plot(self) -> pg.PlotWidget:
+        return self.env_plot if self.compact else self.pressure_plot
+
+    def _plots(self) -> list[pg.PlotWidget]:
+        return [self.env_plot] if self.compact else [self.raw_plot, self.env_plot,
+                                                     self.pressure_plot]
+
+    def _build_env_items(self) -> None:
+        item = self.env_plot.getPlotItem()
+        legend = item.addLegend(offset=(-10, 8), labelTextColor=theme.TEXT,
+                                brush=pg.mkBrush(*theme.LABEL_FILL))
         legend.setZValue(20)
-        self.env_curve = self.env_plot.plot(pen=pg.mkPen(theme.ENVELOPE, width=3), name="pelvic floor")
-        self.acc_curve = self.env_plot.plot(
-            pen=pg.mkPen(theme.ACCESSORY, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-            name="abdominal (accessory)",
-        )
-        self.pressure_curve = self.pressure_plot.plot(pen=pg.mkPen(theme.PRESSURE, width=2))
+        self.env_curve = _curve(self.env_plot, pg.mkPen(theme.ENVELOPE, width=3 if self.compact
+                                                        else 2), False, "pelvic floor")
+        self.acc_curve = _curve(self.env_plot, pg.mkPen(theme.ACCESSORY, width=1,
+                                                        style=Qt.PenStyle.DotLine),
+                                False, "abdominal (accessory)")
+        self.reference_band = self._reference_band()
         self.baseline_band = pg.LinearRegionItem(
             values=(0, 0), orientation="horizontal", movable=False,
-            brush=pg.mkBrush(*theme.BASELINE_BAND), pen=pg.mkPen(None),
-        )
+            brush=pg.mkBrush(*theme.BASELINE_BAND), pen=pg.mkPen(None))
         self.baseline_band.setZValue(-10)
         self.baseline_band.setVisible(False)
-        self.env_plot.addItem(self.baseline_band)
+        self.baseline_label = pg.InfLineLabel(
+            self.baseline_band.lines[1], "your rest", position=0.98, anchors=[(1, 0), (1, 0)],
+            color=theme.GREEN, fill=pg.mkBrush(*theme.LABEL_FILL))
+        item.addItem(self.baseline_band)
         self.threshold_line = pg.InfiniteLine(
             pos=10.0, angle=0, movable=True,
-            pen=pg.mkPen(theme.THRESHOLD, width=3, style=pg.QtCore.Qt.PenStyle.DashLine),
+            pen=pg.mkPen(theme.THRESHOLD, width=3, style=Qt.PenStyle.DashLine),
             hoverPen=pg.mkPen(theme.THRESHOLD, width=5),
-            label="relax below {value:.1f} µV", labelOpts={"color": theme.THRESHOLD, "position": 0.1},
-        )
-        self.threshold_line.sigPositionChangeFinished.connect(
-            lambda line: self.sigThresholdMoved.emit(float(line.value()))
-        )
-        self.env_plot.addItem(self.threshold_line)
-        self.env_plot.getPlotItem().setYRange(0, 40)
-        self._env_ymax = 40.0
-        self._markers: list[pg.InfiniteLine] = []
+            label="relax below {value:.1f} µV",
+            labelOpts={"color": theme.THRESHOLD, "position": 0.03, "anchors": [(0, 1), (0, 1)],
+                       "fill": pg.mkBrush(*theme.LABEL_FILL)})
+        self.threshold_line.setZValue(15)
+        self.threshold_line.setToolTip("Drag to move the line; the meter follows it")
+        self.threshold_line.sigPositionChangeFinished.connect(self._on_line_dragged)
+        item.addItem(self.threshold_line)
+        for _ in range(MAX_PEAK_LABELS):
+            label = pg.TextItem("", color=theme.TEXT, anchor=(0.5, 0),
+                                fill=pg.mkBrush(*theme.LABEL_FILL))
+            label.setZValue(30)
+            label.setVisible(False)
+            item.addItem(label, ignoreBounds=True)
+            self._peak_labels.append(label)
 
-    def add_marker(self, t: float, label: str) -> None:
-        """A vertical line with a label at ``t`` seconds on the envelope plot."""
-        line = pg.InfiniteLine(
-            pos=t, angle=90, movable=False, pen=pg.mkPen(theme.MUTED, width=1),
-            label=label, labelOpts={"color": theme.MUTED, "position": 0.9},
-        )
-        self.env_plot.addItem(line)
-        self._markers.append(line)
-        while len(self._markers) > 50:
-            self.env_plot.removeItem(self._markers.pop(0))
+    def _reference_band(self) -> pg.LinearRegionItem:
+        brush = QBrush(QColor(*theme.REFERENCE_BAND), Qt.BrushStyle.BDiagPattern)
+        band = pg.LinearRegionItem(values=(RESTING_TONE.low_uv, RESTING_TONE.high_uv),
+                                   orientation="horizontal", movable=False, brush=brush,
+                                   pen=pg.mkPen(None))
+        band.setZValue(-20)
+        band.setToolTip(f"{RESTING_TONE.label}\n{RESTING_TONE.source}\n{RESTING_TONE.caveat}")
+        pg.InfLineLabel(band.lines[1], RESTING_TONE.label, position=0.5, anchors=[(0.5, 1),
+                                                                                  (0.5, 1)],
+                        color=theme.MUTED)
+        self.env_plot.getPlotItem().addItem(band)
+        return band
+
+    # -- the agreed API ----------------------------------------------------------------
+    def show_traces(self, traces: Traces) -> None:
+        """Draw the last ``window_s`` seconds (display clock; NaN = gap)."""
+        t0 = time.perf_counter() if PROFILER is not None else 0.0
+        t_end = max((float(a[-1]) for a in (traces.emg_t, traces.env_t) if a.size), default=None)
+        if t_end is None:
+            return
+        key = (t_end, float(traces.pressure_t[-1]) if traces.pressure_t.size else math.nan,
+               len(traces.env_t))
+        if key == self._last_key:
+            return  # nothing new (paused replay, stale link): no setData, no repaint
+        self._last_key = key
+        self._frame += 1
+        self._offset = t_end if self._relative else 0.0
+        if not self._relative:
+            self._apply_x_range(t_end)
+        self._show_envelope(traces.env_t, traces.envelope)
+        if not self.compact:
+            self._show_raw(traces.emg_t, traces.emg)
+            if self._frame % PRESSURE_EVERY == 1:
+                self._show_pressure(traces.pressure_t, traces.pressure)
+        self._place_annotations()
+        if PROFILER is not None:
+            PROFILER.updated(time.perf_counter() - t0)
+
+    def show_status(self, snap: LiveSnapshot) -> None:
+        """Line (unless being dragged), baseline band, "No signal" grey-out, watermark."""
+        self._set_relative(snap.source_kind != "replay")
+        st = snap.status
+        if st is not None:
+            if math.isfinite(st.threshold_uv) and not self.threshold_line.moving:
+                self._set_line(st.threshold_uv)
+            ready = st.baseline_ready or st.baseline_provisional
+            self._set_band(st.baseline_mean_uv, st.baseline_sd_uv, ready, st.baseline_provisional)
+            self._set_env_top(rest_scale_top(self.threshold_line.value(), st.baseline_mean_uv,
+                                             st.baseline_sd_uv, st.baseline_floor_uv))
+        active = snap.phase in (SessionPhase.RUNNING, SessionPhase.PAUSED)
+        no_signal = active and (snap.link in NO_SIGNAL_LINKS
+                                or snap.meter.state is FeedbackState.NO_SIGNAL)
+        self._set_no_signal(no_signal, snap.meter.detail if no_signal else "")
+        for w in self._overlays:
+            w.set_visible(snap.simulated)
+
+    def add_marker(self, t_s: float, label: str) -> None:
+        """A live marker (number keys) at ``t_s`` (display clock)."""
+        placed = self._vertical_line(t_s, label, theme.MARKER, Qt.PenStyle.DashLine)
+        self._live_markers.append(placed)
+        self._insert(placed)
+        while len(self._live_markers) > MAX_LIVE_MARKERS:
+            self._remove(self._live_markers.pop(0))
+        self._place_annotations()
+
+    def add_contraction(self, onset_s: float, offset_s: float, peak_uv: float) -> None:
+        """A light span from onset to release, with its peak at the top."""
+        self._insert(self._span(onset_s, offset_s, theme.CONTRACTION_SPAN, peak_uv, "contraction"))
+        self._place_annotations()
+        self._show_peaks()  # the span now carries the peak: no second label
+
+    def set_annotations(self, annotations: Sequence[Annotation]) -> None:
+        """Replay: every marker, contraction, step... of the file (replaces the previous set)."""
+        for p in [p for p in self._placed if p not in self._live_markers]:
+            self._remove(p)
+        for a in annotations:
+            kind, label = annotation_label(a.text)
+            if kind == "contraction" or (kind == "gap" and a.duration_s > 0):
+                color = theme.CONTRACTION_SPAN if kind == "contraction" else theme.GAP_SPAN
+                self._insert(self._span(a.onset_s, a.onset_s + a.duration_s, color, math.nan,
+                                        label))
+            elif kind not in ("recording",):
+                color = theme.STEP if kind == "protocol" else theme.MARKER
+                style = Qt.PenStyle.SolidLine if kind == "protocol" else Qt.PenStyle.DashLine
+                self._insert(self._vertical_line(a.onset_s, label, color, style))
+        self._place_annotations()
+
+    def clear(self) -> None:
+        """Back to idle: empty plots, no markers, no bands, no overlays."""
+        for c in (self.raw_curve, self.env_curve, self.acc_curve, self.pressure_curve):
+            c.setData([], [])
+        for p in list(self._placed):
+            self._remove(p)
+        self._live_markers.clear()
+        self._peaks = []
+        self._show_peaks()
+        self.baseline_band.setVisible(False)
+        self._set_no_signal(False, "")
+        for w in self._overlays:
+            w.set_visible(False)
+        self._last_key = None
+        self._frame = 0
+        self._offset = 0.0
+        self._apply_x_range()
+
+    # -- old API (until the window has switched to show_traces / show_status) --------------
+    def update_traces(self, emg_t: np.ndarray, emg: np.ndarray, env_t: np.ndarray,
+                      env: np.ndarray, p_t: np.ndarray, pressure: np.ndarray) -> None:
+        self.show_traces(Traces(emg_t, emg, env_t, env, np.zeros(0), p_t, pressure))
 
     def set_threshold(self, value_uv: float) -> None:
         if not self.threshold_line.moving:
-            self.threshold_line.setValue(value_uv)
+            self._set_line(value_uv)
+            self._set_env_top(rest_scale_top(value_uv))
 
     def set_baseline(self, mean_uv: float, sd_uv: float) -> None:
-        if np.isfinite(mean_uv) and np.isfinite(sd_uv):
-            self.baseline_band.setRegion((max(0.0, mean_uv - sd_uv), mean_uv + sd_uv))
-            self.baseline_band.setVisible(True)
-        else:
-            self.baseline_band.setVisible(False)
+        self._set_band(mean_uv, sd_uv, True, False)
 
-    def update_traces(
-        self,
-        emg_t: np.ndarray, emg: np.ndarray,
-        env_t: np.ndarray, env: np.ndarray,
-        p_t: np.ndarray, pressure: np.ndarray,
-    ) -> None:
-        """Arrays in seconds and physical units; NaN marks a gap (drawn as a break)."""
-        self.raw_curve.setData(emg_t, emg[:, 0] if emg.size else emg, connect="finite")
-        if env.size:
-            self.env_curve.setData(env_t, env[:, 0], connect="finite")
-            if env.shape[1] > 1:
-                self.acc_curve.setData(env_t, env[:, 1], connect="finite")
-            finite = env[np.isfinite(env[:, 0]), 0]
-            if finite.size:
-                top = max(20.0, float(np.max(finite)) * 1.15, self.threshold_line.value() * 1.5)
-                # grow at once, shrink slowly so the scale stays calm
-                self._env_ymax = top if top > self._env_ymax else 0.98 * self._env_ymax + 0.02 * top
-                self.env_plot.getPlotItem().setYRange(0, self._env_ymax, padding=0)
-        if pressure.size:
-            self.pressure_curve.setData(p_t, pressure[:, 0], connect="finite")
-            finite_p = pressure[np.isfinite(pressure[:, 0]), 0]
-            if finite_p.size:
-                # at least 20 cmH2O visible: breathing (~1 cmH2O) should not look like a squeeze
-                lo, hi = float(finite_p.min()), float(finite_p.max())
-                pad = max(0.0, (PRESSURE_MIN_SPAN - (hi - lo)) / 2)
-                self.pressure_plot.getPlotItem().setYRange(lo - pad, hi + pad, padding=0.05)
-        t_end = max((a[-1] for a in (emg_t, env_t) if a.size), default=0.0)
-        self.raw_plot.getPlotItem().setXRange(max(0.0, t_end - self.window_s), max(t_end, self.window_s),
-                                              padding=0)
+    # -- state queries (the window and tests) -------------------------------------------
+    @property
+    def env_top_uv(self) -> float:
+        return self._env_top
+
+    @property
+    def no_signal(self) -> bool:
+        return self._no_signal
+
+    @property
+    def watermark_visible(self) -> bool:
+        return self._overlays[0].item.isVisible()
+
+    def peak_texts(self) -> list[str]:
+        """The peak labels on screen (clipped peaks and contraction spans)."""
+        texts = [lb.toPlainText() for lb in self._peak_labels if lb.isVisible()]
+        texts += [p.label.toPlainText() for p in self._placed
+                  if p.label is not None and p.item.isVisible() and math.isfinite(p.peak_uv)]
+        return texts
+
+    def annotation_count(self) -> int:
+        return len(self._placed)
+
+    # -- drawing ------------------------------------------------------------------------
+    def _show_envelope(self, t: np.ndarray, env: np.ndarray) -> None:
+        if not env.size:
+            return
+        x = t - self._offset
+        ceiling = self._env_top * 0.995  # a clipped peak runs along the top edge
+        pf = env[:, 0]
+        self.env_curve.setData(x, np.minimum(pf, ceiling), connect="finite", skipFiniteCheck=True)
+        if env.shape[1] > 1:
+            self.acc_curve.setData(x, np.minimum(env[:, 1], ceiling), connect="finite",
+                                   skipFiniteCheck=True)
+        self._peaks = clipped_peaks(x, pf, self._env_top)
+        self._show_peaks()
+
+    def _show_peaks(self) -> None:
+        spans = [(p.t0 - self._offset, p.t1 - self._offset) for p in self._placed
+                 if math.isfinite(p.peak_uv)]
+        peaks = [p for p in self._peaks if not any(a <= p.t_s <= b for a, b in spans)]
+        for i, label in enumerate(self._peak_labels):
+            if i < len(peaks):
+                text = f"▲ peak {peaks[i].peak_uv:.0f} µV"
+                if label.toPlainText() != text:
+                    label.setText(text)
+                label.setPos(peaks[i].t_s, self._env_top)
+            label.setVisible(i < len(peaks))
+
+    def _show_raw(self, t: np.ndarray, emg: np.ndarray) -> None:
+        if not emg.size or not self.raw_plot.isVisible():
+            return
+        width = max(200, int(self.raw_plot.getPlotItem().vb.width()))
+        td, yd = peak_decimate(t, emg[:, 0], POINTS_PER_PIXEL * width)
+        self.raw_curve.setData(td - self._offset, yd, connect="finite", skipFiniteCheck=True)
+        finite = yd[np.isfinite(yd)]
+        if finite.size:
+            amp = float(np.max(np.abs(finite)))
+            if self._raw_range.update(-amp, amp):
+                half = max(abs(self._raw_range.lo), abs(self._raw_range.hi))
+                self.raw_plot.getPlotItem().setYRange(-half, half, padding=0)
+
+    def _show_pressure(self, t: np.ndarray, p: np.ndarray) -> None:
+        if not p.size or not self.pressure_plot.isVisible():
+            return
+        y = p[:, 0]
+        self.pressure_curve.setData(t - self._offset, y, connect="finite", skipFiniteCheck=True)
+        finite = y[np.isfinite(y)]
+        if finite.size and self._pressure_range.update(float(finite.min()), float(finite.max())):
+            self.pressure_plot.getPlotItem().setYRange(self._pressure_range.lo,
+                                                      self._pressure_range.hi, padding=0)
+
+    def _set_env_top(self, top: float, force: bool = False) -> None:
+        if not force and top == self._env_top:
+            return
+        self._env_top = top
+        self.env_plot.getPlotItem().setYRange(0, top, padding=0)
+
+    def _set_line(self, value_uv: float) -> None:
+        if value_uv != self.threshold_line.value():
+            self.threshold_line.setValue(value_uv)
+
+    def _on_line_dragged(self, line: pg.InfiniteLine) -> None:
+        value = max(0.1, float(line.value()))
+        self._set_env_top(rest_scale_top(value))
+        self.sigLineMoved.emit(value)
+        self.sigThresholdMoved.emit(value)
+
+    def _set_band(self, mean_uv: float, sd_uv: float, ready: bool, provisional: bool) -> None:
+        show = ready and math.isfinite(mean_uv) and math.isfinite(sd_uv)
+        if show:
+            region = (max(0.0, mean_uv - sd_uv), mean_uv + sd_uv)
+            if tuple(self.baseline_band.getRegion()) != region:
+                self.baseline_band.setRegion(region)
+            text = "your rest (still learning)" if provisional else "your rest"
+            if self.baseline_label.format != text:
+                self.baseline_label.setFormat(text)
+        if show != self.baseline_band.isVisible():
+            self.baseline_band.setVisible(show)
+
+    def _set_no_signal(self, on: bool, detail: str) -> None:
+        for w in self._no_signal_text:
+            w.set_text(f"No signal: {detail}" if detail else "No signal")
+            w.set_visible(on)
+        if on == self._no_signal:
+            return
+        self._no_signal = on
+        grey = theme.NO_SIGNAL
+        self.raw_curve.setPen(pg.mkPen(grey if on else theme.EMG_RAW, width=1))
+        self.env_curve.setPen(pg.mkPen(grey if on else theme.ENVELOPE,
+                                       width=3 if self.compact else 2))
+        self.acc_curve.setPen(pg.mkPen(grey if on else theme.ACCESSORY, width=1,
+                                       style=Qt.PenStyle.DotLine))
+        self.pressure_curve.setPen(pg.mkPen(grey if on else theme.PRESSURE, width=2))
+
+    # -- time axis -----------------------------------------------------------------------
+    def _set_relative(self, relative: bool) -> None:
+        if relative == self._relative:
+            return
+        self._relative = relative
+        self._set_time_label()
+        self._apply_x_range(self._offset)
+        self._last_key = None
+
+    def _set_time_label(self) -> None:
+        plot = self._time_axis_plot().getPlotItem()
+        if self._relative:
+            plot.setAxisItems({"bottom": RelativeTimeAxis("bottom")})
+            plot.setLabel("bottom", "seconds before now (s)", color=theme.MUTED)
+        else:
+            plot.setAxisItems({"bottom": pg.AxisItem("bottom")})
+            plot.setLabel("bottom", "file time (s)", color=theme.MUTED)
+        axis = plot.getAxis("bottom")
+        axis.setTextPen(theme.MUTED)
+        axis.setPen(theme.MUTED)
+
+    def _apply_x_range(self, t_end: float = 0.0) -> None:
+        if self._relative:  # a little room after "now" so its tick label shows
+            lo, hi = -self.window_s, NOW_MARGIN * self.window_s
+        else:
+            lo, hi = max(0.0, t_end - self.window_s), max(t_end, self.window_s)
+        self.env_plot.getPlotItem().setXRange(lo, hi, padding=0)
+
+    # -- annotations ---------------------------------------------------------------------
+    def _vertical_line(self, t_s: float, label: str, color: str, style: Qt.PenStyle) -> _Placed:
+        line = pg.InfiniteLine(pos=t_s, angle=90, movable=False,
+                               pen=pg.mkPen(color, width=1, style=style),
+                               label=label or None,
+                               labelOpts={"color": color, "position": 0.92,
+                                          "fill": pg.mkBrush(*theme.LABEL_FILL)})
+        line.setZValue(5)
+        return _Placed(t_s, t_s, line)
+
+    def _span(self, t0: float, t1: float, color: tuple[int, ...], peak_uv: float,
+              text: str) -> _Placed:
+        region = pg.LinearRegionItem(values=(t0, t1), movable=False, brush=pg.mkBrush(*color),
+                                     pen=pg.mkPen(None))
+        region.setZValue(-15)
+        label = pg.TextItem("", color=theme.TEXT, anchor=(0, 0))
+        label.setZValue(25)
+        placed = _Placed(t0, t1, region, label, peak_uv)
+        self._span_text(placed, text)
+        return placed
+
+    def _span_text(self, placed: _Placed, text: str) -> None:
+        if placed.label is None:
+            return
+        if math.isfinite(placed.peak_uv):
+            mark = "▲ " if placed.peak_uv > self._env_top else ""
+            text = f"{mark}peak {placed.peak_uv:.0f} µV"
+        if placed.label.toPlainText() != text:
+            placed.label.setText(text)
+
+    def _insert(self, placed: _Placed) -> None:
+        keys = [p.t0 for p in self._placed]
+        self._placed.insert(bisect.bisect_right(keys, placed.t0), placed)
+        item = self.env_plot.getPlotItem()
+        item.addItem(placed.item, ignoreBounds=True)
+        if placed.label is not None:
+            item.addItem(placed.label, ignoreBounds=True)
+        placed.item.setVisible(False)
+        if placed.label is not None:
+            placed.label.setVisible(False)
+
+    def _remove(self, placed: _Placed) -> None:
+        item = self.env_plot.getPlotItem()
+        item.removeItem(placed.item)
+        if placed.label is not None:
+            item.removeItem(placed.label)
+        if placed in self._placed:
+            self._placed.remove(placed)
+
+    def _place_annotations(self) -> None:
+        """Show the annotations inside the window at their x (moves them in relative mode)."""
+        if self._relative:
+            lo, hi = self._offset - self.window_s, self._offset
+        else:
+            lo, hi = self._view_limits()
+        for p in self._placed:
+            visible = p.t1 >= lo and p.t0 <= hi
+            if visible:
+                self._move(p)
+            if visible != p.item.isVisible():
+                p.item.setVisible(visible)
+                if p.label is not None:
+                    p.label.setVisible(visible)
+
+    def _view_limits(self) -> tuple[float, float]:
+        (lo, hi), _ = self.env_plot.getPlotItem().vb.viewRange()
+        return float(lo), float(hi)
+
+    def _move(self, p: _Placed) -> None:
+        a, b = p.t0 - self._offset, p.t1 - self._offset
+        if isinstance(p.item, pg.LinearRegionItem):
+            if tuple(p.item.getRegion()) != (a, b):
+                p.item.setRegion((a, b))
+            if p.label is not None:
+                self._span_text(p, p.label.toPlainText())
+                p.label.setPos(max(a, -self.window_s if self._relative else a), self._env_top)
+        elif isinstance(p.item, pg.InfiniteLine) and p.item.value() != a:
+            p.item.setValue(a)
+
+
+__all__ = ["LivePlotsWidget", "nice_ceiling", "peak_decimate", "rest_scale_top"]

@@ -1,19 +1,23 @@
 """Transport bar for file replay: play/pause, speed, a position slider and the time.
 
 The widget only talks to the :class:`~biofeedback.devices.replay.ReplaySource` through its
-thread-safe transport API (``pause``/``resume``/``seek``/``speed``/``position_s``) and polls the
-position from a GUI timer, so it never touches the acquisition thread.
+thread-safe transport API (``pause``/``resume``/``seek``/``speed``/``position_s``). It has no
+timer of its own: the window's refresh calls :meth:`TransportBarWidget.refresh` (one timer for
+the whole window), with ``ended=True`` once the file has played to its end. Times are file
+time. Keyboard (window-wide actions, see ``ui/actions.py``): Space plays/pauses, Left/Right
+seek 5 s.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 SPEEDS = [("1×", 1.0), ("2×", 2.0), ("10×", 10.0), ("max", 0.0)]
 TICKS_PER_S = 10  # slider resolution: 0.1 s
+SEEK_STEP_S = 5.0  # Left / Right
 
 
 class Transport(Protocol):
@@ -44,22 +48,20 @@ class TransportBarWidget(QWidget):
     sigSpeedChanged = pyqtSignal(float)
     sigPausedChanged = pyqtSignal(bool)
 
-    REFRESH_MS = 200
-
     def __init__(self, source: Transport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.source = source
         self.play_button = QPushButton()
-        self.play_button.setToolTip("Play or pause the recording (space)")
+        self.play_button.setToolTip("Play or pause the recording (Space)")
         self.play_button.clicked.connect(self.toggle_play)
-        self.play_button.setShortcut(Qt.Key.Key_Space)
+        self.ended = False
         self.speed_combo = QComboBox()
         self.speed_combo.setToolTip("Playback speed; 'max' plays as fast as the computer can")
         for label, value in SPEEDS:
             self.speed_combo.addItem(label, value)
         self.speed_combo.currentIndexChanged.connect(self._on_speed_index)
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Position in the recording: drag to jump")
+        self.slider.setToolTip("Position in the recording: drag to jump (Left / Right: 5 s)")
         self.slider.setRange(0, max(1, int(round(source.duration_s * TICKS_PER_S))))
         self.slider.sliderReleased.connect(self._on_slider_released)
         self.slider.actionTriggered.connect(self._on_slider_action)
@@ -72,14 +74,12 @@ class TransportBarWidget(QWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.time_label)
         self._select_speed(source.speed)
-        self.timer = QTimer(self)
-        self.timer.setInterval(self.REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start()
         self.refresh()
 
     # -- actions ---------------------------------------------------------------------------
     def toggle_play(self) -> None:
+        if self.ended:
+            return
         if self.source.paused:
             self.source.resume()
         else:
@@ -93,20 +93,38 @@ class TransportBarWidget(QWidget):
         self.sigSpeedChanged.emit(value)
 
     def seek(self, seconds: float) -> None:
+        if self.ended:
+            return
+        seconds = min(max(0.0, seconds), self.source.duration_s)
         self.source.seek(seconds)
         self.slider.setValue(int(round(seconds * TICKS_PER_S)))
         self.sigSeeked.emit(seconds)
         self.refresh()
 
+    def seek_by(self, seconds: float) -> None:
+        """Left / Right: jump ``seconds`` (file time) from where playback is."""
+        self.seek(self.source.position_s + seconds)
+
     # -- view ------------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, ended: bool = False) -> None:
+        """Show the position; ``ended``: the file played to its end (controls off until the
+        window plays it again)."""
+        self.ended = self.ended or ended
         pos, dur = self.source.position_s, self.source.duration_s
-        self.play_button.setText("Play" if self.source.paused else "Pause")
+        if self.ended:
+            pos = dur
+            self.play_button.setText("Ended")
+        else:
+            self.play_button.setText("Play" if self.source.paused else "Pause")
+        for w in (self.play_button, self.slider, self.speed_combo):
+            w.setEnabled(not self.ended)
         if not self.slider.isSliderDown():
             self.slider.blockSignals(True)
             self.slider.setValue(int(round(pos * TICKS_PER_S)))
             self.slider.blockSignals(False)
-        self.time_label.setText(f"{_clock(pos)} / {_clock(dur)}")
+        text = f"{_clock(pos)} / {_clock(dur)}"
+        if text != self.time_label.text():
+            self.time_label.setText(text)
 
     def _select_speed(self, value: float) -> None:
         for i in range(self.speed_combo.count()):
@@ -129,5 +147,5 @@ class TransportBarWidget(QWidget):
 
 
 def _clock(seconds: float) -> str:
-    m, s = divmod(int(max(0.0, seconds) + 1e-6), 60)
+    m, s = divmod(int(round(max(0.0, seconds))), 60)
     return f"{m}:{s:02d}"

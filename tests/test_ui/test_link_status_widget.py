@@ -6,6 +6,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from biofeedback.app.live_types import LinkState
 from biofeedback.streams import EventKind, SourceEvent, SourceInfo
 from biofeedback.ui.link_status import LinkStatusWidget
 
@@ -30,21 +31,43 @@ def widget(qtbot) -> LinkStatusWidget:
 
 def test_connection_states_are_spelled_out_with_distinct_symbols(widget) -> None:
     seen = {}
-    for kind, state in [(EventKind.CONNECTED, "connected"),
-                        (EventKind.DISCONNECTED, "disconnected"),
-                        (EventKind.RECONNECTING, "reconnecting"),
-                        (EventKind.CONNECTED, "connected"),
-                        (EventKind.ERROR, "stopped")]:
-        widget.on_event(SourceEvent(kind, f"{state} because"))
-        assert widget.state == state
-        seen[state] = widget.state_label.text()
-    assert seen["connected"] == "● Connected"
-    assert seen["reconnecting"] == "◐ Reconnecting…"
-    assert seen["disconnected"] == "✕ Disconnected"
-    # the symbol (first character) differs for every state: never colour alone
-    assert len({t.split()[0] for t in seen.values()}) == len(seen)
-    assert "stopped because" in widget.state_label.toolTip()
+    for link, kind, expected in [
+        (LinkState.CONNECTED, "serial", "● Connected"),
+        (LinkState.NOT_ANSWERING, "serial", "◌ Not answering"),
+        (LinkState.DISCONNECTED, "serial", "✕ Disconnected"),
+        (LinkState.RECONNECTING, "serial", "◐ Reconnecting…"),
+        (LinkState.SIMULATED, "simulated", "◇ Simulated data"),
+        (LinkState.REPLAY, "replay", "▶ Playing a recording"),
+        (LinkState.ENDED, "replay", "■ End of recording"),
+        (LinkState.FAILED, "serial", "■ Stopped"),
+    ]:
+        widget.set_link(link, source_kind=kind, detail=f"{link} because")
+        assert widget.state_label.text() == expected
+        seen[widget.state] = expected
+        assert f"{link} because" in widget.state_label.toolTip()
+    # the symbol (first character) differs between the states a live sensor goes through
+    live = [seen[s] for s in ("connected", "not_answering", "disconnected", "reconnecting",
+                              "simulated")]
+    assert len({t.split()[0] for t in live}) == len(live)
     assert "EMU-1" in widget.toolTip() and "/dev/pts/3" in widget.toolTip()
+
+
+def test_stale_link_details_are_hidden_and_idle_clears_everything(widget) -> None:
+    widget.set_link(LinkState.CONNECTED, source_kind="serial")
+    widget.on_event(_status(ok=1000, lead_off=[], battery_pct=50))
+    assert widget.battery_label.isVisible() and widget.quality_label.isVisible()
+    widget.set_link(LinkState.RECONNECTING, source_kind="serial")
+    # "Link: good" or "Battery 50 %" beside "Reconnecting…" would be last known, not true
+    assert not widget.quality_label.isVisible() and not widget.battery_label.isVisible()
+    widget.set_link(LinkState.CONNECTED, source_kind="serial")
+    widget.on_event(_status(ok=2000, lead_off=[], battery_pct=49))
+    assert widget.quality_label.isVisible() and widget.battery_label.text() == "Battery 49 %"
+    widget.set_link(LinkState.REPLAY, source_kind="replay", paused=True)
+    assert widget.state == "paused" and "paused" in widget.state_label.text()
+    widget.set_link(LinkState.IDLE)
+    assert widget.state_label.text() == "○ Not streaming"
+    assert not widget.battery_label.isVisible() and not widget.lead_label.isVisible()
+    assert not widget.quality_label.isVisible() and widget.toolTip() == ""
 
 
 def test_link_quality_counts_lost_frames_and_crc_errors(widget) -> None:
@@ -79,8 +102,8 @@ def test_simulated_source_shows_no_link_quality(qtbot) -> None:
     qtbot.addWidget(w)
     w.set_source_info(SourceInfo("Simulated sensor (demo)", "simulated", ()))
     w.show()
-    w.on_event(SourceEvent(EventKind.CONNECTED, "streaming"))
-    assert w.state_label.text() == "● Connected"
+    w.set_link(LinkState.SIMULATED, source_kind="simulated")
+    assert w.state_label.text() == "◇ Simulated data"  # never "Connected" on made-up data
     assert not w.quality_label.isVisible()
 
 
@@ -105,10 +128,15 @@ def test_follows_a_real_serial_sensor_session(qtbot, tmp_path) -> None:
         def on_event(self, event) -> None:
             self.event.emit(event)  # queued to the GUI thread
 
+    def on_event(event) -> None:  # the session turns CONNECTED into LinkState.CONNECTED
+        if event.kind is EventKind.CONNECTED:
+            w.set_link(LinkState.CONNECTED, source_kind="serial")
+        w.on_event(event)
+
     w = LinkStatusWidget()
     qtbot.addWidget(w)
     bridge = Bridge()
-    bridge.event.connect(w.on_event)
+    bridge.event.connect(on_event)
     with emu_mod.EmulatorProcess(binary=binary, scenario="test", faults="drop=0.05",
                                  seed=11) as emu:
         sensor = SerialSensor(emu.port, status_interval=0.3)

@@ -48,8 +48,10 @@ def test_transport_bar_controls_replay(qtbot):
     qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)  # pause
     assert src.paused and bar.play_button.text() == "Play"
     n = len(sink.first_seconds)
-    qtbot.wait(300)
+    qtbot.wait(300)  # an absence (no blocks while paused) can only be seen over time
     assert len(sink.first_seconds) <= n + 1  # at most the block already in flight
+    bar.refresh()
+    assert bar.play_button.text() == "Play"
 
     with qtbot.waitSignal(bar.sigSeeked) as seek:
         bar.slider.setSliderDown(True)  # the user drags the handle to 4.5 s, then lets go
@@ -63,10 +65,18 @@ def test_transport_bar_controls_replay(qtbot):
         bar.speed_combo.setCurrentIndex(2)  # 10x
     assert sp.args == [10.0] and src.speed == 10.0
 
+    bar.seek_by(-5.0)  # Left: back 5 s (clamped at the start)
+    qtbot.waitUntil(lambda: src.position_s < 0.5, timeout=2000)
+    bar.seek_by(5.0)  # Right
+    qtbot.waitUntil(lambda: abs(src.position_s - 5.0) < 0.05, timeout=2000)
+
     qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)  # play
     assert not src.paused
-    assert sink.ended.wait(5)  # 1.5 s left at 10x
-    qtbot.wait(bar.REFRESH_MS + 50)
+    assert sink.ended.wait(5)  # 1 s left at 10x
+    bar.refresh(ended=True)  # what the window does on "End of recording"
     assert bar.time_label.text() == "0:06 / 0:06"
     assert bar.slider.value() == bar.slider.maximum()
+    assert bar.play_button.text() == "Ended" and not bar.play_button.isEnabled()
+    bar.toggle_play()  # nothing to play: no resume of a finished source
+    assert not src.paused
     src.close()

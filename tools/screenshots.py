@@ -1,0 +1,161 @@
+"""Take the user guide's screenshots from the code: the real window on simulated sources.
+
+Run under a virtual screen (``make screenshots``)::
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshots.py [OUT_DIR]
+
+Every picture is the real :class:`MainWindow` driven through its own actions on scripted
+simulated scenarios (faster than real time), at the moment named in :data:`SHOTS`. Nothing is
+written to the user's data folder (a temporary one is used) and the user's settings are
+neither read nor changed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "images"
+SIZE = (1400, 860)
+
+
+def _wait(app, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("screenshot: the window never reached the moment to capture")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def _window(app, spec: str, speed: float | None, size: tuple[int, int] = SIZE):
+    from biofeedback.ui.main_window import MainWindow
+
+    options = {"speed": speed} if speed is not None else {}
+    win = MainWindow(spec, source_options=options, persist=False)
+    win.resize(*size)
+    win.show()
+    _wait(app, lambda: win.isVisible(), 5)
+    if not win.start():
+        raise RuntimeError(f"screenshot: could not start {spec}: {win.banner.text()}")
+    return win
+
+
+def _at(app, win, t_s: float) -> None:
+    _wait(app, lambda: win.last_snapshot.time_s >= t_s)
+    for _ in range(3):  # let the last frame paint
+        win.refresh()
+        app.processEvents()
+
+
+def _save(widget, name: str, out: Path) -> Path:
+    path = out / name
+    widget.grab().save(str(path))
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return path
+
+
+def clinician(app, out: Path) -> None:
+    win = _window(app, "simulated:demo", speed=4.0)
+    _at(app, win, 14.0)
+    win.add_marker(1, "cue: let go")
+    _at(app, win, 21.0)  # after the first squeeze: letting go, then relaxed
+    _save(win, "clinician-window.png", out)
+    win.toggle_patient_view()
+    pv = win.patient_view
+    _wait(app, lambda: pv is not None and pv.isVisible(), 5)
+    _at(app, win, 23.5)  # the second squeeze is on its way
+    _at(app, win, 29.5)  # and let go
+    _save(pv, "patient-view.png", out)
+    pv.close()
+    win.close()
+
+
+def small_screen(app, out: Path) -> None:
+    win = _window(app, "simulated:demo", speed=4.0, size=(1024, 600))
+    _at(app, win, 21.0)
+    _save(win, "small-screen-1024x600.png", out)
+    win.close()
+
+
+def guarded_start(app, out: Path) -> None:
+    win = _window(app, "simulated:contract:20@0.4,rest:30", speed=2.0)
+    _at(app, win, 14.0)  # still guarding: never "Relaxed"
+    _save(win, "guarded-start.png", out)
+    win.close()
+
+
+def bearing_down(app, out: Path) -> None:
+    win = _window(app, "simulated:strain", speed=2.0)
+    _wait(app, lambda: win.last_snapshot.time_s >= 10.0 and win.meter.state == "bearing_down")
+    _save(win, "bearing-down.png", out)
+    win.close()
+
+
+def replay_review(app, out: Path, folder: Path) -> None:
+    from biofeedback.devices.scenario import get_scenario
+    from biofeedback.devices.simulated import SimulatedConfig, SimulatedSignal, source_info
+    from biofeedback.formats.edf import write_edf
+    from biofeedback.streams import Annotation, SignalSet
+
+    scenario = get_scenario("demo")
+    blocks = list(SimulatedSignal(scenario, SimulatedConfig(seed=7)).generate(60.0))
+    info = source_info(SimulatedConfig())
+    data = {s.name: np.concatenate([b.data for b in blocks if b.stream == s.name])
+            for s in info.streams}
+    marks = [Annotation(7.0, 0.0, "marker:1:probe in"), Annotation(21.0, 0.0, "marker:2:cue")]
+    path = write_edf(SignalSet(info.streams, data, annotations=marks), folder / "session.bdf")
+    win = _window(app, f"replay:{path}", speed=10.0)
+    _at(app, win, 31.0)
+    win.review.transport.toggle_play()  # paused for review
+    _at(app, win, 31.0)
+    _save(win, "replay-review.png", out)
+    win.close()
+
+
+def lost_sensor(app, out: Path) -> None:
+    from biofeedback.devices import emulator as emu_mod
+
+    with emu_mod.EmulatorProcess(scenario="rest", seed=3) as emu:
+        win = _window(app, f"serial:{emu.port}", speed=None)
+        _at(app, win, 6.0)
+        assert emu.proc is not None
+        os.kill(emu.proc.pid, signal.SIGSTOP)  # the sensor stops answering
+        try:
+            _wait(app, lambda: win.meter.state == "no_signal", 5)
+            t = time.monotonic()
+            _wait(app, lambda: time.monotonic() - t > 0.5, 2)
+            _save(win, "lost-sensor.png", out)
+        finally:
+            os.kill(emu.proc.pid, signal.SIGCONT)
+        win.close()
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1]) if len(argv) > 1 else OUT
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["BIOFEEDBACK_DATA_DIR"] = tmp
+        sys.path.insert(0, str(ROOT))
+        from biofeedback.ui.app import make_application
+
+        app = make_application()
+        clinician(app, out)
+        small_screen(app, out)
+        guarded_start(app, out)
+        bearing_down(app, out)
+        replay_review(app, out, Path(tmp))
+        lost_sensor(app, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
