@@ -63,7 +63,7 @@ def test_sigterm_closes_the_window_and_finishes_the_recording(qtbot):
     old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         install_signal_handlers(win)
-        win.controls.patient_edit.setText("SIGT")
+        win.controls.patient_edit.setText("SIG1")
         assert win.start()
         win.controls.record_button.click()
         qtbot.waitUntil(lambda: win.last_snapshot.time_s > 2.0, timeout=10_000)
@@ -73,7 +73,7 @@ def test_sigterm_closes_the_window_and_finishes_the_recording(qtbot):
         for s, h in old.items():
             signal.signal(s, h)
     assert not win.session.running
-    saved = list(recordings_dir().glob("*SIGT*.bdf"))
+    saved = list(recordings_dir().glob("*SIG1*.bdf"))
     assert len(saved) == 1 and read_edf(saved[0]).duration_s > 1.0
     assert not list(recordings_dir().glob("*.bfrec"))  # nothing left unfinished
 
@@ -82,7 +82,7 @@ def test_unfinished_recording_is_offered_and_recovered(qtbot, monkeypatch):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "biofeedback", "record", "--source", "simulated:rest",
-         "--patient", "CRASH1", "--duration", "60"],
+         "--patient", "CRSH1", "--duration", "60"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 20
@@ -103,7 +103,7 @@ def test_unfinished_recording_is_offered_and_recovered(qtbot, monkeypatch):
 
     monkeypatch.setattr(QMessageBox, "question", answer)
     saved = win.offer_recovery()
-    assert asked and "CRASH1" in asked[0]
+    assert asked and "CRSH1" in asked[0]
     assert len(saved) == 1 and saved[0].exists()
     rec = read_edf(saved[0])
     assert rec.duration_s >= 1.5
