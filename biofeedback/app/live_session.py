@@ -479,7 +479,9 @@ class LiveSession:
             out.append(Notice(NoticeKind.DISCONNECTED, "The sensor is disconnected: check the "
                               "cable. Streaming resumes by itself when it is back."))
         elif link is LinkState.RECONNECTING:
-            out.append(Notice(NoticeKind.RECONNECTING, "Reconnecting to the sensor…"))
+            out.append(Notice(NoticeKind.RECONNECTING, "Reconnecting to the sensor… Check the "
+                              "cable and that the sensor is switched on; nothing is lost "
+                              "meanwhile (the gap is marked)."))
         elif link is LinkState.NOT_ANSWERING:
             out.append(Notice(NoticeKind.NOT_ANSWERING, "The sensor is not answering: no "
                               "samples for over a second. Check the cable and the sensor."))
