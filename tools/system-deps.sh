@@ -3,7 +3,7 @@
 # Usage: tools/system-deps.sh [run|test]   (run: Qt runtime only; test: + Xvfb, firmware toolchain)
 set -euo pipefail
 what=${1:-test}
-pkgs=(python3-venv libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3
+pkgs=(python3-venv libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 libpulse0
       libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
       libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1)
 if [ "$what" = test ]; then

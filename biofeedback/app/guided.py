@@ -19,10 +19,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from biofeedback.app.live_session import LiveSession
 from biofeedback.app.live_types import ContractionFinished, SessionError
 from biofeedback.formats import vocabulary
-from biofeedback.sessions.protocol import Protocol, Step
+from biofeedback.sessions.protocol import Pacer, Protocol, Step
 from biofeedback.sessions.results import SessionResult
 from biofeedback.sessions.runner import (
     RunnerEvent,
@@ -32,6 +34,12 @@ from biofeedback.sessions.runner import (
     SessionRunner,
     StepEnded,
     StepStarted,
+)
+from biofeedback.signal.breathing import (
+    Breath,
+    BreathDetector,
+    score_breaths,
+    summarize_breathing,
 )
 
 DISPLAY_FS = 100.0
@@ -68,12 +76,14 @@ class GuidedSession:
         self._line_set = False
         self._marking = False
         self.result: SessionResult | None = None
+        self._breathing = _BreathingTrack(live)
 
     def start(self, first_index: int | None = None) -> list[RunnerEvent]:
         """Begin now (or at display index ``first_index``, e.g. 0 for a file or ``--fast``)."""
         engine = self.live.engine
         assert engine is not None
         self._index = engine.envelope.end_index if first_index is None else first_index
+        self._breathing.start(self._index / DISPLAY_FS)
         events = self.runner.start(self._index)
         self._act(events)
         return events
@@ -85,6 +95,7 @@ class GuidedSession:
         contractions = [e.event for e in live_events if isinstance(e, ContractionFinished)]
         contractions += self.live.contractions()  # recovery found later updates an event
         first, env, codes = self.live.display_since(self._index)
+        self._breathing.feed(first, env)
         st = self.live.snapshot().status
         base = st.baseline_mean_uv if st is not None else math.nan
         events = self.runner.tick(Samples(first, DISPLAY_FS, env, codes, base), contractions)
@@ -152,6 +163,11 @@ class GuidedSession:
 
     def _on_end(self, ev: StepEnded) -> None:
         res = ev.result
+        if "breathing" in ev.step.measure:
+            line = self.live.snapshot().status
+            res.results.update(self._breathing.score(
+                res.start_s, res.end_s, ev.step.pacer,
+                line.threshold_uv if line is not None else None))
         self.live.annotate(res.start_s, res.duration_s, vocabulary.protocol_step(res.name))
         if self._marking:
             self.live.mark_rest(False)
@@ -159,6 +175,61 @@ class GuidedSession:
         if self._line_set:
             self.live.set_line(self._line_before)
             self._line_set = False
+
+
+class _BreathingTrack:
+    """Breaths from the pressure channel's respiratory swing, and the envelope to score them
+    against, for the breathing steps (``signal/breathing.py``, clinical.md §5)."""
+
+    KEEP_S = 600.0  # the envelope kept for scoring (the longest breathing step is minutes)
+
+    def __init__(self, live: LiveSession) -> None:
+        self.live = live
+        engine = live.engine
+        self.fs = engine.pressure_fs if engine is not None else None
+        self.detector = BreathDetector(self.fs) if self.fs else None
+        self.breaths: list[Breath] = []
+        self._p_index = 0
+        self._env_t: list[np.ndarray] = []
+        self._env: list[np.ndarray] = []
+
+    def start(self, t_s: float) -> None:
+        if self.fs:
+            self._p_index = int(round(t_s * self.fs))
+
+    def feed(self, first: int, env: np.ndarray) -> None:
+        if self.detector is None:
+            return
+        p0, x = self.live.pressure_since(self._p_index)
+        if len(x):
+            self.breaths += self.detector.process(x, p0)
+            self._p_index = p0 + len(x)
+        if len(env):
+            self._env_t.append((first + np.arange(len(env))) / DISPLAY_FS)
+            self._env.append(np.asarray(env, dtype=float))
+            while self._env_t and self._env_t[-1][-1] - self._env_t[0][0] > self.KEEP_S:
+                self._env_t.pop(0)
+                self._env.pop(0)
+
+    def score(self, start_s: float, end_s: float, pacer: Pacer | None,
+              line_uv: float | None) -> dict[str, float | int | None]:
+        """``breathing_*`` results for the step between ``start_s`` and ``end_s``."""
+        if self.detector is None:
+            return {"breathing_breaths": 0}
+        mine = [b for b in self.breaths if b.start_s >= start_s and b.end_s <= end_s]
+        t = np.concatenate(self._env_t) if self._env_t else np.zeros(0)
+        e = np.concatenate(self._env) if self._env else np.zeros(0)
+        summary = summarize_breathing(mine, score_breaths(mine, t, e, line_uv),
+                                      pacer.rate_per_min if pacer is not None else None)
+        d = summary.to_json_dict()
+        share = d.get("release_share")
+        return {"breathing_breaths": d["n_breaths"],
+                "breathing_per_min": d["breaths_per_min"],
+                "breathing_inhale_s": d["inhale_s"], "breathing_exhale_s": d["exhale_s"],
+                "breathing_ie_ratio": d["ie_ratio"],
+                "breathing_released_on_inbreath_percent":
+                    None if share is None else 100.0 * float(share),
+                "breathing_pacer_deviation_per_min": d["pacer_deviation_per_min"]}
 
 
 def _fmt(value: float) -> str:

@@ -242,6 +242,15 @@ class LiveSession:
         codes = np.nan_to_num(fb, nan=0.0).astype(np.uint8)  # a gap: "no signal"
         return int(vi[len(vi) - m]), env, codes
 
+    def pressure_since(self, index: int) -> tuple[int, np.ndarray]:
+        """Filtered pressure (cmH2O) from absolute pressure index ``index`` on: ``(first, x)``."""
+        run = self._run
+        if run is None or run.engine.pressure_fs is None:
+            return index, np.zeros(0)
+        ring = run.engine.pressure
+        pi, x = ring.latest(max(0, ring.end_index - index))
+        return (int(pi[0]) if len(pi) else ring.end_index), x[:, 0]
+
     def start_recording(self, patient_code: str = "", output: Path | None = None, *,
                         overwrite: bool = False, max_duration_s: float | None = None,
                         settings: dict[str, Any] | None = None) -> Path:

@@ -130,6 +130,7 @@ MEASURES = (
     "mean_uv", "sd_uv", "cv_percent", "peak_uv", "percent_below_line", "longest_below_s",
     "relaxation_latency_s", "end_level_ratio", "contractions", "contraction_peak_uv",
     "rise_time_s", "recovery_latency_s", "strain_s", "rating",
+    "breathing",  # breathe steps: rate, in/out-breath, release on the in-breath (pressure)
 )
 
 DEFAULT_SAFETY = (

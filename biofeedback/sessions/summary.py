@@ -6,7 +6,9 @@
 * ``percent_below_line``: time-weighted over the steps that measured it;
 * ``ratings``: each rating step's answer by its name (pain NRS 0-10, anxiety SUDS 0-100);
 * ``blocks``: for repeated blocks, each measurement averaged over the repetitions per sub-step
-  (Glazer: "averaged over the 5 reps", clinical.md §2).
+  (Glazer: "averaged over the 5 reps", clinical.md §2);
+* ``breathing``: per breathing step, the breath rate, in/out-breath times and the share of
+  breaths released on the in-breath (``signal/breathing.py``, clinical.md §5).
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def summarize(protocol: Protocol, results: Sequence[StepResult],
         "ratings": {r.step: r.results.get("rating") for r in results
                     if steps[r.index].kind is StepKind.RATING},
         "blocks": _blocks(results),
+        "breathing": {r.name: {k[len("breathing_"):]: v for k, v in r.results.items()
+                               if k.startswith("breathing_")}
+                      for r in results if any(k.startswith("breathing_") for k in r.results)},
     }
 
 
