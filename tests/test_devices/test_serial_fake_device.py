@@ -247,8 +247,10 @@ def test_block_times_follow_host_clock(fake) -> None:
     emg = [b for b in sink.blocks if b.stream == "emg"]
     t0 = np.array([b.t0 for b in emg])
     idx = np.array([b.first_index for b in emg])
-    # times are host monotonic seconds, spaced like the samples, and never in the future
-    assert np.all(np.abs(np.diff(t0) - np.diff(idx) / 2000) < 0.005)
+    # times are host monotonic seconds, spaced like the samples, and never in the future; the
+    # clock map may correct its first estimate once (by a few ms on a loaded machine)
+    err = np.abs(np.diff(t0) - np.diff(idx) / 2000)
+    assert err[0] < 0.02 and np.all(err[1:] < 0.005)
     assert t0[-1] <= time.monotonic()
 
 
