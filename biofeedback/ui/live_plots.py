@@ -44,8 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor, QFont, QPaintEvent
-from PyQt6.QtWidgets import QFrame, QGraphicsSimpleTextItem, QVBoxLayout, QWidget
+from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QTransform
+from PyQt6.QtWidgets import QFrame, QGraphicsItem, QGraphicsSimpleTextItem, QVBoxLayout, QWidget
 
 from biofeedback.app.live_session import LiveSnapshot
 from biofeedback.app.live_types import LinkState, SessionPhase, Traces
@@ -67,6 +67,9 @@ POINTS_PER_PIXEL = 2
 NO_SIGNAL_LINKS = frozenset({LinkState.NOT_ANSWERING, LinkState.DISCONNECTED,
                              LinkState.RECONNECTING, LinkState.FAILED})
 PROFILE_ENV = "BIOFEEDBACK_PROFILE_PAINT"
+# static items (grid, bands, overlays) are drawn once into a pixmap and blitted each frame
+CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+ENV_FLOOR_MARGIN = 0.03  # fraction of the envelope scale shown below 0 µV
 NOW_MARGIN = 0.015  # fraction of the window drawn after "now"
 LEFT_AXIS_PX = 62  # every plot's left axis has this width, so their time axes line up
 
@@ -190,7 +193,8 @@ def annotation_label(text: str) -> tuple[str, str]:
 
 # -- paint profiling (only when BIOFEEDBACK_PROFILE_PAINT=1) ------------------------------
 class PaintProfiler:
-    """Sums paint time of the plots per frame and logs a line to stderr every few seconds:
+    """Sums the plots' paint time (GUI-thread CPU time, robust on a busy machine) per frame
+    and logs a line to stderr every few seconds:
     ``paint-profile frames=N paint_ms_mean=.. paint_ms_p95=.. update_ms_mean=..``."""
 
     def __init__(self, every_s: float = 5.0) -> None:
@@ -228,10 +232,10 @@ PROFILER: PaintProfiler | None = PaintProfiler() if os.environ.get(PROFILE_ENV) 
 
 class _ProfiledPlotWidget(pg.PlotWidget):
     def paintEvent(self, ev: QPaintEvent | None) -> None:
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         super().paintEvent(ev)
         if PROFILER is not None:
-            PROFILER.painted(time.perf_counter() - t0)
+            PROFILER.painted(time.thread_time() - t0)
 
 
 # -- pieces of a plot ----------------------------------------------------------------------
@@ -256,6 +260,7 @@ class PlotOverlay:
         self.item.setFont(font)
         self.item.setBrush(QBrush(QColor(*color) if isinstance(color, tuple) else QColor(color)))
         self.item.setZValue(50)
+        self.item.setCacheMode(CACHED)
         self.item.setVisible(False)
         vb.sigResized.connect(self._place)
 
@@ -343,10 +348,46 @@ def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> pg.Pl
     return w
 
 
-def _curve(plot: pg.PlotWidget, pen: object, antialias: bool, name: str | None = None
-           ) -> pg.PlotDataItem:
-    return plot.plot(pen=pen, antialias=antialias, name=name, skipFiniteCheck=True,
-                     connect="finite")
+class FastCurve(pg.PlotCurveItem):
+    """A curve whose bounding rect is the visible area of its view box.
+
+    The view box clips its children anyway and a scrolling trace dirties the whole view every
+    frame, so the per-frame min/max of the data pyqtgraph would compute for the bounds (and
+    for the scene's dirty region) buys nothing.
+    """
+
+    def __init__(self, pen: QPen, antialias: bool, strokes: int = 1) -> None:
+        super().__init__(pen=pen, antialias=antialias, connect="finite", skipFiniteCheck=True)
+        self.strokes = strokes
+
+    def paint(self, p: QPainter, *args: object) -> None:
+        """``strokes`` > 1: a thick line as 1 px strokes shifted down a pixel each, which
+        software rendering draws ~3x faster than one wide pen."""
+        super().paint(p, *args)
+        for _ in range(self.strokes - 1):
+            p.setWorldTransform(p.worldTransform() * QTransform.fromTranslate(0, 1))
+            super().paint(p, *args)
+
+    def boundingRect(self) -> QRectF:
+        vb = self.getViewBox()
+        return QRectF(vb.viewRect()) if isinstance(vb, pg.ViewBox) else QRectF()
+
+    def viewRangeChanged(self) -> None:
+        self.prepareGeometryChange()
+        super().viewRangeChanged()
+
+    def show_data(self, x: np.ndarray, y: np.ndarray, connect: str = "finite") -> None:
+        self.setData(x, y, connect=connect, skipFiniteCheck=True)
+
+
+def _curve(plot: pg.PlotWidget, pen: QPen, antialias: bool, strokes: int = 1) -> FastCurve:
+    curve = FastCurve(pen, antialias, strokes)
+    plot.getPlotItem().addItem(curve, ignoreBounds=True)
+    return curve
+
+
+def _key(color: str, dash: str, text: str) -> str:
+    return f'<span style="color:{color}">{dash}</span>&nbsp;{text}'
 
 
 @dataclass
@@ -414,7 +455,8 @@ class LivePlotsWidget(QWidget):
         self._set_time_label()
         self.raw_curve = _curve(self.raw_plot, pg.mkPen(theme.EMG_RAW, width=1), False)
         self._raw_range = SteadyRange(20.0)
-        self.pressure_curve = _curve(self.pressure_plot, pg.mkPen(theme.PRESSURE, width=2), False)
+        self.pressure_curve = _curve(self.pressure_plot, pg.mkPen(theme.PRESSURE, width=1), False,
+                                     strokes=2)
         self._pressure_range = SteadyRange(PRESSURE_MIN_SPAN)
 
     def _time_axis_plot(self) -> pg.PlotWidget:
@@ -426,19 +468,21 @@ class LivePlotsWidget(QWidget):
 
     def _build_env_items(self) -> None:
         item = self.env_plot.getPlotItem()
-        legend = item.addLegend(offset=(-10, 8), labelTextColor=theme.TEXT,
-                                brush=pg.mkBrush(*theme.LABEL_FILL))
-        legend.setZValue(20)
-        self.env_curve = _curve(self.env_plot, pg.mkPen(theme.ENVELOPE, width=3 if self.compact
-                                                        else 2), False, "pelvic floor")
+        if not self.compact:  # the key in the title: no legend box over the traces
+            item.setTitle(f"Muscle activity (RMS envelope)&nbsp;&nbsp;&nbsp;"
+                          f"{_key(theme.ENVELOPE, '━━', 'pelvic floor')}&nbsp;&nbsp;"
+                          f"{_key(theme.ACCESSORY, '┈┈┈', 'abdominal (accessory)')}",
+                          color=theme.TEXT, size="13pt")
+        self.env_curve = _curve(self.env_plot, pg.mkPen(theme.ENVELOPE, width=1), False,
+                                strokes=3 if self.compact else 2)
         self.acc_curve = _curve(self.env_plot, pg.mkPen(theme.ACCESSORY, width=1,
-                                                        style=Qt.PenStyle.DotLine),
-                                False, "abdominal (accessory)")
+                                                        style=Qt.PenStyle.DotLine), False)
         self.reference_band = self._reference_band()
         self.baseline_band = pg.LinearRegionItem(
             values=(0, 0), orientation="horizontal", movable=False,
             brush=pg.mkBrush(*theme.BASELINE_BAND), pen=pg.mkPen(None))
         self.baseline_band.setZValue(-10)
+        self.baseline_band.setCacheMode(CACHED)
         self.baseline_band.setVisible(False)
         self.baseline_label = pg.InfLineLabel(
             self.baseline_band.lines[1], "your rest", position=0.98, anchors=[(1, 0), (1, 0)],
@@ -469,6 +513,7 @@ class LivePlotsWidget(QWidget):
                                    orientation="horizontal", movable=False, brush=brush,
                                    pen=pg.mkPen(None))
         band.setZValue(-20)
+        band.setCacheMode(CACHED)
         band.setToolTip(f"{RESTING_TONE.label}\n{RESTING_TONE.source}\n{RESTING_TONE.caveat}")
         pg.InfLineLabel(band.lines[1], RESTING_TONE.label, position=0.5, anchors=[(0.5, 1),
                                                                                   (0.5, 1)],
@@ -479,7 +524,7 @@ class LivePlotsWidget(QWidget):
     # -- the agreed API ----------------------------------------------------------------
     def show_traces(self, traces: Traces) -> None:
         """Draw the last ``window_s`` seconds (display clock; NaN = gap)."""
-        t0 = time.perf_counter() if PROFILER is not None else 0.0
+        t0 = time.thread_time() if PROFILER is not None else 0.0
         t_end = max((float(a[-1]) for a in (traces.emg_t, traces.env_t) if a.size), default=None)
         if t_end is None:
             return
@@ -499,7 +544,7 @@ class LivePlotsWidget(QWidget):
                 self._show_pressure(traces.pressure_t, traces.pressure)
         self._place_annotations()
         if PROFILER is not None:
-            PROFILER.updated(time.perf_counter() - t0)
+            PROFILER.updated(time.thread_time() - t0)
 
     def show_status(self, snap: LiveSnapshot) -> None:
         """Line (unless being dragged), baseline band, "No signal" grey-out, watermark."""
@@ -553,7 +598,7 @@ class LivePlotsWidget(QWidget):
     def clear(self) -> None:
         """Back to idle: empty plots, no markers, no bands, no overlays."""
         for c in (self.raw_curve, self.env_curve, self.acc_curve, self.pressure_curve):
-            c.setData([], [])
+            c.show_data(np.zeros(0), np.zeros(0))
         for p in list(self._placed):
             self._remove(p)
         self._live_markers.clear()
@@ -611,10 +656,9 @@ class LivePlotsWidget(QWidget):
         x = t - self._offset
         ceiling = self._env_top * 0.995  # a clipped peak runs along the top edge
         pf = env[:, 0]
-        self.env_curve.setData(x, np.minimum(pf, ceiling), connect="finite", skipFiniteCheck=True)
+        self.env_curve.show_data(x, np.minimum(pf, ceiling))
         if env.shape[1] > 1:
-            self.acc_curve.setData(x, np.minimum(env[:, 1], ceiling), connect="finite",
-                                   skipFiniteCheck=True)
+            self.acc_curve.show_data(x, np.minimum(env[:, 1], ceiling))
         self._peaks = clipped_peaks(x, pf, self._env_top)
         self._show_peaks()
 
@@ -635,7 +679,11 @@ class LivePlotsWidget(QWidget):
             return
         width = max(200, int(self.raw_plot.getPlotItem().vb.width()))
         td, yd = peak_decimate(t, emg[:, 0], POINTS_PER_PIXEL * width)
-        self.raw_curve.setData(td - self._offset, yd, connect="finite", skipFiniteCheck=True)
+        if len(yd) < len(t):  # one min-max bar per pixel column: half the segments to draw
+            keep = np.repeat(np.isfinite(yd[0::2]) & np.isfinite(yd[1::2]), 2)
+            self.raw_curve.show_data(td[keep] - self._offset, yd[keep], connect="pairs")
+        else:
+            self.raw_curve.show_data(td - self._offset, yd)
         finite = yd[np.isfinite(yd)]
         if finite.size:
             amp = float(np.max(np.abs(finite)))
@@ -647,7 +695,9 @@ class LivePlotsWidget(QWidget):
         if not p.size or not self.pressure_plot.isVisible():
             return
         y = p[:, 0]
-        self.pressure_curve.setData(t - self._offset, y, connect="finite", skipFiniteCheck=True)
+        width = max(100, int(self.pressure_plot.getPlotItem().vb.width()))
+        td, yd = peak_decimate(t, y, width)  # a slow signal: one point per pixel column
+        self.pressure_curve.show_data(td - self._offset, yd)
         finite = y[np.isfinite(y)]
         if finite.size and self._pressure_range.update(float(finite.min()), float(finite.max())):
             self.pressure_plot.getPlotItem().setYRange(self._pressure_range.lo,
@@ -657,7 +707,11 @@ class LivePlotsWidget(QWidget):
         if not force and top == self._env_top:
             return
         self._env_top = top
-        self.env_plot.getPlotItem().setYRange(0, top, padding=0)
+        item = self.env_plot.getPlotItem()
+        major = nice_ceiling(top / 7, (1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500))
+        item.getAxis("left").setTickSpacing(major, major / 2)
+        # a sliver below 0 so the "0" label and a trace at rest are not cut by the edge
+        item.setYRange(-ENV_FLOOR_MARGIN * top, top, padding=0)
 
     def _set_line(self, value_uv: float) -> None:
         if value_uv != self.threshold_line.value():
@@ -690,11 +744,10 @@ class LivePlotsWidget(QWidget):
         self._no_signal = on
         grey = theme.NO_SIGNAL
         self.raw_curve.setPen(pg.mkPen(grey if on else theme.EMG_RAW, width=1))
-        self.env_curve.setPen(pg.mkPen(grey if on else theme.ENVELOPE,
-                                       width=3 if self.compact else 2))
+        self.env_curve.setPen(pg.mkPen(grey if on else theme.ENVELOPE, width=1))
         self.acc_curve.setPen(pg.mkPen(grey if on else theme.ACCESSORY, width=1,
                                        style=Qt.PenStyle.DotLine))
-        self.pressure_curve.setPen(pg.mkPen(grey if on else theme.PRESSURE, width=2))
+        self.pressure_curve.setPen(pg.mkPen(grey if on else theme.PRESSURE, width=1))
 
     # -- time axis -----------------------------------------------------------------------
     def _set_relative(self, relative: bool) -> None:
