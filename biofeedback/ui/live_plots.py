@@ -43,9 +43,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF, Qt, pyqtSignal
+from PyQt6.QtCore import QLineF, QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QTransform
-from PyQt6.QtWidgets import QFrame, QGraphicsItem, QGraphicsSimpleTextItem, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (
+    QFrame,
+    QGraphicsItem,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from biofeedback.app.live_session import LiveSnapshot
 from biofeedback.app.live_types import LinkState, SessionPhase, Traces
@@ -63,10 +70,12 @@ NICE_TOPS = (12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0,
 MAX_PEAK_LABELS = 4
 MAX_LIVE_MARKERS = 50
 PRESSURE_EVERY = 3  # pressure redrawn every third frame (~10 Hz): it changes slowly
+RAW_EVERY = 2  # the raw EMG (a check for artefacts, not the feedback) every second frame
 POINTS_PER_PIXEL = 2
 NO_SIGNAL_LINKS = frozenset({LinkState.NOT_ANSWERING, LinkState.DISCONNECTED,
                              LinkState.RECONNECTING, LinkState.FAILED})
 PROFILE_ENV = "BIOFEEDBACK_PROFILE_PAINT"
+WATERMARK = "SIMULATED DATA"
 # static items (grid, bands, overlays) are drawn once into a pixmap and blitted each frame
 CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
 ENV_FLOOR_MARGIN = 0.03  # fraction of the envelope scale shown below 0 µV
@@ -230,14 +239,6 @@ class PaintProfiler:
 PROFILER: PaintProfiler | None = PaintProfiler() if os.environ.get(PROFILE_ENV) == "1" else None
 
 
-class _ProfiledPlotWidget(pg.PlotWidget):
-    def paintEvent(self, ev: QPaintEvent | None) -> None:
-        t0 = time.thread_time()
-        super().paintEvent(ev)
-        if PROFILER is not None:
-            PROFILER.painted(time.thread_time() - t0)
-
-
 # -- pieces of a plot ----------------------------------------------------------------------
 class RelativeTimeAxis(pg.AxisItem):
     """Seconds before now: "-10 … -2, now". The range is fixed, so the picture is cached."""
@@ -247,7 +248,7 @@ class RelativeTimeAxis(pg.AxisItem):
 
 
 class PlotOverlay:
-    """A text centred on a plot's view box (watermark, "No signal"), in pixels, not data."""
+    """A text centred on a plot's view box ("No signal"), in pixels, not data."""
 
     def __init__(self, vb: pg.ViewBox, text: str, color: tuple[int, ...] | str,
                  point_size: int, bold: bool = True) -> None:
@@ -281,58 +282,115 @@ class PlotOverlay:
         self.item.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
 
 
-class StaticGrid:
-    """Grid lines at the axes' ticks, drawn as two cheap curves inside the view box.
+class PlotView(pg.PlotWidget):
+    """A plot whose static layers are painted into the view's cached background.
 
-    pyqtgraph's own grid is part of the axis picture: it spans the whole plot, so every frame
-    that redraws a trace replays the axis (ticks, labels and alpha-blended grid lines), which
-    cost a third of the window's CPU. These opaque, non-antialiased lines are redrawn only
-    where a trace changed, and recomputed only when the range changes.
+    The grid, the filled bands (baseline, published rest) and the "SIMULATED DATA" watermark
+    change only when the range, a band or the source changes, so they are drawn once into
+    QGraphicsView's background cache and blitted under the traces each frame, instead of
+    being painted as items every frame. (pyqtgraph's own grid is part of the axis picture and
+    spans the plot, so every trace redraw replayed the axes: a third of the window's CPU.)
+    The band items stay in the scene, transparent, for their labels and tooltips.
     """
 
-    def __init__(self, plot: pg.PlotItem) -> None:
-        self.plot = plot
-        self.major = pg.PlotCurveItem(pen=pg.mkPen(theme.GRID, width=1), antialias=False,
-                                      connect="pairs", skipFiniteCheck=True)
-        self.minor = pg.PlotCurveItem(pen=pg.mkPen(theme.GRID_MINOR, width=1), antialias=False,
-                                      connect="pairs", skipFiniteCheck=True)
-        for c, z in ((self.minor, -40), (self.major, -39)):
-            c.setZValue(z)
-            plot.addItem(c, ignoreBounds=True)
-        plot.vb.sigRangeChanged.connect(self.update)
-        plot.vb.sigResized.connect(self.update)
+    def __init__(self, axisItems: dict[str, pg.AxisItem] | None = None) -> None:
+        super().__init__(axisItems=axisItems)
+        self._bands: list[tuple[pg.LinearRegionItem, QBrush]] = []
+        self.watermark = ""
+        self.watermark_pt = 20
+        vb = self.getPlotItem().vb
+        vb.sigTransformChanged.connect(self.refresh_background)
+        vb.sigResized.connect(self.refresh_background)
 
-    def update(self, *_: object) -> None:
-        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
-        major_x, minor_x = self._ticks("bottom", x0, x1, self.plot.vb.width())
-        major_y, minor_y = self._ticks("left", y0, y1, self.plot.vb.height())
-        for curve, xs, ys in ((self.major, major_x, major_y), (self.minor, minor_x, minor_y)):
-            px = np.repeat(xs, 2)
-            vx = np.tile([y0, y1], len(xs))
-            hy = np.repeat(ys, 2)
-            hx = np.tile([x0, x1], len(ys))
-            curve.setData(np.concatenate([px, hx]), np.concatenate([vx, hy]), connect="pairs")
+    def add_band(self, region: pg.LinearRegionItem, brush: QBrush) -> None:
+        """Fill ``region`` (horizontal) with ``brush`` in the background while it is visible."""
+        self._bands.append((region, brush))
+        region.sigRegionChanged.connect(self.refresh_background)
+        region.visibleChanged.connect(self.refresh_background)
+        self.refresh_background()
 
-    def _ticks(self, axis: str, lo: float, hi: float, size: float
-               ) -> tuple[np.ndarray, np.ndarray]:
-        if not (size > 0 and hi > lo):
-            return np.zeros(0), np.zeros(0)
-        levels = self.plot.getAxis(axis).tickValues(lo, hi, size)
-        major = np.array(levels[0][1] if levels else [], dtype=float)
-        minor = np.array(levels[1][1] if len(levels) > 1 else [], dtype=float)
-        return major, np.setdiff1d(np.round(minor, 9), np.round(major, 9))
+    def set_watermark(self, text: str) -> None:
+        if text != self.watermark:
+            self.watermark = text
+            self.refresh_background()
+
+    def refresh_background(self, *_: object) -> None:
+        self.resetCachedContent()
+        self.viewport().update()
+
+    def paintEvent(self, ev: QPaintEvent | None) -> None:
+        if PROFILER is None:
+            super().paintEvent(ev)
+            return
+        t0 = time.thread_time()
+        super().paintEvent(ev)
+        PROFILER.painted(time.thread_time() - t0)
+
+    def drawBackground(self, painter: QPainter | None, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        if painter is None:
+            return
+        item = self.getPlotItem()
+        vb = item.vb
+        area = vb.sceneBoundingRect()
+        to_scene = vb.childGroup.sceneTransform()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        painter.save()
+        painter.setClipRect(area)
+        for region, brush in self._bands:
+            if region.isVisible():
+                lo, hi = region.getRegion()
+                painter.fillRect(to_scene.mapRect(QRectF(x0, lo, x1 - x0, hi - lo)), brush)
+        for color, xs, ys in self._grid(item, x0, x1, y0, y1):
+            painter.setPen(QPen(QColor(color), 0))
+            for x in xs:
+                sx = to_scene.map(QPointF(x, y0)).x()
+                painter.drawLine(QLineF(sx, area.top(), sx, area.bottom()))
+            for y in ys:
+                sy = to_scene.map(QPointF(x0, y)).y()
+                painter.drawLine(QLineF(area.left(), sy, area.right(), sy))
+        if self.watermark:
+            font = QFont()
+            font.setPointSize(self.watermark_pt)
+            font.setBold(True)
+            font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
+            painter.setFont(font)
+            painter.setPen(QColor(*theme.WATERMARK))
+            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter), self.watermark)
+        painter.restore()
+
+    def _grid(self, item: pg.PlotItem, x0: float, x1: float, y0: float, y1: float
+              ) -> list[tuple[str, list[float], list[float]]]:
+        vb = item.vb
+        (mx, nx), (my, ny) = (_ticks(item.getAxis("bottom"), x0, x1, vb.width()),
+                              _ticks(item.getAxis("left"), y0, y1, vb.height()))
+        return [(theme.GRID_MINOR, nx, ny), (theme.GRID, mx, my)]
 
 
-def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> pg.PlotWidget:
-    cls = _ProfiledPlotWidget if PROFILER is not None else pg.PlotWidget
+def _ticks(axis: pg.AxisItem, lo: float, hi: float, size: float
+           ) -> tuple[list[float], list[float]]:
+    """Major and minor tick values of ``axis`` (what it labels), minor without the majors."""
+    if not (size > 0 and hi > lo):
+        return [], []
+    levels = axis.tickValues(lo, hi, size)
+    major = [float(v) for v in (levels[0][1] if levels else [])]
+    seen = {round(v, 9) for v in major}
+    minor = [float(v) for v in (levels[1][1] if len(levels) > 1 else [])
+             if round(v, 9) not in seen]
+    return major, minor
+
+
+def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> PlotView:
     axes = {"bottom": bottom} if bottom is not None else {}
-    w = cls(axisItems=axes)
+    w = PlotView(axisItems=axes)
     w.setBackground(theme.PANEL)
     # the view paints every pixel itself: without this, each redraw of a trace also repaints
     # the (style-sheet) backgrounds of every parent widget beneath it
     for widget in (w, w.viewport()):
         widget.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
     w.setFrameShape(QFrame.Shape.NoFrame)
+    # dirty rects exactly as reported: no 2 px margin that reaches into the axes every frame
+    w.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
     item = w.getPlotItem()
     item.setTitle(title, color=theme.TEXT, size="13pt")
     item.setLabel("left", left_label, color=theme.MUTED)
@@ -340,7 +398,6 @@ def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> pg.Pl
     item.hideButtons()
     item.disableAutoRange()
     w.setMouseEnabled(x=False, y=False)
-    w.grid = StaticGrid(item)  # type: ignore[attr-defined]  # kept alive with its plot
     item.getAxis("left").setWidth(LEFT_AXIS_PX)
     for axis in ("left", "bottom"):
         item.getAxis(axis).setTextPen(theme.MUTED)
@@ -428,8 +485,8 @@ class LivePlotsWidget(QWidget):
         layout.setSpacing(4)
         self._build_plots(layout)
         self._build_env_items()
-        self._overlays = [PlotOverlay(p.getPlotItem().vb, "SIMULATED DATA", theme.WATERMARK,
-                                      28 if compact else 20) for p in self._plots()]
+        for p in self._plots():
+            p.watermark_pt = 28 if compact else 20
         self._no_signal_text = [PlotOverlay(p.getPlotItem().vb, "No signal", theme.MUTED, 18)
                                 for p in self._plots()]
         self._apply_x_range()
@@ -480,10 +537,10 @@ class LivePlotsWidget(QWidget):
         self.reference_band = self._reference_band()
         self.baseline_band = pg.LinearRegionItem(
             values=(0, 0), orientation="horizontal", movable=False,
-            brush=pg.mkBrush(*theme.BASELINE_BAND), pen=pg.mkPen(None))
+            brush=pg.mkBrush(None), pen=pg.mkPen(None))
         self.baseline_band.setZValue(-10)
-        self.baseline_band.setCacheMode(CACHED)
         self.baseline_band.setVisible(False)
+        self.env_plot.add_band(self.baseline_band, pg.mkBrush(*theme.BASELINE_BAND))
         self.baseline_label = pg.InfLineLabel(
             self.baseline_band.lines[1], "your rest", position=0.98, anchors=[(1, 0), (1, 0)],
             color=theme.GREEN, fill=pg.mkBrush(*theme.LABEL_FILL))
@@ -510,10 +567,10 @@ class LivePlotsWidget(QWidget):
     def _reference_band(self) -> pg.LinearRegionItem:
         brush = QBrush(QColor(*theme.REFERENCE_BAND), Qt.BrushStyle.BDiagPattern)
         band = pg.LinearRegionItem(values=(RESTING_TONE.low_uv, RESTING_TONE.high_uv),
-                                   orientation="horizontal", movable=False, brush=brush,
-                                   pen=pg.mkPen(None))
+                                   orientation="horizontal", movable=False,
+                                   brush=pg.mkBrush(None), pen=pg.mkPen(None))
         band.setZValue(-20)
-        band.setCacheMode(CACHED)
+        self.env_plot.add_band(band, brush)  # the fill is in the cached background
         band.setToolTip(f"{RESTING_TONE.label}\n{RESTING_TONE.source}\n{RESTING_TONE.caveat}")
         pg.InfLineLabel(band.lines[1], RESTING_TONE.label, position=0.5, anchors=[(0.5, 1),
                                                                                   (0.5, 1)],
@@ -539,7 +596,8 @@ class LivePlotsWidget(QWidget):
             self._apply_x_range(t_end)
         self._show_envelope(traces.env_t, traces.envelope)
         if not self.compact:
-            self._show_raw(traces.emg_t, traces.emg)
+            if self._frame % RAW_EVERY == 0 or self._frame == 1:
+                self._show_raw(traces.emg_t, traces.emg)
             if self._frame % PRESSURE_EVERY == 1:
                 self._show_pressure(traces.pressure_t, traces.pressure)
         self._place_annotations()
@@ -561,8 +619,8 @@ class LivePlotsWidget(QWidget):
         no_signal = active and (snap.link in NO_SIGNAL_LINKS
                                 or snap.meter.state is FeedbackState.NO_SIGNAL)
         self._set_no_signal(no_signal, snap.meter.detail if no_signal else "")
-        for w in self._overlays:
-            w.set_visible(snap.simulated)
+        for p in self._plots():
+            p.set_watermark(WATERMARK if snap.simulated else "")
 
     def add_marker(self, t_s: float, label: str) -> None:
         """A live marker (number keys) at ``t_s`` (display clock)."""
@@ -606,8 +664,8 @@ class LivePlotsWidget(QWidget):
         self._show_peaks()
         self.baseline_band.setVisible(False)
         self._set_no_signal(False, "")
-        for w in self._overlays:
-            w.set_visible(False)
+        for p in self._plots():
+            p.set_watermark("")
         self._last_key = None
         self._frame = 0
         self._offset = 0.0
@@ -637,7 +695,7 @@ class LivePlotsWidget(QWidget):
 
     @property
     def watermark_visible(self) -> bool:
-        return self._overlays[0].item.isVisible()
+        return all(p.watermark == WATERMARK for p in self._plots())
 
     def peak_texts(self) -> list[str]:
         """The peak labels on screen (clipped peaks and contraction spans)."""
