@@ -27,8 +27,12 @@ does move); every y-range is chosen from a few "nice" values with hysteresis, so
 axes re-lay out only when the scale really changes; the raw EMG is peak-decimated to about
 two points per pixel column before ``setData`` (bins aligned to the sample clock, so peaks
 do not flicker); dense traces use thin, non-antialiased pens; nothing autoranges; unchanged
-data is not set again; hidden plots are skipped and pressure is redrawn at a third of the
-rate. ``BIOFEEDBACK_PROFILE_PAINT=1`` logs paint and update times (off: no cost).
+data is not set again; hidden plots are skipped; the raw EMG is redrawn at half and the
+pressure at a third of the rate; the grid, the band fills and the watermark live in the view's
+cached background (:class:`PlotView`), not in pyqtgraph's axis picture; thick lines are 1 px
+strokes drawn twice; the plot views are opaque, so their parents are not repainted beneath.
+``BIOFEEDBACK_PROFILE_PAINT=1`` logs paint and update times (off: no cost). Figures:
+``docs/performance.md``, "Live window cost".
 """
 
 from __future__ import annotations
@@ -463,7 +467,6 @@ class LivePlotsWidget(QWidget):
     large and calm (the patient view)."""
 
     sigLineMoved = pyqtSignal(float)  # the user dragged the "relax below" line (µV)
-    sigThresholdMoved = pyqtSignal(float)  # old name of sigLineMoved, until the window switches
 
     def __init__(self, window_s: float = 10.0, compact: bool = False,
                  parent: QWidget | None = None) -> None:
@@ -671,19 +674,6 @@ class LivePlotsWidget(QWidget):
         self._offset = 0.0
         self._apply_x_range()
 
-    # -- old API (until the window has switched to show_traces / show_status) --------------
-    def update_traces(self, emg_t: np.ndarray, emg: np.ndarray, env_t: np.ndarray,
-                      env: np.ndarray, p_t: np.ndarray, pressure: np.ndarray) -> None:
-        self.show_traces(Traces(emg_t, emg, env_t, env, np.zeros(0), p_t, pressure))
-
-    def set_threshold(self, value_uv: float) -> None:
-        if not self.threshold_line.moving:
-            self._set_line(value_uv)
-            self._set_env_top(rest_scale_top(value_uv))
-
-    def set_baseline(self, mean_uv: float, sd_uv: float) -> None:
-        self._set_band(mean_uv, sd_uv, True, False)
-
     # -- state queries (the window and tests) -------------------------------------------
     @property
     def env_top_uv(self) -> float:
@@ -779,7 +769,6 @@ class LivePlotsWidget(QWidget):
         value = max(0.1, float(line.value()))
         self._set_env_top(rest_scale_top(value))
         self.sigLineMoved.emit(value)
-        self.sigThresholdMoved.emit(value)
 
     def _set_band(self, mean_uv: float, sd_uv: float, ready: bool, provisional: bool) -> None:
         show = ready and math.isfinite(mean_uv) and math.isfinite(sd_uv)
