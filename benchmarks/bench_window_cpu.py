@@ -41,6 +41,7 @@ PROFILE_LINE = re.compile(r"paint-profile frames=(\d+) paint_ms_mean=([\d.]+) "
 @dataclass(frozen=True)
 class RunResult:
     cpu_pct: float  # window process + children, % of one core
+    gui_pct: float  # of which the GUI (main) thread: painting and the refresh timer
     xvfb_pct: float
     frames_per_s: float
     paint_ms: float  # mean paint time of the plots per frame (nan without the profile)
@@ -62,6 +63,11 @@ def _own_cpu(pid: int, with_waited: bool) -> float:
     utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
     ticks = utime + stime + ((cutime + cstime) if with_waited else 0)
     return ticks / TICK
+
+
+def thread_cpu_seconds(pid: int, tid: int) -> float:
+    fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def _children(pid: int) -> list[int]:
@@ -125,8 +131,10 @@ def _measure(app: subprocess.Popen[bytes], xvfb: subprocess.Popen[bytes], log: P
         raise RuntimeError(f"the window exited early:\n{log.read_text()[-2000:]}")
     skip = len(PROFILE_LINE.findall(log.read_text(errors="replace")))
     w0, c0, x0 = time.monotonic(), cpu_seconds(app.pid), _own_cpu(xvfb.pid, True)
+    g0 = thread_cpu_seconds(app.pid, app.pid)
     time.sleep(args.seconds)
     w1, c1, x1 = time.monotonic(), cpu_seconds(app.pid), _own_cpu(xvfb.pid, True)
+    g1 = thread_cpu_seconds(app.pid, app.pid)
     load = Path("/proc/loadavg").read_text().split()[0]
     lines = PROFILE_LINE.findall(log.read_text(errors="replace"))[skip:]
     frames = sum(int(f) for f, *_ in lines)
@@ -135,14 +143,17 @@ def _measure(app: subprocess.Popen[bytes], xvfb: subprocess.Popen[bytes], log: P
             return float("nan")
         return sum(int(ln[0]) * float(ln[col]) for ln in lines) / frames
     wall = w1 - w0
-    return RunResult(100 * (c1 - c0) / wall, 100 * (x1 - x0) / wall, frames / wall, mean(1),
+    return RunResult(100 * (c1 - c0) / wall, 100 * (g1 - g0) / wall, 100 * (x1 - x0) / wall,
+                     frames / wall, mean(1),
                      mean(2), mean(3), load)
 
 
 def report(results: list[RunResult]) -> str:
-    rows = ["run  window CPU %  Xvfb CPU %  frames/s  paint ms  paint p95 ms  update ms  load"]
+    rows = ["run  window CPU %  GUI thread %  Xvfb CPU %  frames/s  paint ms  paint p95 ms  "
+            "update ms  load"]
     for i, r in enumerate(results, 1):
-        rows.append(f"{i:>3}  {r.cpu_pct:12.1f}  {r.xvfb_pct:10.1f}  {r.frames_per_s:8.1f}  "
+        rows.append(f"{i:>3}  {r.cpu_pct:12.1f}  {r.gui_pct:12.1f}  {r.xvfb_pct:10.1f}  "
+                    f"{r.frames_per_s:8.1f}  "
                     f"{r.paint_ms:8.2f}  {r.paint_p95_ms:12.2f}  {r.update_ms:9.2f}  {r.load}")
     best = min(results, key=lambda r: r.cpu_pct)
     median = statistics.median(r.cpu_pct for r in results)

@@ -27,8 +27,12 @@ does move); every y-range is chosen from a few "nice" values with hysteresis, so
 axes re-lay out only when the scale really changes; the raw EMG is peak-decimated to about
 two points per pixel column before ``setData`` (bins aligned to the sample clock, so peaks
 do not flicker); dense traces use thin, non-antialiased pens; nothing autoranges; unchanged
-data is not set again; hidden plots are skipped and pressure is redrawn at a third of the
-rate. ``BIOFEEDBACK_PROFILE_PAINT=1`` logs paint and update times (off: no cost).
+data is not set again; hidden plots are skipped; the raw EMG is redrawn at half and the
+pressure at a third of the rate; the grid, the band fills and the watermark live in the view's
+cached background (:class:`PlotView`), not in pyqtgraph's axis picture; thick lines are 1 px
+strokes drawn twice; the plot views are opaque, so their parents are not repainted beneath.
+``BIOFEEDBACK_PROFILE_PAINT=1`` logs paint and update times (off: no cost). Figures:
+``docs/performance.md``, "Live window cost".
 """
 
 from __future__ import annotations
@@ -43,9 +47,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor, QFont, QPaintEvent
-from PyQt6.QtWidgets import QFrame, QGraphicsSimpleTextItem, QVBoxLayout, QWidget
+from PyQt6.QtCore import QLineF, QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QTransform
+from PyQt6.QtWidgets import (
+    QFrame,
+    QGraphicsItem,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from biofeedback.app.live_session import LiveSnapshot
 from biofeedback.app.live_types import LinkState, SessionPhase, Traces
@@ -63,10 +74,15 @@ NICE_TOPS = (12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0,
 MAX_PEAK_LABELS = 4
 MAX_LIVE_MARKERS = 50
 PRESSURE_EVERY = 3  # pressure redrawn every third frame (~10 Hz): it changes slowly
+RAW_EVERY = 2  # the raw EMG (a check for artefacts, not the feedback) every second frame
 POINTS_PER_PIXEL = 2
 NO_SIGNAL_LINKS = frozenset({LinkState.NOT_ANSWERING, LinkState.DISCONNECTED,
                              LinkState.RECONNECTING, LinkState.FAILED})
 PROFILE_ENV = "BIOFEEDBACK_PROFILE_PAINT"
+WATERMARK = "SIMULATED DATA"
+# static items (grid, bands, overlays) are drawn once into a pixmap and blitted each frame
+CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+ENV_FLOOR_MARGIN = 0.03  # fraction of the envelope scale shown below 0 µV
 NOW_MARGIN = 0.015  # fraction of the window drawn after "now"
 LEFT_AXIS_PX = 62  # every plot's left axis has this width, so their time axes line up
 
@@ -190,7 +206,8 @@ def annotation_label(text: str) -> tuple[str, str]:
 
 # -- paint profiling (only when BIOFEEDBACK_PROFILE_PAINT=1) ------------------------------
 class PaintProfiler:
-    """Sums paint time of the plots per frame and logs a line to stderr every few seconds:
+    """Sums the plots' paint time (GUI-thread CPU time, robust on a busy machine) per frame
+    and logs a line to stderr every few seconds:
     ``paint-profile frames=N paint_ms_mean=.. paint_ms_p95=.. update_ms_mean=..``."""
 
     def __init__(self, every_s: float = 5.0) -> None:
@@ -226,14 +243,6 @@ class PaintProfiler:
 PROFILER: PaintProfiler | None = PaintProfiler() if os.environ.get(PROFILE_ENV) == "1" else None
 
 
-class _ProfiledPlotWidget(pg.PlotWidget):
-    def paintEvent(self, ev: QPaintEvent | None) -> None:
-        t0 = time.perf_counter()
-        super().paintEvent(ev)
-        if PROFILER is not None:
-            PROFILER.painted(time.perf_counter() - t0)
-
-
 # -- pieces of a plot ----------------------------------------------------------------------
 class RelativeTimeAxis(pg.AxisItem):
     """Seconds before now: "-10 … -2, now". The range is fixed, so the picture is cached."""
@@ -243,7 +252,7 @@ class RelativeTimeAxis(pg.AxisItem):
 
 
 class PlotOverlay:
-    """A text centred on a plot's view box (watermark, "No signal"), in pixels, not data."""
+    """A text centred on a plot's view box ("No signal"), in pixels, not data."""
 
     def __init__(self, vb: pg.ViewBox, text: str, color: tuple[int, ...] | str,
                  point_size: int, bold: bool = True) -> None:
@@ -256,6 +265,7 @@ class PlotOverlay:
         self.item.setFont(font)
         self.item.setBrush(QBrush(QColor(*color) if isinstance(color, tuple) else QColor(color)))
         self.item.setZValue(50)
+        self.item.setCacheMode(CACHED)
         self.item.setVisible(False)
         vb.sigResized.connect(self._place)
 
@@ -276,58 +286,115 @@ class PlotOverlay:
         self.item.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
 
 
-class StaticGrid:
-    """Grid lines at the axes' ticks, drawn as two cheap curves inside the view box.
+class PlotView(pg.PlotWidget):
+    """A plot whose static layers are painted into the view's cached background.
 
-    pyqtgraph's own grid is part of the axis picture: it spans the whole plot, so every frame
-    that redraws a trace replays the axis (ticks, labels and alpha-blended grid lines), which
-    cost a third of the window's CPU. These opaque, non-antialiased lines are redrawn only
-    where a trace changed, and recomputed only when the range changes.
+    The grid, the filled bands (baseline, published rest) and the "SIMULATED DATA" watermark
+    change only when the range, a band or the source changes, so they are drawn once into
+    QGraphicsView's background cache and blitted under the traces each frame, instead of
+    being painted as items every frame. (pyqtgraph's own grid is part of the axis picture and
+    spans the plot, so every trace redraw replayed the axes: a third of the window's CPU.)
+    The band items stay in the scene, transparent, for their labels and tooltips.
     """
 
-    def __init__(self, plot: pg.PlotItem) -> None:
-        self.plot = plot
-        self.major = pg.PlotCurveItem(pen=pg.mkPen(theme.GRID, width=1), antialias=False,
-                                      connect="pairs", skipFiniteCheck=True)
-        self.minor = pg.PlotCurveItem(pen=pg.mkPen(theme.GRID_MINOR, width=1), antialias=False,
-                                      connect="pairs", skipFiniteCheck=True)
-        for c, z in ((self.minor, -40), (self.major, -39)):
-            c.setZValue(z)
-            plot.addItem(c, ignoreBounds=True)
-        plot.vb.sigRangeChanged.connect(self.update)
-        plot.vb.sigResized.connect(self.update)
+    def __init__(self, axisItems: dict[str, pg.AxisItem] | None = None) -> None:
+        super().__init__(axisItems=axisItems)
+        self._bands: list[tuple[pg.LinearRegionItem, QBrush]] = []
+        self.watermark = ""
+        self.watermark_pt = 20
+        vb = self.getPlotItem().vb
+        vb.sigTransformChanged.connect(self.refresh_background)
+        vb.sigResized.connect(self.refresh_background)
 
-    def update(self, *_: object) -> None:
-        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
-        major_x, minor_x = self._ticks("bottom", x0, x1, self.plot.vb.width())
-        major_y, minor_y = self._ticks("left", y0, y1, self.plot.vb.height())
-        for curve, xs, ys in ((self.major, major_x, major_y), (self.minor, minor_x, minor_y)):
-            px = np.repeat(xs, 2)
-            vx = np.tile([y0, y1], len(xs))
-            hy = np.repeat(ys, 2)
-            hx = np.tile([x0, x1], len(ys))
-            curve.setData(np.concatenate([px, hx]), np.concatenate([vx, hy]), connect="pairs")
+    def add_band(self, region: pg.LinearRegionItem, brush: QBrush) -> None:
+        """Fill ``region`` (horizontal) with ``brush`` in the background while it is visible."""
+        self._bands.append((region, brush))
+        region.sigRegionChanged.connect(self.refresh_background)
+        region.visibleChanged.connect(self.refresh_background)
+        self.refresh_background()
 
-    def _ticks(self, axis: str, lo: float, hi: float, size: float
-               ) -> tuple[np.ndarray, np.ndarray]:
-        if not (size > 0 and hi > lo):
-            return np.zeros(0), np.zeros(0)
-        levels = self.plot.getAxis(axis).tickValues(lo, hi, size)
-        major = np.array(levels[0][1] if levels else [], dtype=float)
-        minor = np.array(levels[1][1] if len(levels) > 1 else [], dtype=float)
-        return major, np.setdiff1d(np.round(minor, 9), np.round(major, 9))
+    def set_watermark(self, text: str) -> None:
+        if text != self.watermark:
+            self.watermark = text
+            self.refresh_background()
+
+    def refresh_background(self, *_: object) -> None:
+        self.resetCachedContent()
+        self.viewport().update()
+
+    def paintEvent(self, ev: QPaintEvent | None) -> None:
+        if PROFILER is None:
+            super().paintEvent(ev)
+            return
+        t0 = time.thread_time()
+        super().paintEvent(ev)
+        PROFILER.painted(time.thread_time() - t0)
+
+    def drawBackground(self, painter: QPainter | None, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        if painter is None:
+            return
+        item = self.getPlotItem()
+        vb = item.vb
+        area = vb.sceneBoundingRect()
+        to_scene = vb.childGroup.sceneTransform()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        painter.save()
+        painter.setClipRect(area)
+        for region, brush in self._bands:
+            if region.isVisible():
+                lo, hi = region.getRegion()
+                painter.fillRect(to_scene.mapRect(QRectF(x0, lo, x1 - x0, hi - lo)), brush)
+        for color, xs, ys in self._grid(item, x0, x1, y0, y1):
+            painter.setPen(QPen(QColor(color), 0))
+            for x in xs:
+                sx = to_scene.map(QPointF(x, y0)).x()
+                painter.drawLine(QLineF(sx, area.top(), sx, area.bottom()))
+            for y in ys:
+                sy = to_scene.map(QPointF(x0, y)).y()
+                painter.drawLine(QLineF(area.left(), sy, area.right(), sy))
+        if self.watermark:
+            font = QFont()
+            font.setPointSize(self.watermark_pt)
+            font.setBold(True)
+            font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
+            painter.setFont(font)
+            painter.setPen(QColor(*theme.WATERMARK))
+            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter), self.watermark)
+        painter.restore()
+
+    def _grid(self, item: pg.PlotItem, x0: float, x1: float, y0: float, y1: float
+              ) -> list[tuple[str, list[float], list[float]]]:
+        vb = item.vb
+        (mx, nx), (my, ny) = (_ticks(item.getAxis("bottom"), x0, x1, vb.width()),
+                              _ticks(item.getAxis("left"), y0, y1, vb.height()))
+        return [(theme.GRID_MINOR, nx, ny), (theme.GRID, mx, my)]
 
 
-def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> pg.PlotWidget:
-    cls = _ProfiledPlotWidget if PROFILER is not None else pg.PlotWidget
+def _ticks(axis: pg.AxisItem, lo: float, hi: float, size: float
+           ) -> tuple[list[float], list[float]]:
+    """Major and minor tick values of ``axis`` (what it labels), minor without the majors."""
+    if not (size > 0 and hi > lo):
+        return [], []
+    levels = axis.tickValues(lo, hi, size)
+    major = [float(v) for v in (levels[0][1] if levels else [])]
+    seen = {round(v, 9) for v in major}
+    minor = [float(v) for v in (levels[1][1] if len(levels) > 1 else [])
+             if round(v, 9) not in seen]
+    return major, minor
+
+
+def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> PlotView:
     axes = {"bottom": bottom} if bottom is not None else {}
-    w = cls(axisItems=axes)
+    w = PlotView(axisItems=axes)
     w.setBackground(theme.PANEL)
     # the view paints every pixel itself: without this, each redraw of a trace also repaints
     # the (style-sheet) backgrounds of every parent widget beneath it
     for widget in (w, w.viewport()):
         widget.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
     w.setFrameShape(QFrame.Shape.NoFrame)
+    # dirty rects exactly as reported: no 2 px margin that reaches into the axes every frame
+    w.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
     item = w.getPlotItem()
     item.setTitle(title, color=theme.TEXT, size="13pt")
     item.setLabel("left", left_label, color=theme.MUTED)
@@ -335,7 +402,6 @@ def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> pg.Pl
     item.hideButtons()
     item.disableAutoRange()
     w.setMouseEnabled(x=False, y=False)
-    w.grid = StaticGrid(item)  # type: ignore[attr-defined]  # kept alive with its plot
     item.getAxis("left").setWidth(LEFT_AXIS_PX)
     for axis in ("left", "bottom"):
         item.getAxis(axis).setTextPen(theme.MUTED)
@@ -343,10 +409,46 @@ def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> pg.Pl
     return w
 
 
-def _curve(plot: pg.PlotWidget, pen: object, antialias: bool, name: str | None = None
-           ) -> pg.PlotDataItem:
-    return plot.plot(pen=pen, antialias=antialias, name=name, skipFiniteCheck=True,
-                     connect="finite")
+class FastCurve(pg.PlotCurveItem):
+    """A curve whose bounding rect is the visible area of its view box.
+
+    The view box clips its children anyway and a scrolling trace dirties the whole view every
+    frame, so the per-frame min/max of the data pyqtgraph would compute for the bounds (and
+    for the scene's dirty region) buys nothing.
+    """
+
+    def __init__(self, pen: QPen, antialias: bool, strokes: int = 1) -> None:
+        super().__init__(pen=pen, antialias=antialias, connect="finite", skipFiniteCheck=True)
+        self.strokes = strokes
+
+    def paint(self, p: QPainter, *args: object) -> None:
+        """``strokes`` > 1: a thick line as 1 px strokes shifted down a pixel each, which
+        software rendering draws ~3x faster than one wide pen."""
+        super().paint(p, *args)
+        for _ in range(self.strokes - 1):
+            p.setWorldTransform(p.worldTransform() * QTransform.fromTranslate(0, 1))
+            super().paint(p, *args)
+
+    def boundingRect(self) -> QRectF:
+        vb = self.getViewBox()
+        return QRectF(vb.viewRect()) if isinstance(vb, pg.ViewBox) else QRectF()
+
+    def viewRangeChanged(self) -> None:
+        self.prepareGeometryChange()
+        super().viewRangeChanged()
+
+    def show_data(self, x: np.ndarray, y: np.ndarray, connect: str = "finite") -> None:
+        self.setData(x, y, connect=connect, skipFiniteCheck=True)
+
+
+def _curve(plot: pg.PlotWidget, pen: QPen, antialias: bool, strokes: int = 1) -> FastCurve:
+    curve = FastCurve(pen, antialias, strokes)
+    plot.getPlotItem().addItem(curve, ignoreBounds=True)
+    return curve
+
+
+def _key(color: str, dash: str, text: str) -> str:
+    return f'<span style="color:{color}">{dash}</span>&nbsp;{text}'
 
 
 @dataclass
@@ -365,7 +467,6 @@ class LivePlotsWidget(QWidget):
     large and calm (the patient view)."""
 
     sigLineMoved = pyqtSignal(float)  # the user dragged the "relax below" line (µV)
-    sigThresholdMoved = pyqtSignal(float)  # old name of sigLineMoved, until the window switches
 
     def __init__(self, window_s: float = 10.0, compact: bool = False,
                  parent: QWidget | None = None) -> None:
@@ -387,8 +488,8 @@ class LivePlotsWidget(QWidget):
         layout.setSpacing(4)
         self._build_plots(layout)
         self._build_env_items()
-        self._overlays = [PlotOverlay(p.getPlotItem().vb, "SIMULATED DATA", theme.WATERMARK,
-                                      28 if compact else 20) for p in self._plots()]
+        for p in self._plots():
+            p.watermark_pt = 28 if compact else 20
         self._no_signal_text = [PlotOverlay(p.getPlotItem().vb, "No signal", theme.MUTED, 18)
                                 for p in self._plots()]
         self._apply_x_range()
@@ -414,7 +515,8 @@ class LivePlotsWidget(QWidget):
         self._set_time_label()
         self.raw_curve = _curve(self.raw_plot, pg.mkPen(theme.EMG_RAW, width=1), False)
         self._raw_range = SteadyRange(20.0)
-        self.pressure_curve = _curve(self.pressure_plot, pg.mkPen(theme.PRESSURE, width=2), False)
+        self.pressure_curve = _curve(self.pressure_plot, pg.mkPen(theme.PRESSURE, width=1), False,
+                                     strokes=2)
         self._pressure_range = SteadyRange(PRESSURE_MIN_SPAN)
 
     def _time_axis_plot(self) -> pg.PlotWidget:
@@ -426,20 +528,22 @@ class LivePlotsWidget(QWidget):
 
     def _build_env_items(self) -> None:
         item = self.env_plot.getPlotItem()
-        legend = item.addLegend(offset=(-10, 8), labelTextColor=theme.TEXT,
-                                brush=pg.mkBrush(*theme.LABEL_FILL))
-        legend.setZValue(20)
-        self.env_curve = _curve(self.env_plot, pg.mkPen(theme.ENVELOPE, width=3 if self.compact
-                                                        else 2), False, "pelvic floor")
+        if not self.compact:  # the key in the title: no legend box over the traces
+            item.setTitle(f"Muscle activity (RMS envelope)&nbsp;&nbsp;&nbsp;"
+                          f"{_key(theme.ENVELOPE, '━━', 'pelvic floor')}&nbsp;&nbsp;"
+                          f"{_key(theme.ACCESSORY, '┈┈┈', 'abdominal (accessory)')}",
+                          color=theme.TEXT, size="13pt")
+        self.env_curve = _curve(self.env_plot, pg.mkPen(theme.ENVELOPE, width=1), False,
+                                strokes=3 if self.compact else 2)
         self.acc_curve = _curve(self.env_plot, pg.mkPen(theme.ACCESSORY, width=1,
-                                                        style=Qt.PenStyle.DotLine),
-                                False, "abdominal (accessory)")
+                                                        style=Qt.PenStyle.DotLine), False)
         self.reference_band = self._reference_band()
         self.baseline_band = pg.LinearRegionItem(
             values=(0, 0), orientation="horizontal", movable=False,
-            brush=pg.mkBrush(*theme.BASELINE_BAND), pen=pg.mkPen(None))
+            brush=pg.mkBrush(None), pen=pg.mkPen(None))
         self.baseline_band.setZValue(-10)
         self.baseline_band.setVisible(False)
+        self.env_plot.add_band(self.baseline_band, pg.mkBrush(*theme.BASELINE_BAND))
         self.baseline_label = pg.InfLineLabel(
             self.baseline_band.lines[1], "your rest", position=0.98, anchors=[(1, 0), (1, 0)],
             color=theme.GREEN, fill=pg.mkBrush(*theme.LABEL_FILL))
@@ -466,9 +570,10 @@ class LivePlotsWidget(QWidget):
     def _reference_band(self) -> pg.LinearRegionItem:
         brush = QBrush(QColor(*theme.REFERENCE_BAND), Qt.BrushStyle.BDiagPattern)
         band = pg.LinearRegionItem(values=(RESTING_TONE.low_uv, RESTING_TONE.high_uv),
-                                   orientation="horizontal", movable=False, brush=brush,
-                                   pen=pg.mkPen(None))
+                                   orientation="horizontal", movable=False,
+                                   brush=pg.mkBrush(None), pen=pg.mkPen(None))
         band.setZValue(-20)
+        self.env_plot.add_band(band, brush)  # the fill is in the cached background
         band.setToolTip(f"{RESTING_TONE.label}\n{RESTING_TONE.source}\n{RESTING_TONE.caveat}")
         pg.InfLineLabel(band.lines[1], RESTING_TONE.label, position=0.5, anchors=[(0.5, 1),
                                                                                   (0.5, 1)],
@@ -479,7 +584,7 @@ class LivePlotsWidget(QWidget):
     # -- the agreed API ----------------------------------------------------------------
     def show_traces(self, traces: Traces) -> None:
         """Draw the last ``window_s`` seconds (display clock; NaN = gap)."""
-        t0 = time.perf_counter() if PROFILER is not None else 0.0
+        t0 = time.thread_time() if PROFILER is not None else 0.0
         t_end = max((float(a[-1]) for a in (traces.emg_t, traces.env_t) if a.size), default=None)
         if t_end is None:
             return
@@ -494,12 +599,13 @@ class LivePlotsWidget(QWidget):
             self._apply_x_range(t_end)
         self._show_envelope(traces.env_t, traces.envelope)
         if not self.compact:
-            self._show_raw(traces.emg_t, traces.emg)
+            if self._frame % RAW_EVERY == 0 or self._frame == 1:
+                self._show_raw(traces.emg_t, traces.emg)
             if self._frame % PRESSURE_EVERY == 1:
                 self._show_pressure(traces.pressure_t, traces.pressure)
         self._place_annotations()
         if PROFILER is not None:
-            PROFILER.updated(time.perf_counter() - t0)
+            PROFILER.updated(time.thread_time() - t0)
 
     def show_status(self, snap: LiveSnapshot) -> None:
         """Line (unless being dragged), baseline band, "No signal" grey-out, watermark."""
@@ -516,8 +622,8 @@ class LivePlotsWidget(QWidget):
         no_signal = active and (snap.link in NO_SIGNAL_LINKS
                                 or snap.meter.state is FeedbackState.NO_SIGNAL)
         self._set_no_signal(no_signal, snap.meter.detail if no_signal else "")
-        for w in self._overlays:
-            w.set_visible(snap.simulated)
+        for p in self._plots():
+            p.set_watermark(WATERMARK if snap.simulated else "")
 
     def add_marker(self, t_s: float, label: str) -> None:
         """A live marker (number keys) at ``t_s`` (display clock)."""
@@ -553,7 +659,7 @@ class LivePlotsWidget(QWidget):
     def clear(self) -> None:
         """Back to idle: empty plots, no markers, no bands, no overlays."""
         for c in (self.raw_curve, self.env_curve, self.acc_curve, self.pressure_curve):
-            c.setData([], [])
+            c.show_data(np.zeros(0), np.zeros(0))
         for p in list(self._placed):
             self._remove(p)
         self._live_markers.clear()
@@ -561,25 +667,12 @@ class LivePlotsWidget(QWidget):
         self._show_peaks()
         self.baseline_band.setVisible(False)
         self._set_no_signal(False, "")
-        for w in self._overlays:
-            w.set_visible(False)
+        for p in self._plots():
+            p.set_watermark("")
         self._last_key = None
         self._frame = 0
         self._offset = 0.0
         self._apply_x_range()
-
-    # -- old API (until the window has switched to show_traces / show_status) --------------
-    def update_traces(self, emg_t: np.ndarray, emg: np.ndarray, env_t: np.ndarray,
-                      env: np.ndarray, p_t: np.ndarray, pressure: np.ndarray) -> None:
-        self.show_traces(Traces(emg_t, emg, env_t, env, np.zeros(0), p_t, pressure))
-
-    def set_threshold(self, value_uv: float) -> None:
-        if not self.threshold_line.moving:
-            self._set_line(value_uv)
-            self._set_env_top(rest_scale_top(value_uv))
-
-    def set_baseline(self, mean_uv: float, sd_uv: float) -> None:
-        self._set_band(mean_uv, sd_uv, True, False)
 
     # -- state queries (the window and tests) -------------------------------------------
     @property
@@ -592,7 +685,7 @@ class LivePlotsWidget(QWidget):
 
     @property
     def watermark_visible(self) -> bool:
-        return self._overlays[0].item.isVisible()
+        return all(p.watermark == WATERMARK for p in self._plots())
 
     def peak_texts(self) -> list[str]:
         """The peak labels on screen (clipped peaks and contraction spans)."""
@@ -611,10 +704,9 @@ class LivePlotsWidget(QWidget):
         x = t - self._offset
         ceiling = self._env_top * 0.995  # a clipped peak runs along the top edge
         pf = env[:, 0]
-        self.env_curve.setData(x, np.minimum(pf, ceiling), connect="finite", skipFiniteCheck=True)
+        self.env_curve.show_data(x, np.minimum(pf, ceiling))
         if env.shape[1] > 1:
-            self.acc_curve.setData(x, np.minimum(env[:, 1], ceiling), connect="finite",
-                                   skipFiniteCheck=True)
+            self.acc_curve.show_data(x, np.minimum(env[:, 1], ceiling))
         self._peaks = clipped_peaks(x, pf, self._env_top)
         self._show_peaks()
 
@@ -635,7 +727,11 @@ class LivePlotsWidget(QWidget):
             return
         width = max(200, int(self.raw_plot.getPlotItem().vb.width()))
         td, yd = peak_decimate(t, emg[:, 0], POINTS_PER_PIXEL * width)
-        self.raw_curve.setData(td - self._offset, yd, connect="finite", skipFiniteCheck=True)
+        if len(yd) < len(t):  # one min-max bar per pixel column: half the segments to draw
+            keep = np.repeat(np.isfinite(yd[0::2]) & np.isfinite(yd[1::2]), 2)
+            self.raw_curve.show_data(td[keep] - self._offset, yd[keep], connect="pairs")
+        else:
+            self.raw_curve.show_data(td - self._offset, yd)
         finite = yd[np.isfinite(yd)]
         if finite.size:
             amp = float(np.max(np.abs(finite)))
@@ -647,7 +743,9 @@ class LivePlotsWidget(QWidget):
         if not p.size or not self.pressure_plot.isVisible():
             return
         y = p[:, 0]
-        self.pressure_curve.setData(t - self._offset, y, connect="finite", skipFiniteCheck=True)
+        width = max(100, int(self.pressure_plot.getPlotItem().vb.width()))
+        td, yd = peak_decimate(t, y, width)  # a slow signal: one point per pixel column
+        self.pressure_curve.show_data(td - self._offset, yd)
         finite = y[np.isfinite(y)]
         if finite.size and self._pressure_range.update(float(finite.min()), float(finite.max())):
             self.pressure_plot.getPlotItem().setYRange(self._pressure_range.lo,
@@ -657,7 +755,11 @@ class LivePlotsWidget(QWidget):
         if not force and top == self._env_top:
             return
         self._env_top = top
-        self.env_plot.getPlotItem().setYRange(0, top, padding=0)
+        item = self.env_plot.getPlotItem()
+        major = nice_ceiling(top / 7, (1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500))
+        item.getAxis("left").setTickSpacing(major, major / 2)
+        # a sliver below 0 so the "0" label and a trace at rest are not cut by the edge
+        item.setYRange(-ENV_FLOOR_MARGIN * top, top, padding=0)
 
     def _set_line(self, value_uv: float) -> None:
         if value_uv != self.threshold_line.value():
@@ -667,7 +769,6 @@ class LivePlotsWidget(QWidget):
         value = max(0.1, float(line.value()))
         self._set_env_top(rest_scale_top(value))
         self.sigLineMoved.emit(value)
-        self.sigThresholdMoved.emit(value)
 
     def _set_band(self, mean_uv: float, sd_uv: float, ready: bool, provisional: bool) -> None:
         show = ready and math.isfinite(mean_uv) and math.isfinite(sd_uv)
@@ -690,11 +791,10 @@ class LivePlotsWidget(QWidget):
         self._no_signal = on
         grey = theme.NO_SIGNAL
         self.raw_curve.setPen(pg.mkPen(grey if on else theme.EMG_RAW, width=1))
-        self.env_curve.setPen(pg.mkPen(grey if on else theme.ENVELOPE,
-                                       width=3 if self.compact else 2))
+        self.env_curve.setPen(pg.mkPen(grey if on else theme.ENVELOPE, width=1))
         self.acc_curve.setPen(pg.mkPen(grey if on else theme.ACCESSORY, width=1,
                                        style=Qt.PenStyle.DotLine))
-        self.pressure_curve.setPen(pg.mkPen(grey if on else theme.PRESSURE, width=2))
+        self.pressure_curve.setPen(pg.mkPen(grey if on else theme.PRESSURE, width=1))
 
     # -- time axis -----------------------------------------------------------------------
     def _set_relative(self, relative: bool) -> None:

@@ -154,8 +154,9 @@ def test_meter_no_signal_greys_too(plots):
 
 def test_simulated_data_shows_a_watermark_on_every_plot(plots):
     plots.show_status(snapshot(simulated=True))
-    assert all(o.item.isVisible() and o.item.text() == "SIMULATED DATA" for o in plots._overlays)
-    assert len(plots._overlays) == 3
+    assert [p.watermark for p in (plots.raw_plot, plots.env_plot, plots.pressure_plot)] == [
+        "SIMULATED DATA"] * 3
+    assert plots.watermark_visible
     plots.show_status(snapshot(simulated=False))
     assert not plots.watermark_visible
 
@@ -291,3 +292,14 @@ def test_end_to_end_with_the_live_session(plots, qtbot):
     plots.show_status(session.snapshot())
     plots.clear()
     assert not plots.watermark_visible
+
+
+def test_every_trace_is_inside_its_bounding_rect_after_a_range_change(plots):
+    """The curves' bounding rect is the view: a stale one would hide a trace (it did once)."""
+    for t_end in (10.0, 10.1, 10.2, 10.3):  # pressure is drawn every third frame
+        plots.show_traces(traces(t_end))
+    for curve in (plots.raw_curve, plots.env_curve, plots.pressure_curve):
+        x, y = curve.getData()
+        rect = curve.boundingRect()
+        assert len(x) > 0
+        assert rect.top() <= float(np.nanmin(y)) and float(np.nanmax(y)) <= rect.bottom()
