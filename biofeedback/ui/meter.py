@@ -46,11 +46,22 @@ class RelaxationMeterWidget(QWidget):
 
     # -- model --------------------------------------------------------------------------
     def set_view(self, view: MeterView, simulated: bool) -> None:
-        if view == self.view and simulated == self.simulated:
-            return
+        """Show ``view``; repaint only when something drawn changes (the bar by a pixel, the
+        words, the numbers as printed): at 30 Hz most frames change nothing visible."""
+        old = self._drawn(self.view, self.simulated)
         self.view, self.simulated = view, simulated
+        if self._drawn(view, simulated) == old:
+            return
         self.setAccessibleDescription(self.headline())
         self.update()
+
+    def _drawn(self, view: MeterView, simulated: bool) -> tuple:
+        h = max(1.0, float(self.height()))
+        px = (lambda x: None if not math.isfinite(x) else round(x * h))  # noqa: E731
+        mvc = None if view.percent_mvc is None else round(view.percent_mvc)
+        uv = None if not math.isfinite(view.envelope_uv) else round(view.envelope_uv, 1)
+        return (view.key, view.headline, view.detail, px(view.level), px(view.line_level),
+                mvc, uv, simulated)
 
     @property
     def state(self) -> str:
