@@ -515,19 +515,23 @@ class LiveSession:
                 out.append(Notice(NoticeKind.GAP, text))
         return tuple(sorted(out, key=lambda n: n.kind.priority))
 
-    def traces(self, window_s: float) -> Traces:
-        """The last ``window_s`` seconds of every trace, on the display clock (NaN = gap)."""
+    def traces(self, window_s: float, *, emg: bool = True) -> Traces:
+        """The last ``window_s`` seconds of every trace, on the display clock (NaN = gap).
+
+        ``emg=False`` leaves the raw EMG out (empty): it is the largest copy (2 kHz × channels),
+        and a view that redraws it every other frame need not fetch it every frame."""
         run = self._run
         if run is None:
             z = np.zeros(0)
             return Traces(z, np.zeros((0, 1)), z, np.zeros((0, 1)), z, z, np.zeros((0, 1)))
         e = run.engine
-        ei, emg = e.emg.latest(int(window_s * e.emg_fs))
+        ei, emg_data = e.emg.latest(int(window_s * e.emg_fs) if emg else 0)
         vi, env = e.envelope.latest(int(window_s * DISPLAY_HZ))
         _, fb = e.feedback.latest(int(window_s * DISPLAY_HZ))
         pfs = e.pressure_fs or 1.0
         pi, pressure = e.pressure.latest(int(window_s * pfs))
-        return Traces(self._display_times(ei, e.emg_fs), emg, self._display_times(vi, DISPLAY_HZ),
+        return Traces(self._display_times(ei, e.emg_fs), emg_data,
+                      self._display_times(vi, DISPLAY_HZ),
                       env, fb[:, 0] if fb.size else np.zeros(0),
                       self._display_times(pi, pfs), pressure)
 

@@ -582,6 +582,11 @@ class LivePlotsWidget(QWidget):
         return band
 
     # -- the agreed API ----------------------------------------------------------------
+    @property
+    def wants_raw(self) -> bool:
+        """Whether the next frame redraws the raw EMG (the caller may skip fetching it)."""
+        return not self.compact and ((self._frame + 1) % RAW_EVERY == 0 or self._frame == 0)
+
     def show_traces(self, traces: Traces) -> None:
         """Draw the last ``window_s`` seconds (display clock; NaN = gap)."""
         t0 = time.thread_time() if PROFILER is not None else 0.0

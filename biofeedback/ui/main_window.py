@@ -245,7 +245,8 @@ class MainWindow(QMainWindow):
         for ev in self.session.poll():
             self._on_event(ev)
         snap = self.session.snapshot()
-        traces = self.session.traces(self.plots.window_s) if self.session.running else None
+        traces = (self.session.traces(self.plots.window_s, emg=self.plots.wants_raw)
+                  if self.session.running else None)
         if snap.phase in (SessionPhase.ENDED, SessionPhase.FAILED) and not self._ended_shown:
             self._ended_shown = True
             self._set_mode()
