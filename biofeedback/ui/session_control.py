@@ -30,6 +30,7 @@ from biofeedback.sessions.runner import RunnerEvent, RunnerState, SessionEnded
 from biofeedback.ui.protocol_chooser import ProtocolChooser, ask_protocol_file
 from biofeedback.ui.session_view import SessionView, step_pacer
 from biofeedback.ui.target_band import TargetBand, target_words
+from biofeedback.ui.tone_controls import SessionTone
 
 if TYPE_CHECKING:
     from biofeedback.ui.main_window import MainWindow
@@ -55,6 +56,7 @@ class GuidedController(QObject):
         self._started_recording = False
         self._saved: str = ""
         self._ended = False
+        self.tone = SessionTone(self)
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -111,6 +113,7 @@ class GuidedController(QObject):
             return False
         self.guided, self.protocol, self._ended = guided, protocol, False
         self.previous = load_last(protocol.name)
+        self.tone.start()
         self.view = self._make_view(calm=False)
         self._place(self.view, win.session_area)
         self.bands = [TargetBand(win.plots, win.meter)]
@@ -131,6 +134,7 @@ class GuidedController(QObject):
         v.answered.connect(self.answer)
         v.rating_selected.connect(self._sync_selection)
         v.close_clicked.connect(self.close)
+        self.tone.attach(v.tone)
         return v
 
     @staticmethod
@@ -186,6 +190,7 @@ class GuidedController(QObject):
             v.show_step(sv, g.runner.relaxed_run_s, pacer, words)
         for band in self.bands:
             band.show(None if sv.waiting else sv.step, status)
+        self.tone.feed(snap.meter, snap.time_s, sv.paused)
 
     def _handle(self, events: Sequence[RunnerEvent]) -> None:
         if any(isinstance(e, SessionEnded) for e in events) and not self._ended:
@@ -252,6 +257,7 @@ class GuidedController(QObject):
             log.warning("could not keep this session for the next comparison: %s", exc)
         for band in self.bands:
             band.show(None, None)
+        self.tone.stop()
         if result.ended == "finished" and self._started_recording and win.session.recording:
             output = win.session.recording_output
             win.toggle_record()  # a whole session: its recording is complete, save it
@@ -276,6 +282,8 @@ class GuidedController(QObject):
         """Leave the summary (or abandon the views): back to the plain live view."""
         if self.active:
             self.stop("stopped")
+        self.tone.stop()
+        self.tone.detach_all()
         for band in self.bands:
             band.remove()
         self.bands = []

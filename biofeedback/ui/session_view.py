@@ -34,6 +34,7 @@ from biofeedback.ui import theme
 from biofeedback.ui.breathing_pacer import BreathingPacer, PacerChoice
 from biofeedback.ui.rating_dialog import RatingPanel
 from biofeedback.ui.session_summary import SessionSummaryView
+from biofeedback.ui.tone_controls import ToneControls
 from biofeedback.ui.window_parts import set_text
 
 PAUSE_TEXT, RESUME_TEXT = "Pause", "Resume"
@@ -135,7 +136,7 @@ class SessionView(QWidget):
         self.pain_button = self._big_button(PAIN_TEXT, self.pain_clicked,
                                             "End the session because of pain")
         self.pain_button.setObjectName("pain")
-        self.extras = QHBoxLayout()  # the controller adds the tone controls here
+        self.tone = ToneControls(calm=calm)
         self.safety = QFrame()
         self.safety.setObjectName("safety")
         self.safety_text = QLabel("")
@@ -194,7 +195,7 @@ class SessionView(QWidget):
         buttons = QVBoxLayout()
         for b in (self.pause_button, self.stop_button, self.pain_button):
             buttons.addWidget(b)
-        buttons.addLayout(self.extras)
+        buttons.addWidget(self.tone)
         buttons.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.pacer)

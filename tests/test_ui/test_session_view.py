@@ -140,6 +140,7 @@ def test_a_short_down_training_session_end_to_end_on_the_simulated_sensor(qtbot,
     assert view.isVisible() and not view.ended
     seen: dict[str, str] = {}  # step label -> the instruction on screen
     pacer: list[tuple[float, str, bool]] = []  # (elapsed, text, shown) in the breathing step
+    tone: list[tuple[str, str, float | None, int]] = []  # (step kind, meter, pitch, chimes)
 
     def watch() -> bool:
         g = ctl.guided
@@ -148,6 +149,8 @@ def test_a_short_down_training_session_end_to_end_on_the_simulated_sensor(qtbot,
             seen.setdefault(sv.label, view.instruction.text())
             if sv.index == 1:
                 pacer.append((sv.elapsed_s, view.pacer.text, view.pacer.isVisible()))
+            st = ctl.tone.output.status()
+            tone.append((sv.kind, win.meter.state, st.target_hz, st.chimes))
             assert view.count_label.text() == f"step {sv.index + 1} of {sv.count}"
         return view.ended
 
@@ -162,6 +165,16 @@ def test_a_short_down_training_session_end_to_end_on_the_simulated_sensor(qtbot,
         if abs(t % 10.0 - 3.0) > 0.1 and t % 10.0 > 0.1:  # not at a turn of the breath
             assert text == (BREATHE_IN if t % 10.0 < 3.0 else BREATHE_OUT), t
     assert {text for _, text in in_step} == {BREATHE_IN, BREATHE_OUT}
+    # the tone follows the meter: a pitch while squeezing, silence when relaxed, a soft chime
+    # after 10 s below the line; with no audio device it says so and stays off
+    assert any(k == "contract" and m == "tight" and hz is not None for k, m, hz, _ in tone)
+    assert all(hz is None for _, m, hz, _ in tone if m == "relaxed")
+    assert tone[-1][3] >= 1
+    out = ctl.tone.output
+    assert out is not None and ctl.tone.choice.on
+    if not out.available:
+        assert not view.tone.note.isHidden() and view.tone.note.text().endswith("the tone is off")
+    assert not ctl.tone.playing  # ended: no tone after the session
     # the summary
     result = ctl.result
     assert result is not None and result.ended == "finished"
