@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QColor, QFont, QPainter, QPen
-from PyQt6.QtWidgets import QComboBox, QSizePolicy, QWidget
+from PyQt6.QtWidgets import QComboBox, QWidget
 
 from biofeedback.sessions.protocol import Pacer
 from biofeedback.ui import theme
@@ -112,9 +112,8 @@ class BreathingPacer(QWidget):
         self.large = large
         self.phase = pacer_phase(self.pacer, 0.0)
         self._drawn: tuple[int, bool] | None = None
-        side = 220 if large else 140
-        self.setMinimumSize(side, side)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        side = 240 if large else 150
+        self.setFixedSize(side, side)  # a fixed size: never a layout pass while it breathes
         self.setAccessibleName("Breathing pacer")
 
     @property

@@ -195,10 +195,13 @@ class SessionView(QWidget):
         buttons = QVBoxLayout()
         for b in (self.pause_button, self.stop_button, self.pain_button):
             buttons.addWidget(b)
-        buttons.addWidget(self.tone)
+        if self.calm:
+            buttons.addWidget(self.tone)
+        else:
+            centre.addWidget(self.tone)
         buttons.addStretch(1)
         row = QHBoxLayout()
-        row.addWidget(self.pacer)
+        row.addWidget(self.pacer, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(centre, 1)
         row.addLayout(buttons)
         page = QWidget()

@@ -61,16 +61,18 @@ class ToneControls(QWidget):
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)
         self.note.hide()
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.on_box)
-        row.addWidget(self.volume, 1)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addLayout(row)
-        outer.addWidget(self.silent_box)
-        outer.addWidget(self.mute_button)
-        outer.addWidget(self.note)
+        if calm:  # the patient: Mute (and why there is no sound), in the buttons column
+            outer = QVBoxLayout(self)
+            outer.setContentsMargins(0, 0, 0, 0)
+            outer.addWidget(self.mute_button)
+            outer.addWidget(self.note)
+        else:  # the clinician: one row under the runner
+            self.volume.setMaximumWidth(140)
+            row = QHBoxLayout(self)
+            row.setContentsMargins(0, 0, 0, 0)
+            for w in (self.on_box, self.volume, self.mute_button, self.silent_box):
+                row.addWidget(w)
+            row.addWidget(self.note, 1)
         for w in (self.on_box, self.volume, self.silent_box):
             w.setVisible(not calm)
         self.show_choice(self.choice)
