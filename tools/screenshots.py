@@ -139,6 +139,35 @@ def lost_sensor(app, out: Path) -> None:
         win.close()
 
 
+def guided_session(app, out: Path) -> None:
+    """The built-in down-training on the simulated sensor scripted to perform it."""
+    from biofeedback.sessions.loader import load_protocol
+    from biofeedback.sessions.scripted import protocol_scenario
+
+    protocol = load_protocol("down-training")
+    win = _window(app, f"simulated:{protocol_scenario(protocol)}", speed=20.0)
+    ctl = win.guided
+    if not ctl.begin(protocol):
+        raise RuntimeError(f"screenshot: the session did not start: {win.banner.text()}")
+
+    def at(label: str, elapsed_s: float) -> Callable[[], bool]:
+        def reached() -> bool:
+            v = ctl.guided.view() if ctl.guided is not None else None
+            return v is not None and v.label == label and v.elapsed_s >= elapsed_s
+        return reached
+
+    _wait(app, at("Paced breathing", 31.5), 60)  # the fourth breath, breathing out
+    _save(win, "session-clinician.png", out)
+    win.toggle_patient_view()
+    pv = win.patient_view
+    _wait(app, lambda: pv is not None and pv.isVisible(), 5)
+    _wait(app, at("Let it all go 2 of 5", 4.0), 60)  # a release after the second squeeze
+    _save(pv, "session-patient.png", out)
+    pv.close()
+    ctl.stop("stopped")
+    win.close()
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else OUT
     out.mkdir(parents=True, exist_ok=True)
@@ -154,6 +183,7 @@ def main(argv: list[str]) -> int:
         bearing_down(app, out)
         replay_review(app, out, Path(tmp))
         lost_sensor(app, out)
+        guided_session(app, out)
     return 0
 
 

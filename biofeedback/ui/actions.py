@@ -26,6 +26,8 @@ KEYS = {
     "back": ("Left",),
     "forward": ("Right",),
     "rest": ("Ctrl+B",),
+    "guided": ("Ctrl+G",),
+    "open_protocol": ("Ctrl+Shift+G",),
 }
 
 
@@ -49,6 +51,9 @@ class WindowActions(QObject):
         self.play_pause = self._action("&Play / Pause", "play_pause", handlers)
         self.back = self._action("&Back 5 s", "back", handlers)
         self.forward = self._action("&Forward 5 s", "forward", handlers)
+        self.guided = self._action("&Guided session\u2026", "guided", handlers)
+        self.open_protocol = self._action("&Open protocol file\u2026", "open_protocol",
+                                          handlers)
         self.markers: list[QAction] = []
         for n in range(10):
             a = QAction(f"Marker {n}", self)
@@ -74,7 +79,8 @@ class WindowActions(QObject):
 
     def all(self) -> list[QAction]:
         return [self.start_stop, self.record, self.rest, self.auto_line, self.patient_view,
-                self.play_pause, self.back, self.forward, *self.markers]
+                self.play_pause, self.back, self.forward, self.guided, self.open_protocol,
+                *self.markers]
 
     def set_markers_enabled(self, on: bool) -> None:
         for a in self.markers:

@@ -94,6 +94,9 @@ class ControlPanel(QWidget):
         self.marker_edit.setMinimumWidth(110)
         self.marker_button = _button("Add marker", "Mark this moment (number keys 0-9 do the "
                                      "same, even while typing a label)")
+        self.guided_button = _button("Guided session\u2026", with_keys(
+            "Run a guided practice (down-training, assessment, dilator practice\u2026) or a "
+            "protocol file of your own; starts streaming and recording if needed", "guided"))
         self.patient_view_button = _button("Patient view", with_keys(
             "Full-screen calm view for the patient: the meter and the activity only",
             "patient_view"), checkable=True)
@@ -114,7 +117,8 @@ class ControlPanel(QWidget):
         notch.addWidget(self.notch_combo, 0, 1)
         row2.addLayout(notch)
         row2.addStretch(1)
-        for w in (self.marker_edit, self.marker_button, self.patient_view_button):
+        for w in (self.marker_edit, self.marker_button, self.guided_button,
+                  self.patient_view_button):
             row2.addWidget(w)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

@@ -37,6 +37,7 @@ from biofeedback.ui import window_parts
 from biofeedback.ui.actions import ShortcutGuard, WindowActions
 from biofeedback.ui.patient_view import PatientView
 from biofeedback.ui.review import ReplayReview
+from biofeedback.ui.session_control import GuidedController
 
 log = logging.getLogger(__name__)
 TITLE = "Pelvic-floor biofeedback"
@@ -64,7 +65,8 @@ class MainWindow(QMainWindow):
         self.no_sensor_found = False  # "auto" found no sensor and chose simulated data
         self.setWindowTitle(TITLE)
         window_parts.build(self)
-        self.actions = WindowActions(self, window_parts.handlers(self), self.add_marker)
+        self.guided = GuidedController(self)
+        self.actions = WindowActions(self, window_parts.handlers(self), self._number_key)
         window_parts.add_menus(self, self.actions)
         self._guard = ShortcutGuard(self.actions.all(), self._owns)
         app = QApplication.instance()
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
         if not self.session.running:
             return
         self.timer.stop()
+        self.guided.stop("stopped")  # its last step is written before the recording closes
         self.session.stop()
         for ev in self.session.poll():
             self._on_event(ev)
@@ -163,6 +166,11 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # -- user actions --------------------------------------------------------------------
+    def _number_key(self, number: int) -> None:
+        """Number keys: a rating while a guided session asks for one, else a marker."""
+        if not self.guided.take_digit(number):
+            self.add_marker(number)
+
     def add_marker(self, number: int, label: str | None = None) -> None:
         """Number keys 0-9 or the button: a marker on the plot and, when recording, in the file.
         Without an explicit ``label`` the marker field's text is used (then cleared)."""
@@ -242,9 +250,11 @@ class MainWindow(QMainWindow):
 
     # -- the GUI timer -------------------------------------------------------------------
     def refresh(self) -> None:
-        for ev in self.session.poll():
+        events = self.session.poll()
+        for ev in events:
             self._on_event(ev)
         snap = self.session.snapshot()
+        self.guided.frame(events, snap)  # a guided session advances on what was polled
         traces = (self.session.traces(self.plots.window_s, emg=self.plots.wants_raw)
                   if self.session.running else None)
         if snap.phase in (SessionPhase.ENDED, SessionPhase.FAILED) and not self._ended_shown:

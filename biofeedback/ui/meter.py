@@ -37,6 +37,7 @@ class RelaxationMeterWidget(QWidget):
         super().__init__(parent)
         self.view: MeterView = IDLE_VIEW
         self.simulated = False
+        self.target: tuple[float, float] | None = None  # a guided step's band (levels 0..1)
         self.large = large
         self.setMinimumWidth(180)
         self.setMinimumHeight(220)
@@ -62,6 +63,15 @@ class RelaxationMeterWidget(QWidget):
         uv = None if not math.isfinite(view.envelope_uv) else round(view.envelope_uv, 1)
         return (view.key, view.headline, view.detail, px(view.level), px(view.line_level),
                 mvc, uv, simulated)
+
+    def set_target(self, band: tuple[float, float] | None) -> None:
+        """A guided step's target band on the meter's scale (0..1), e.g. "about half your
+        strength"; None: no band."""
+        if band is not None:
+            band = (min(max(band[0], 0.0), 1.0), min(max(band[1], 0.0), 1.0))
+        if band != self.target:
+            self.target = band
+            self.update()
 
     @property
     def state(self) -> str:
@@ -94,6 +104,8 @@ class RelaxationMeterWidget(QWidget):
         text_h = int(150 * scale)
         bar = QRectF(w * 0.3, 16, w * 0.4, max(40.0, h - text_h - 32))
         self._paint_bar(p, bar)
+        if self.target is not None:
+            self._paint_target(p, bar)
         if self.simulated:
             self._paint_watermark(p, bar, scale)
         self._paint_words(p, w, h - text_h, scale)
@@ -127,6 +139,18 @@ class RelaxationMeterWidget(QWidget):
             style = Qt.PenStyle.DashLine if sure else Qt.PenStyle.DotLine
             p.setPen(QPen(QColor(colour), 3, style))
             p.drawLine(int(bar.left() - 12), int(y), int(bar.right() + 12), int(y))
+
+    def _paint_target(self, p: QPainter, bar: QRectF) -> None:
+        """The band beside the bar (a soft green bracket), so the fill stays readable."""
+        assert self.target is not None
+        lo, hi = self.target
+        y0, y1 = bar.bottom() - bar.height() * hi, bar.bottom() - bar.height() * lo
+        colour = QColor(theme.GREEN)
+        colour.setAlpha(90)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        for x in (bar.left() - 22, bar.right() + 8):
+            p.drawRoundedRect(QRectF(x, y0, 14, max(4.0, y1 - y0)), 4, 4)
 
     def _paint_watermark(self, p: QPainter, bar: QRectF, scale: float) -> None:
         font = QFont(self.font())

@@ -57,6 +57,9 @@ def build(win: MainWindow) -> None:
     win.banner = NoticeBanner()
     win.plots = LivePlotsWidget(window_s=10.0)
     win.meter = RelaxationMeterWidget()
+    win.session_area = QWidget()  # a guided session's runner (ui/session_control.py)
+    QVBoxLayout(win.session_area).setContentsMargins(0, 0, 0, 0)
+    win.session_area.hide()
     body = QHBoxLayout()
     body.addWidget(win.plots, 4)
     body.addWidget(win.meter, 1)
@@ -67,6 +70,7 @@ def build(win: MainWindow) -> None:
         outer.addWidget(w)
     outer.addLayout(win.review_slot)
     outer.addWidget(win.banner)
+    outer.addWidget(win.session_area)
     outer.addLayout(body, 1)
     outer.addWidget(hint)
     win.setCentralWidget(central)
@@ -81,6 +85,8 @@ def handlers(win: MainWindow) -> dict[str, Callable[[], None]]:
         "rest": c.rest_button.click,
         "auto_line": lambda: win.set_line(None),
         "patient_view": win.toggle_patient_view,
+        "guided": win.guided.choose,
+        "open_protocol": win.guided.open_file,
         "play_pause": lambda: win.review.transport.toggle_play() if win.review else None,
         "back": lambda: win.review.transport.seek_by(-5.0) if win.review else None,
         "forward": lambda: win.review.transport.seek_by(5.0) if win.review else None,
@@ -93,6 +99,9 @@ def add_menus(win: MainWindow, a: WindowActions) -> None:
     session = bar.addMenu("&Session")
     for action in (a.start_stop, a.record, a.rest, a.auto_line):
         session.addAction(action)
+    session.addSeparator()
+    session.addAction(a.guided)
+    session.addAction(a.open_protocol)
     markers = bar.addMenu("&Markers")
     for action in a.markers:
         markers.addAction(action)
@@ -118,6 +127,7 @@ def connect(win: MainWindow) -> None:
     c.marker_edit.returnPressed.connect(lambda: win.add_marker(0))
     c.marker_button.clicked.connect(lambda: win.add_marker(0))
     c.patient_view_button.toggled.connect(lambda _on: win.toggle_patient_view())
+    c.guided_button.clicked.connect(win.guided.choose)
     c.source_combo.currentIndexChanged.connect(lambda _i: _on_source_chosen(win))
     win.sim_notice.connect_button.clicked.connect(lambda: connect_sensor(win))
     win.plots.sigLineMoved.connect(win.set_line)
