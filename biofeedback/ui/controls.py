@@ -137,7 +137,7 @@ class ControlPanel(QWidget):
         self.stop_button.setEnabled(running)
         self.record_button.setEnabled(live)
         self.set_recording(recording and live)
-        self.patient_edit.setEnabled(not running or ended)
+        self.patient_edit.setEnabled(not running or (ended and not replay))  # files: no code
         self.rest_button.setEnabled(live)
         if not live:
             self.set_resting(False)
