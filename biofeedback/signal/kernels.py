@@ -1,0 +1,128 @@
+"""Compiled per-sample kernels of the conditioning path (numba, cached on disk).
+
+One pass over the samples does what used to take a dozen numpy calls per block: the band-pass
+(second-order sections), the optional mains notch and the trailing-window RMS envelopes, with
+their state carried in arrays the caller owns. The arithmetic is written operation for
+operation as ``scipy.signal.sosfilt`` (the direct-form II transposed recursion of
+``scipy/signal/_sosfilt.pyx``) and as the running sum of squares of :class:`MultiRms`
+(``np.cumsum`` is sequential), so results are bit-identical to the public scipy/numpy calls;
+``tests/test_signal/test_kernels.py`` fails loudly if a scipy, numpy or numba release changes
+that. Only plain IEEE operations are used (no ``fastmath``: no reassociation or fused
+multiply-add), so the result does not depend on the CPU either.
+
+``cache=True`` writes the machine code next to this module (or in numba's per-user cache when
+the package folder is read-only): the first import on a fresh machine compiles (a few
+seconds, see docs/performance.md), later processes load the cache in milliseconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def _sos_step(sos: np.ndarray, zi: np.ndarray, c: int, x_cur: float) -> float:
+    """One sample through every section of channel ``c``; ``zi`` is ``(C, S, 2)``."""
+    for s in range(sos.shape[0]):
+        x_new = sos[s, 0] * x_cur + zi[c, s, 0]
+        zi[c, s, 0] = sos[s, 1] * x_cur - sos[s, 4] * x_new + zi[c, s, 1]
+        zi[c, s, 1] = sos[s, 2] * x_cur - sos[s, 5] * x_new
+        x_cur = x_new
+    return x_cur
+
+
+@njit(cache=True)
+def sosfilt_rows(sos: np.ndarray, x: np.ndarray, zi: np.ndarray, out: np.ndarray) -> None:
+    """``out[i, c]`` = ``x[i, c]`` filtered by ``sos`` ``(S, 6)`` with state ``zi`` ``(C, S, 2)``
+    (updated in place); ``x`` and ``out`` are ``(n, C)`` and may be the same array."""
+    n, n_ch = x.shape
+    for i in range(n):
+        for c in range(n_ch):
+            out[i, c] = _sos_step(sos, zi, c, x[i, c])
+
+
+@njit(cache=True, inline="always")
+def _div_sqrt(hi: np.ndarray, lo: np.ndarray, w: float, out: np.ndarray) -> None:
+    for i in range(out.shape[0]):
+        d = (hi[i] - lo[i]) / w
+        out[i] = np.sqrt(d if d >= 0.0 else 0.0)
+
+
+@njit(cache=True)
+def _rms_from(y: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.ndarray,
+              env: np.ndarray) -> None:
+    """Trailing-window RMS of ``y`` ``(n, C)`` for every window into ``env`` ``(W, n, C)``.
+
+    ``hist`` ``(R, C)`` holds the running sums of squares after the last ``R`` samples
+    (``hist[-1]`` = sum of every sample since reset; zeros after a reset, so the sum before
+    the first sample is 0); ``count[0]`` = samples since reset. Before a window is full the
+    mean is over the samples so far, as in :class:`MultiRms`. The sums are sequential (one
+    loop-carried addition per sample, as ``np.cumsum``); the divisions and square roots run
+    in a separate, vectorisable loop.
+    """
+    n, n_ch = y.shape
+    r_n = hist.shape[0]
+    j0 = count[0]
+    tot = np.empty(r_n + n)
+    col = np.empty(n)  # contiguous: the division and square-root loop vectorises
+    for c in range(n_ch):  # channel by channel: plain 1-D loops
+        tot[:r_n] = hist[:, c]
+        acc = tot[r_n - 1]
+        for i in range(n):
+            v = y[i, c]
+            acc = acc + v * v
+            tot[r_n + i] = acc
+        for w_i in range(windows.shape[0]):
+            w = windows[w_i]
+            full = min(max(w - 1 - j0, 0), n)  # samples before the window is full
+            for i in range(full):
+                k = j0 + i + 1
+                d = (tot[r_n + i] - tot[r_n + i - k]) / k
+                col[i] = np.sqrt(d if d >= 0.0 else 0.0)
+            wf = float(w)
+            _div_sqrt(tot[r_n + full:], tot[r_n + full - w:], wf, col[full:])
+            env[w_i, :, c] = col
+        hist[:, c] = tot[n:]
+    count[0] = j0 + n
+
+
+@njit(cache=True)
+def rms_rows(x: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.ndarray,
+             env: np.ndarray) -> None:
+    """Trailing-window RMS of ``x`` ``(n, C)`` (see :func:`_rms_from`); state updated."""
+    _rms_from(x, hist, count, windows, env)
+
+
+@njit(cache=True)
+def condition(x: np.ndarray, bp_sos: np.ndarray, bp_zi: np.ndarray, notch_sos: np.ndarray,
+              notch_zi: np.ndarray, notch_unit: np.ndarray, hist: np.ndarray, count: np.ndarray,
+              windows: np.ndarray, bp_out: np.ndarray, y_out: np.ndarray,
+              env: np.ndarray) -> None:
+    """Band-pass, optional notch, RMS envelopes: the whole conditioning of a block.
+
+    ``x`` ``(n, C)``; ``bp_out`` gets the band-passed samples, ``y_out`` the notched ones (not
+    written when ``notch_sos`` has no sections: then pass ``bp_out`` again), ``env``
+    ``(W, n, C)`` the RMS of ``y`` over each window (state ``hist``, ``count[0]``: see
+    :func:`_rms_from`). ``count[1]`` = 0 until the notch has started: its state is then set from
+    the first band-passed sample (steady state for a constant input, ``notch_unit``
+    ``(S, 2)``), as :class:`SosFilter` with ``start_steady`` does.
+    """
+    n, n_ch = x.shape
+    if notch_sos.shape[0] > 0:
+        for i in range(n):
+            for c in range(n_ch):
+                v = _sos_step(bp_sos, bp_zi, c, x[i, c])
+                bp_out[i, c] = v
+                if count[1] == 0:
+                    for s in range(notch_sos.shape[0]):
+                        notch_zi[c, s, 0] = notch_unit[s, 0] * v
+                        notch_zi[c, s, 1] = notch_unit[s, 1] * v
+                y_out[i, c] = _sos_step(notch_sos, notch_zi, c, v)
+            count[1] = 1
+        _rms_from(y_out, hist, count, windows, env)
+    else:
+        for i in range(n):
+            for c in range(n_ch):
+                bp_out[i, c] = _sos_step(bp_sos, bp_zi, c, x[i, c])
+        _rms_from(bp_out, hist, count, windows, env)
