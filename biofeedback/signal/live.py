@@ -294,6 +294,12 @@ class LiveProcessor:
         return EmgFrame(z, z, np.zeros(0), np.zeros(0, bool), np.zeros(0, bool), events,
                         quality, -1)
 
+    def keep_periodograms(self, n_samples: int) -> np.ndarray:
+        """Collect the quality check's half-second periodograms of channel 0 for the first
+        ``n_samples`` (see :meth:`QualityMonitor.collect_periodograms`):
+        :func:`biofeedback.signal.analyze` reuses them for the Welch metrics."""
+        return self._quality.collect_periodograms(n_samples)
+
     def _baseline_may_change(self) -> bool:
         return self._baseline.may_change
 

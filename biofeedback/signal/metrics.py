@@ -63,7 +63,11 @@ class SegmentSpectra:
     (the input is the band-passed EMG, whose mean is zero).
     """
 
-    def __init__(self, x: np.ndarray, fs: float, segment_s: float = 0.5) -> None:
+    def __init__(self, x: np.ndarray, fs: float, segment_s: float = 0.5,
+                 known: np.ndarray | None = None) -> None:
+        """``known``: periodograms of the segments already computed (e.g. by the per-second
+        quality check), one row per segment, nan rows where not; only the others are
+        transformed here."""
         self.fs = fs
         self.nper = max(8, int(round(segment_s * fs)))
         self.step = self.nper
@@ -71,17 +75,23 @@ class SegmentSpectra:
         k = 0 if n < self.nper else 1 + (n - self.nper) // self.step
         self.starts = np.arange(k) * self.step
         self.freqs = np.fft.rfftfreq(self.nper, 1.0 / fs)
-        self.psd = np.zeros((k, len(self.freqs)))
-        if not k:
+        todo = np.arange(k)
+        if known is not None and known.shape == (k, len(self.freqs)):
+            self.psd = known
+            todo = np.flatnonzero(np.isnan(known[:, 0]))
+        else:
+            self.psd = np.zeros((k, len(self.freqs)))
+        if not len(todo):
             return
         win = np.hanning(self.nper)
         # no detrend: the input is band-passed (zero mean); strided view, no copy until *win
         view = np.lib.stride_tricks.sliding_window_view(np.asarray(x, float), self.nper)
         view = view[:: self.step][:k]
         chunk = 4096  # segments per FFT call: bounded memory for hour-long recordings
-        for a in range(0, k, chunk):
-            f = np.fft.rfft(view[a:a + chunk] * win, axis=1)
-            self.psd[a:a + chunk] = f.real**2 + f.imag**2
+        for a in range(0, len(todo), chunk):
+            rows = todo[a:a + chunk]
+            f = np.fft.rfft(view[rows] * win, axis=1)
+            self.psd[rows] = f.real**2 + f.imag**2
 
     def median_frequency(self, mask: np.ndarray) -> float | None:
         """MDF over the segments lying wholly inside ``mask`` (None when there are none)."""

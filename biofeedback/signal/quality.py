@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from biofeedback.signal.config import QualityConfig
+from biofeedback.signal.kernels import second_extremes
 
 
 class QualityFlag(enum.IntFlag):
@@ -102,14 +103,42 @@ def _hann(n: int) -> np.ndarray:
     return w
 
 
+_HUM_BINS: dict[tuple[int, float], list[tuple[float, np.ndarray, np.ndarray]]] = {}
+
+
+def _hum_bins(h: int, fs: float) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Per mains frequency that fits: the bins of its peak and of its neighbourhood (4-16 Hz
+    away) in an ``h``-point spectrum; computed once per (h, fs)."""
+    key = (h, fs)
+    bins = _HUM_BINS.get(key)
+    if bins is None:
+        bins = []
+        freqs = np.fft.rfftfreq(h, 1.0 / fs)
+        df = freqs[1]
+        for mains in (50.0, 60.0):
+            if 2 * mains + 12 >= fs / 2:
+                continue
+            dist = np.abs(freqs - mains)
+            peak_bins = dist <= max(1.0, 0.51 * df)
+            near = (dist <= max(16.0, 8 * df)) & (dist > max(4.0, 2 * df))
+            if not peak_bins.any() or near.sum() < 3:
+                continue
+            bins.append((mains, np.flatnonzero(peak_bins), np.flatnonzero(near)))
+        bins = _HUM_BINS[key] = bins
+    return bins
+
+
 def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray, fs: float,
-           cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+           cfg: QualityConfig, periodograms: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Flags for ``S`` whole seconds at once: arrays are ``(S, L, C)``; ``nan_count`` ``(S, C)``.
 
     Returns flags ``(S, C)`` int, band-passed RMS ``(S, C)``, hum dB ``(S, C)`` and hum Hz
     ``(S,)`` (nan when neither mains frequency fits below Nyquist). Works on a ``(S, C, L)``
     copy (reductions along contiguous memory); cheap tests run first, the costly ones only on
-    the seconds they could flag.
+    the seconds they could flag. ``periodograms`` (an array ``(2·S, F)``) receives the Hann
+    periodograms of the two half-seconds of channel 0: the same numbers the Welch metrics
+    need (:class:`biofeedback.signal.metrics.SegmentSpectra`), computed once.
     """
     s_n, n, c_n = bp.shape
     raw = np.ascontiguousarray(raw.transpose(0, 2, 1))
@@ -117,22 +146,26 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
     flags = np.zeros((s_n, c_n), dtype=np.int64)
     flags[nan_count > 0] |= QualityFlag.DROPOUT
     rms = np.sqrt(np.einsum("scl,scl->sc", bp, bp) / n)
-    rmax, rmin = raw.max(axis=2), raw.min(axis=2)
+    if cfg.physical_range is not None:
+        lo, hi = cfg.physical_range
+        margin = 0.001 * (hi - lo)
+        lo, hi = lo + margin, hi - margin
+    else:
+        lo, hi = -np.inf, np.inf
+    ext = np.empty((7, s_n, c_n))
+    second_extremes(raw, bp, lo, hi, ext)  # one compiled pass for every max, min and count
+    rmax, rmin = ext[0], ext[1]
     flat = (rms < cfg.flat_rms_uv) | (rmax == rmin)
     flags[flat] |= QualityFlag.FLAT
     need = max(3, int(np.ceil(cfg.clip_fraction * n)))
     # clipping: only where the extreme value occurs often enough to matter
-    maybe = ((raw == rmax[:, :, None]).sum(axis=2) >= need) | \
-        ((raw == rmin[:, :, None]).sum(axis=2) >= need)
+    maybe = (ext[2] >= need) | (ext[3] >= need)
     clipped = np.zeros((s_n, c_n), dtype=bool)
     for si, ci in zip(*np.nonzero(maybe & ~flat), strict=True):
         r = raw[si, ci]
         clipped[si, ci] = _runs_at(r, rmax[si, ci]) + _runs_at(r, rmin[si, ci]) >= need
     if cfg.physical_range is not None:
-        lo, hi = cfg.physical_range
-        margin = 0.001 * (hi - lo)
-        beyond = ((raw >= hi - margin) | (raw <= lo + margin)).sum(axis=2)
-        clipped |= beyond >= need
+        clipped |= ext[6] >= need
     flags[clipped] |= QualityFlag.CLIPPED
     # movement: low-frequency content = means over 50 ms chunks (first null at 20 Hz: EMG
     # averages out, a movement transient of a few Hz passes)
@@ -145,7 +178,7 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
     else:
         motion = np.zeros((s_n, c_n), dtype=bool)
     # spikes: a few samples far above the second's RMS and the local envelope
-    absmax = np.maximum(bp.max(axis=2), -bp.min(axis=2))
+    absmax = np.maximum(ext[4], -ext[5])
     cand = absmax > cfg.spike_crest * floor_rms
     for si, ci in zip(*np.nonzero(cand), strict=True):
         a = np.abs(bp[si, ci])
@@ -161,18 +194,12 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
         # a noise-only bin from passing for a mains peak.
         h = n // 2
         f = np.fft.rfft(bp[:, :, : 2 * h].reshape(s_n, c_n, 2, h) * _hann(h), axis=3)
-        spec = (f.real**2 + f.imag**2).sum(axis=2)  # (S, C, F)
-        freqs = np.fft.rfftfreq(h, 1.0 / fs)
-        df = freqs[1]
+        power = f.real**2 + f.imag**2  # (S, C, 2, F)
+        if periodograms is not None:
+            periodograms[:] = power[:, 0].reshape(2 * s_n, -1)
+        spec = power.sum(axis=2)  # (S, C, F)
         best = np.full((s_n, c_n), -np.inf)
-        for mains in (50.0, 60.0):
-            if 2 * mains + 12 >= fs / 2:
-                continue
-            dist = np.abs(freqs - mains)
-            peak_bins = dist <= max(1.0, 0.51 * df)
-            near = (dist <= max(16.0, 8 * df)) & (dist > max(4.0, 2 * df))
-            if not peak_bins.any() or near.sum() < 3:
-                continue
+        for mains, peak_bins, near in _hum_bins(h, fs):
             peak = spec[:, :, peak_bins].max(axis=2)
             ref = spec[:, :, near].mean(axis=2)
             db = 10.0 * np.log10(np.maximum(peak, 1e-30) / np.maximum(ref, 1e-30))
@@ -203,6 +230,16 @@ class QualityMonitor:
         self._nan = np.zeros(n_channels, dtype=np.int64)
         self._buf_n = 0
         self._buf_start = 0
+        # see collect_periodograms
+        self.periodograms: np.ndarray | None = None
+
+    def collect_periodograms(self, n_samples: int) -> np.ndarray:
+        """From now on, write the half-second periodograms of channel 0 of every whole
+        second assessed into the returned array, row ``start_index // (L // 2)`` (rows of
+        seconds never assessed whole stay nan). Needs an even ``L``."""
+        h = self.length // 2
+        self.periodograms = np.full((n_samples // h, h // 2 + 1), np.nan)
+        return self.periodograms
 
     def reset(self) -> None:
         self._buf_n = 0
@@ -270,16 +307,25 @@ class QualityMonitor:
 
     def _emit(self, start: int, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
               nans: np.ndarray) -> list[QualitySecond]:
-        flags, rms, hum_db, hum_hz = assess(raw, bp, env, nans, self.fs, self.config)
         L = self.length
+        rows = None
+        if self.periodograms is not None and raw.shape[1] == L:
+            r0 = start // (L // 2)
+            if r0 + 2 * raw.shape[0] <= len(self.periodograms):
+                rows = self.periodograms[r0:r0 + 2 * raw.shape[0]]
+        flags, rms, hum_db, hum_hz = assess(raw, bp, env, nans, self.fs, self.config, rows)
+        n = raw.shape[1]
+        as_flag = _FLAGS.__getitem__
         out = []
-        for s in range(raw.shape[0]):
+        for s, (f_row, r_row, h_row, hz) in enumerate(zip(
+                flags.tolist(), rms.tolist(), hum_db.tolist(), hum_hz.tolist(), strict=True)):
             i0 = start + s * L
-            hz = None if np.isnan(hum_hz[s]) else float(hum_hz[s])
             out.append(QualitySecond(
-                second=i0 // L, start_index=i0, n_samples=raw.shape[1],
-                flags=tuple(QualityFlag(int(f)) for f in flags[s]),
-                rms_uv=tuple(float(v) for v in rms[s]),
-                hum_db=tuple(float(v) for v in hum_db[s]), hum_hz=hz,
+                second=i0 // L, start_index=i0, n_samples=n,
+                flags=tuple(map(as_flag, f_row)), rms_uv=tuple(r_row), hum_db=tuple(h_row),
+                hum_hz=None if hz != hz else hz,  # nan: no mains frequency fits
             ))
         return out
+
+
+_FLAGS = {int(v): QualityFlag(v) for v in range(32)}  # every combination of the five flags
