@@ -21,7 +21,7 @@ from biofeedback.signal.config import (
 from biofeedback.signal.detection import ContractionEvent
 from biofeedback.signal.live import LiveProcessor, ProcessorStatus
 from biofeedback.signal.metrics import SegmentMetrics
-from biofeedback.signal.pipeline import EmgFrame, EmgPipeline
+from biofeedback.signal.pipeline import EmgFrame
 from biofeedback.signal.pressure import PressureFrame, PressurePipeline
 from biofeedback.signal.quality import QualityFlag, QualitySecond
 
@@ -33,7 +33,6 @@ __all__ = [
     "DetectionConfig",
     "EmgConfig",
     "EmgFrame",
-    "EmgPipeline",
     "LiveProcessor",
     "PipelineConfig",
     "PressureConfig",

@@ -44,22 +44,6 @@ class MultiRms:
         return list(env)
 
 
-class RmsEnvelope:
-    """Single-window trailing RMS (the original API, kept for :class:`EmgPipeline`)."""
-
-    def __init__(self, window_samples: int, n_channels: int) -> None:
-        if window_samples < 1:
-            raise ValueError("RMS window must be at least one sample")
-        self.n = int(window_samples)
-        self._rms = MultiRms([self.n], n_channels)
-
-    def reset(self) -> None:
-        self._rms.reset()
-
-    def process(self, x: np.ndarray) -> np.ndarray:
-        return self._rms.process(x)[0]
-
-
 class Tkeo:
     """Teager-Kaiser energy ``ψ[n] = x[n]² − x[n−1]·x[n+1]`` made causal by one sample of delay.
 

@@ -127,7 +127,10 @@ def segment_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs
     if mask is not None:
         full[start:stop] &= mask[start:stop]
     sel = full[start:stop]
-    e = envelope[start:stop][sel]
+    e = envelope[start:stop]
+    # a contiguous copy of the selected samples (reductions then see the same memory layout
+    # whatever the selection); no selection needed when every sample is in
+    e = np.ascontiguousarray(e) if sel.all() else e[sel]
     evs = [ev for ev in events if start <= ev.onset_index < stop]
     rises = [ev.time_to_peak_s for ev in evs if ev.complete and not ev.truncated]
     recs = [ev.recovery_latency_s for ev in evs if ev.recovery_latency_s is not None]

@@ -37,6 +37,10 @@ class QualityFlag(enum.IntFlag):
     HUM = 16
 
 
+# plain ints for the per-second hot path (attribute look-ups on an enum class are slow)
+_DROPOUT, _FLAT, _CLIPPED, _MOTION, _HUM = (int(f) for f in (
+    QualityFlag.DROPOUT, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.MOTION, QualityFlag.HUM))
+
 EXCLUDE = QualityFlag.DROPOUT | QualityFlag.FLAT | QualityFlag.CLIPPED | QualityFlag.MOTION
 
 MESSAGES = {
@@ -144,7 +148,7 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
     raw = np.ascontiguousarray(raw.transpose(0, 2, 1))
     bp = np.ascontiguousarray(bp.transpose(0, 2, 1))
     flags = np.zeros((s_n, c_n), dtype=np.int64)
-    flags[nan_count > 0] |= QualityFlag.DROPOUT
+    flags[nan_count > 0] |= _DROPOUT
     rms = np.sqrt(np.einsum("scl,scl->sc", bp, bp) / n)
     if cfg.physical_range is not None:
         lo, hi = cfg.physical_range
@@ -156,7 +160,7 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
     second_extremes(raw, bp, lo, hi, ext)  # one compiled pass for every max, min and count
     rmax, rmin = ext[0], ext[1]
     flat = (rms < cfg.flat_rms_uv) | (rmax == rmin)
-    flags[flat] |= QualityFlag.FLAT
+    flags[flat] |= _FLAT
     need = max(3, int(np.ceil(cfg.clip_fraction * n)))
     # clipping: only where the extreme value occurs often enough to matter
     maybe = (ext[2] >= need) | (ext[3] >= need)
@@ -166,14 +170,15 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
         clipped[si, ci] = _runs_at(r, rmax[si, ci]) + _runs_at(r, rmin[si, ci]) >= need
     if cfg.physical_range is not None:
         clipped |= ext[6] >= need
-    flags[clipped] |= QualityFlag.CLIPPED
+    flags[clipped] |= _CLIPPED
     # movement: low-frequency content = means over 50 ms chunks (first null at 20 Hz: EMG
     # averages out, a movement transient of a few Hz passes)
     m = max(1, int(round(0.05 * fs)))
     k = n // m
     floor_rms = np.maximum(rms, cfg.flat_rms_uv)
     if k >= 2:
-        lf = raw[:, :, : k * m].reshape(s_n, c_n, k, m).mean(axis=3)
+        # np.add.reduce / count is what .mean() computes, without its Python overhead
+        lf = np.add.reduce(raw[:, :, : k * m].reshape(s_n, c_n, k, m), axis=3) / m
         motion = (lf.max(axis=2) - lf.min(axis=2)) > cfg.motion_ratio * floor_rms
     else:
         motion = np.zeros((s_n, c_n), dtype=bool)
@@ -185,7 +190,7 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
         big = (a > cfg.spike_crest * floor_rms[si, ci]) & (a > cfg.spike_crest * env[si, :, ci])
         nb = int(big.sum())
         motion[si, ci] |= 1 <= nb <= max(1, int(0.002 * n))
-    flags[motion & ~flat] |= QualityFlag.MOTION
+    flags[motion & ~flat] |= _MOTION
     hum_db = np.full((s_n, c_n), np.nan)
     hum_hz = np.full(s_n, np.nan)
     if n >= 0.5 * fs:
@@ -201,14 +206,14 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
         best = np.full((s_n, c_n), -np.inf)
         for mains, peak_bins, near in _hum_bins(h, fs):
             peak = spec[:, :, peak_bins].max(axis=2)
-            ref = spec[:, :, near].mean(axis=2)
+            ref = np.add.reduce(spec[:, :, near], axis=2) / len(near)
             db = 10.0 * np.log10(np.maximum(peak, 1e-30) / np.maximum(ref, 1e-30))
             better = db > best
             best = np.where(better, db, best)
             hum_hz = np.where(better.any(axis=1), mains, hum_hz)
         if np.isfinite(best).any():
             hum_db = np.where(np.isfinite(best), best, np.nan)
-            flags[(hum_db > cfg.hum_db) & ~flat] |= QualityFlag.HUM
+            flags[(hum_db > cfg.hum_db) & ~flat] |= _HUM
     return flags, rms, hum_db, hum_hz
 
 
