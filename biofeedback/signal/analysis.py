@@ -156,8 +156,9 @@ def _settings(c: PipelineConfig, fs: float) -> dict:
 
 def _usable_mask(quality: Sequence[QualitySecond], n: int) -> np.ndarray:
     mask = np.ones(n, dtype=bool)
+    exclude = int(EXCLUDE)
     for q in quality:
-        if q.flags[0] & EXCLUDE:
+        if int(q.flags[0]) & exclude:
             mask[q.start_index:q.start_index + q.n_samples] = False
     return mask
 
@@ -265,14 +266,18 @@ def compute_metrics(result: AnalysisResult,
     rest = ~busy
     rest[:settle] = False
     spec = SegmentSpectra(filt, fs, known=periodograms)
+    env = np.ascontiguousarray(env)
+    scratch = np.empty(n)  # one buffer for every segment's selected samples
     out = {
-        "recording": segment_metrics("recording", spec, env, fs, 0, n, usable, result.events),
-        "rest": segment_metrics("rest", spec, env, fs, 0, n, usable, [], rest),
+        "recording": segment_metrics("recording", spec, env, fs, 0, n, usable, result.events,
+                                     scratch=scratch),
+        "rest": segment_metrics("rest", spec, env, fs, 0, n, usable, [], rest, scratch),
         "contractions": segment_metrics("contractions", spec, env, fs, 0, n, usable,
-                                        result.events, inside),
+                                        result.events, inside, scratch),
     }
     for name, a, b in segments:
         i0, i1 = max(0, int(round(a * fs))), min(n, int(round(b * fs)))
         if i1 > i0:
-            out[name] = segment_metrics(name, spec, env, fs, i0, i1, usable, result.events)
+            out[name] = segment_metrics(name, spec, env, fs, i0, i1, usable, result.events,
+                                        scratch=scratch)
     return out

@@ -174,3 +174,82 @@ def second_extremes(raw: np.ndarray, bp: np.ndarray, lo: float, hi: float,
             out[4, s, c] = bmax
             out[5, s, c] = bmin
             out[6, s, c] = beyond
+
+
+@njit(cache=True, inline="always")
+def _term(v: float, centre: float, square: bool) -> float:
+    if square:
+        d = v - centre
+        return d * d
+    return v
+
+
+@njit(cache=True)
+def _block_sum(a: np.ndarray, lo: int, n: int, centre: float, square: bool) -> float:
+    """numpy's leaf of the pairwise sum (``n <= 128``): eight accumulators, then the rest."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += _term(a[i], centre, square)
+        return res
+    r0 = _term(a[lo], centre, square)
+    r1 = _term(a[lo + 1], centre, square)
+    r2 = _term(a[lo + 2], centre, square)
+    r3 = _term(a[lo + 3], centre, square)
+    r4 = _term(a[lo + 4], centre, square)
+    r5 = _term(a[lo + 5], centre, square)
+    r6 = _term(a[lo + 6], centre, square)
+    r7 = _term(a[lo + 7], centre, square)
+    end = lo + n - n % 8
+    i = lo + 8
+    while i < end:
+        r0 += _term(a[i], centre, square)
+        r1 += _term(a[i + 1], centre, square)
+        r2 += _term(a[i + 2], centre, square)
+        r3 += _term(a[i + 3], centre, square)
+        r4 += _term(a[i + 4], centre, square)
+        r5 += _term(a[i + 5], centre, square)
+        r6 += _term(a[i + 6], centre, square)
+        r7 += _term(a[i + 7], centre, square)
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += _term(a[i], centre, square)
+        i += 1
+    return res
+
+
+@njit("float64(float64[::1], int64, int64, float64, boolean)", cache=True)
+def pairwise_sum(a: np.ndarray, lo: int, n: int, centre: float, square: bool) -> float:
+    """numpy's pairwise summation of ``a[lo:lo+n]`` (or of ``(a - centre)**2`` with
+    ``square``), addition for addition: blocks of up to 128 summed with eight accumulators,
+    longer runs split in two (at a multiple of 8) and the halves added. ``np.add.reduce`` of a
+    contiguous float64 array gives exactly this (pinned by tests/test_signal/test_kernels.py),
+    so sums over a selection equal numpy's sums over the compacted copy."""
+    if n <= 128:
+        return _block_sum(a, lo, n, centre, square)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return (pairwise_sum(a, lo, n2, centre, square)
+            + pairwise_sum(a, lo + n2, n - n2, centre, square))
+
+
+@njit(cache=True)
+def masked_stats(values: np.ndarray, mask: np.ndarray, scratch: np.ndarray
+                 ) -> tuple[int, float, float, float]:
+    """Count, mean, SD (ddof 0) and maximum of ``values[mask]``, equal to ``np.mean``,
+    ``np.std`` and ``np.max`` of that selection (nan when it is empty). ``scratch`` (at least
+    as long as ``values``) receives the selected values."""
+    k = 0
+    n = values.shape[0]
+    for i in range(n):  # branch-free compaction: always write, advance when selected
+        scratch[k] = values[i]
+        k += 1 if mask[i] else 0
+    if k == 0:
+        return 0, np.nan, np.nan, np.nan
+    peak = scratch[0]
+    for i in range(1, k):
+        peak = max(peak, scratch[i])
+    mean = pairwise_sum(scratch, 0, k, 0.0, False) / k
+    var = pairwise_sum(scratch, 0, k, mean, True) / k
+    return k, mean, np.sqrt(var), peak

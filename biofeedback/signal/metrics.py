@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from biofeedback.signal.detection import ContractionEvent
+from biofeedback.signal.kernels import masked_stats
 
 
 @dataclass(frozen=True)
@@ -118,29 +119,32 @@ def median_frequency(x: np.ndarray, fs: float, mask: np.ndarray | None = None,
 
 def segment_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs: float,
                     start: int, stop: int, usable: np.ndarray,
-                    events: Sequence[ContractionEvent], mask: np.ndarray | None = None
-                    ) -> SegmentMetrics:
+                    events: Sequence[ContractionEvent], mask: np.ndarray | None = None,
+                    scratch: np.ndarray | None = None) -> SegmentMetrics:
     """Metrics of samples ``[start, stop)`` (further restricted by ``mask`` if given);
-    ``spectra`` holds the segment periodograms of the band-passed EMG."""
+    ``spectra`` holds the segment periodograms of the band-passed EMG. ``scratch``: a float
+    buffer at least ``stop - start`` long to reuse between calls."""
     full = np.zeros(len(usable), dtype=bool)
     full[start:stop] = usable[start:stop]
     if mask is not None:
         full[start:stop] &= mask[start:stop]
     sel = full[start:stop]
-    e = envelope[start:stop]
-    # a contiguous copy of the selected samples (reductions then see the same memory layout
-    # whatever the selection); no selection needed when every sample is in
-    e = np.ascontiguousarray(e) if sel.all() else e[sel]
+    e = np.ascontiguousarray(envelope[start:stop], dtype=float)
+    if scratch is None or len(scratch) < len(e):
+        scratch = np.empty(len(e))
+    # mean, SD and peak of e[sel] in one compiled pass, equal to np.mean/np.std/np.max of the
+    # selection (same pairwise summation), without the copies and temporaries
+    k, mean_v, sd_v, peak_v = masked_stats(e, sel, scratch)
     evs = [ev for ev in events if start <= ev.onset_index < stop]
     rises = [ev.time_to_peak_s for ev in evs if ev.complete and not ev.truncated]
     recs = [ev.recovery_latency_s for ev in evs if ev.recovery_latency_s is not None]
-    mean = float(np.mean(e)) if len(e) else None
-    sd = float(np.std(e)) if len(e) > 1 else None
+    mean = float(mean_v) if k else None
+    sd = float(sd_v) if k > 1 else None
     return SegmentMetrics(
-        name=name, start_s=start / fs, end_s=stop / fs, usable_s=float(sel.sum()) / fs,
+        name=name, start_s=start / fs, end_s=stop / fs, usable_s=float(k) / fs,
         mean_uv=mean, sd_uv=sd,
         cv_percent=100.0 * sd / mean if (mean and sd is not None) else None,
-        peak_uv=float(np.max(e)) if len(e) else None,
+        peak_uv=float(peak_v) if k else None,
         contractions=len(evs),
         rise_time_s=float(np.mean(rises)) if rises else None,
         recovery_latency_s=float(np.mean(recs)) if recs else None,

@@ -18,7 +18,7 @@ from biofeedback.signal.conditioning import EmgConditioner
 from biofeedback.signal.config import EmgConfig
 from biofeedback.signal.envelope import MultiRms
 from biofeedback.signal.filters import SosFilter, design_bandpass, design_notch
-from biofeedback.signal.kernels import sosfilt_rows
+from biofeedback.signal.kernels import masked_stats, pairwise_sum, sosfilt_rows
 
 FS = 2000.0
 
@@ -91,3 +91,25 @@ def test_no_private_scipy_module_is_imported_by_the_signal_core():
                 parts = name.split(".")
                 assert not (parts[0] == "scipy" and any(p.startswith("_") for p in parts)), \
                     f"{path.name} imports private {name}"
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 127, 128, 129, 1000, 8192, 8193, 100_003, 2_000_001])
+def test_pairwise_sum_is_numpys_summation(n):
+    """If numpy changes how it sums (blocking, SIMD order), the metrics' compiled statistics
+    would drift from np.mean/np.std by an ulp: this fails first."""
+    a = np.random.default_rng(n).standard_normal(n) * 3 + 5
+    assert pairwise_sum(a, 0, n, 0.0, False) == np.add.reduce(a)
+    c = float(np.mean(a))
+    assert pairwise_sum(a, 0, n, c, True) == np.add.reduce((a - c) * (a - c))
+
+
+def test_masked_stats_equal_numpy_on_the_selection():
+    rng = np.random.default_rng(9)
+    a = np.abs(rng.standard_normal(300_000)) * 4
+    for mask in ((np.arange(len(a)) // 4999) % 3 != 0, rng.random(len(a)) < 0.3,
+                 np.zeros(len(a), bool), np.eye(1, len(a), 77, dtype=bool)[0]):
+        k, mean, sd, peak = masked_stats(a, mask, np.empty(len(a)))
+        e = a[mask]
+        assert k == len(e)
+        if len(e):
+            assert (mean, sd, peak) == (np.mean(e), np.std(e), np.max(e))
