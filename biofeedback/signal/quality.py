@@ -20,6 +20,7 @@ HUM alone is a warning: amplitude is overestimated, but the timing of effort sta
 from __future__ import annotations
 
 import enum
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,6 +145,19 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
     periodograms of the two half-seconds of channel 0: the same numbers the Welch metrics
     need (:class:`biofeedback.signal.metrics.SegmentSpectra`), computed once.
     """
+    stages = _assess_staged(raw, bp, env, nan_count, fs, cfg, periodograms)
+    while True:
+        try:
+            next(stages)
+        except StopIteration as done:
+            return done.value
+
+
+def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray,
+                   fs: float, cfg: QualityConfig, periodograms: np.ndarray | None = None
+                   ) -> Generator[None, None, tuple[np.ndarray, ...]]:
+    """:func:`assess` in three stages (a generator: ``next`` runs one; the result is the
+    ``StopIteration`` value), so a live stream can spread one second's work over blocks."""
     s_n, n, c_n = bp.shape
     raw = np.ascontiguousarray(raw.transpose(0, 2, 1))
     bp = np.ascontiguousarray(bp.transpose(0, 2, 1))
@@ -191,6 +205,7 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
         nb = int(big.sum())
         motion[si, ci] |= 1 <= nb <= max(1, int(0.002 * n))
     flags[motion & ~flat] |= _MOTION
+    yield  # stage boundary: the time-domain checks are done
     hum_db = np.full((s_n, c_n), np.nan)
     hum_hz = np.full(s_n, np.nan)
     if n >= 0.5 * fs:
@@ -203,6 +218,7 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
         if periodograms is not None:
             periodograms[:] = power[:, 0].reshape(2 * s_n, -1)
         spec = power.sum(axis=2)  # (S, C, F)
+        yield  # stage boundary: the spectra are done
         best = np.full((s_n, c_n), -np.inf)
         for mains, peak_bins, near in _hum_bins(h, fs):
             peak = spec[:, :, peak_bins].max(axis=2)
@@ -222,6 +238,14 @@ class QualityMonitor:
 
     The partial second lives in preallocated arrays (no per-block lists or concatenation);
     whole seconds inside a large block are assessed straight from the block.
+
+    A second completed in the buffer (the live case: 20 ms blocks) is not assessed in the
+    block that completes it: its three stages (time-domain checks, spectra, hum) run at the
+    start of the next three :meth:`feed` calls, so no block carries a whole second's quality
+    work and the one that completes it is left to the baseline update. Its
+    :class:`QualitySecond` is returned by the third of those calls (60 ms later in a live
+    stream), always in order: pending work is finished before any later second is
+    returned, and by :meth:`flush_partial`. The numbers are those of :func:`assess`.
     """
 
     def __init__(self, fs: float, n_channels: int, config: QualityConfig) -> None:
@@ -229,10 +253,11 @@ class QualityMonitor:
         self.n_channels = n_channels
         self.config = config
         self.length = L = max(1, int(round(fs)))
-        self._raw = np.zeros((L, n_channels))
-        self._bp = np.zeros((L, n_channels))
-        self._env = np.zeros((L, n_channels))
+        # two sets of buffers: one fills while a completed second is assessed from the other
+        self._sets = [tuple(np.zeros((L, n_channels)) for _ in range(3)) for _ in range(2)]
+        self._raw, self._bp, self._env = self._sets[0]
         self._nan = np.zeros(n_channels, dtype=np.int64)
+        self._pending: Generator[None, None, list[QualitySecond]] | None = None
         self._buf_n = 0
         self._buf_start = 0
         # see collect_periodograms
@@ -249,6 +274,20 @@ class QualityMonitor:
     def reset(self) -> None:
         self._buf_n = 0
         self._nan[:] = 0
+        self._pending = None
+
+    def _advance(self, finish: bool) -> list[QualitySecond]:
+        """Run the pending second's next stage (all of them with ``finish``); its result once
+        the last one has run."""
+        while self._pending is not None:
+            try:
+                next(self._pending)
+            except StopIteration as done:
+                self._pending = None
+                return done.value
+            if not finish:
+                break
+        return []
 
     def _append(self, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
                 nan_mask: np.ndarray) -> None:
@@ -265,7 +304,7 @@ class QualityMonitor:
         """Add consecutive samples (``nan_mask`` None = no NaN); return the seconds completed
         by them."""
         L = self.length
-        out: list[QualitySecond] = []
+        out = self._advance(finish=False) if self._pending is not None else []
         n = len(raw)
         pos = 0
         if self._buf_n == 0:
@@ -276,9 +315,14 @@ class QualityMonitor:
                          None if nan_mask is None else nan_mask[:take])
             pos = take
             if (self._buf_start + self._buf_n) % L == 0:
-                out += self._flush(complete=self._buf_n == L)
+                out += self._advance(finish=True)  # (only if a second is still pending)
+                if self._buf_n == L:
+                    self._stage()
+                else:
+                    out += self._flush(complete=False)
         full = (n - pos) // L
         if full:
+            out += self._advance(finish=True)
             sl = slice(pos, pos + full * L)
             shape = (full, L, self.n_channels)
             nans = (np.zeros((full, self.n_channels)) if nan_mask is None
@@ -293,9 +337,19 @@ class QualityMonitor:
                          None if nan_mask is None else nan_mask[pos:])
         return out
 
+    def _stage(self) -> None:
+        """Queue the complete buffered second for assessment and switch buffers."""
+        self._pending = self._emit_steps(self._buf_start, self._raw[None], self._bp[None],
+                                         self._env[None], self._nan[None].copy())
+        other = self._sets[1] if self._raw is self._sets[0][0] else self._sets[0]
+        self._raw, self._bp, self._env = other
+        self._buf_n = 0
+        self._nan[:] = 0
+
     def flush_partial(self) -> list[QualitySecond]:
         """Assess what is buffered as a cut second (before a gap or at the end of data)."""
-        return self._flush(complete=False) if self._buf_n else []
+        out = self._advance(finish=True)
+        return out + self._flush(complete=False) if self._buf_n else out
 
     def _flush(self, complete: bool) -> list[QualitySecond]:
         k = self._buf_n
@@ -312,13 +366,29 @@ class QualityMonitor:
 
     def _emit(self, start: int, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
               nans: np.ndarray) -> list[QualitySecond]:
+        steps = self._emit_steps(start, raw, bp, env, nans)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def _emit_steps(self, start: int, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
+                    nans: np.ndarray) -> Generator[None, None, list[QualitySecond]]:
         L = self.length
         rows = None
         if self.periodograms is not None and raw.shape[1] == L:
             r0 = start // (L // 2)
             if r0 + 2 * raw.shape[0] <= len(self.periodograms):
                 rows = self.periodograms[r0:r0 + 2 * raw.shape[0]]
-        flags, rms, hum_db, hum_hz = assess(raw, bp, env, nans, self.fs, self.config, rows)
+        stages = _assess_staged(raw, bp, env, nans, self.fs, self.config, rows)
+        while True:
+            try:
+                next(stages)
+            except StopIteration as done:
+                flags, rms, hum_db, hum_hz = done.value
+                break
+            yield
         n = raw.shape[1]
         as_flag = _FLAGS.__getitem__
         out = []

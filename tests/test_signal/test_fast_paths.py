@@ -29,3 +29,21 @@ def test_second_extremes_equal_the_numpy_reductions():
             bp.max(axis=2), bp.min(axis=2), ((raw >= hi) | (raw <= lo)).sum(axis=2)]
     for got, w in zip(out, want, strict=True):
         assert np.array_equal(got, w)
+
+
+def test_live_quality_is_spread_over_the_next_blocks_and_equals_offline(two_contractions):
+    """A second completed by a 20 ms block is assessed over the next three blocks, in order,
+    with exactly the numbers the offline analysis gets."""
+    from biofeedback.signal import LiveProcessor
+
+    emg, _, _ = two_contractions
+    proc = LiveProcessor(2000.0, ("pfm", "abdominal"))
+    got, arrival = [], {}
+    for k, a in enumerate(range(0, len(emg), 40)):
+        for q in proc.process_emg(emg[a:a + 40], a).quality:
+            got.append(q)
+            arrival[q.second] = k
+    got += proc.finish().quality
+    assert got == analyze(emg, 2000.0).quality
+    for second, k in arrival.items():  # completed by block 50·(s+1) - 1, out 3 blocks later
+        assert k == 50 * (second + 1) + 2
