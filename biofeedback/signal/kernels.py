@@ -270,17 +270,29 @@ def masked_stats(values: np.ndarray, mask: np.ndarray, scratch: np.ndarray
                  ) -> tuple[int, float, float, float]:
     """Count, mean, SD (ddof 0) and maximum of ``values[mask]``, equal to ``np.mean``,
     ``np.std`` and ``np.max`` of that selection (nan when it is empty). ``scratch`` (at least
-    as long as ``values``) receives the selected values."""
-    k = 0
+    as long as ``values``) receives the selected values when not all are."""
     n = values.shape[0]
-    for i in range(n):  # branch-free compaction: always write, advance when selected
-        scratch[k] = values[i]
+    k = 0
+    for i in range(n):
         k += 1 if mask[i] else 0
     if k == 0:
         return 0, np.nan, np.nan, np.nan
-    peak = scratch[0]
+    if k == n:  # everything selected: no copy
+        return _stats(values, k)
+    j = 0  # compact (masks are long runs: the branch predicts well)
+    for i in range(n):
+        if mask[i]:
+            scratch[j] = values[i]
+            j += 1
+    return _stats(scratch, k)
+
+
+@njit(cache=True)
+def _stats(sel: np.ndarray, k: int) -> tuple[int, float, float, float]:
+    """Count, mean, SD and maximum of ``sel[:k]`` (numpy's order of additions)."""
+    peak = sel[0]
     for i in range(1, k):
-        peak = max(peak, scratch[i])
-    mean = pairwise_sum(scratch, 0, k, 0.0, False) / k
-    var = pairwise_sum(scratch, 0, k, mean, True) / k
+        peak = max(peak, sel[i])
+    mean = pairwise_sum(sel, 0, k, 0.0, False) / k
+    var = pairwise_sum(sel, 0, k, mean, True) / k
     return k, mean, np.sqrt(var), peak

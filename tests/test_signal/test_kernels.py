@@ -107,7 +107,8 @@ def test_masked_stats_equal_numpy_on_the_selection():
     rng = np.random.default_rng(9)
     a = np.abs(rng.standard_normal(300_000)) * 4
     for mask in ((np.arange(len(a)) // 4999) % 3 != 0, rng.random(len(a)) < 0.3,
-                 np.zeros(len(a), bool), np.eye(1, len(a), 77, dtype=bool)[0]):
+                 np.zeros(len(a), bool), np.ones(len(a), bool),
+                 np.eye(1, len(a), 77, dtype=bool)[0]):
         k, mean, sd, peak = masked_stats(a, mask, np.empty(len(a)))
         e = a[mask]
         assert k == len(e)
