@@ -128,45 +128,50 @@ def condition(x: np.ndarray, bp_sos: np.ndarray, bp_zi: np.ndarray, notch_sos: n
         _rms_from(bp_out, hist, count, windows, env)
 
 
+@njit(cache=True, fastmath={"nnan", "nsz"})
+def _max_min(x: np.ndarray) -> tuple[float, float]:
+    """Largest and smallest of finite ``x``. The fast-math flags only let the reductions be
+    vectorised: a maximum is the same whatever the order (no NaN here; the sign of a zero
+    extreme is never looked at, only compared with ``==``)."""
+    hi = x[0]
+    lo = x[0]
+    for i in range(1, x.shape[0]):
+        hi = max(hi, x[i])
+        lo = min(lo, x[i])
+    return hi, lo
+
+
+@njit(cache=True)
+def _counts(x: np.ndarray, top: float, bottom: float, lo: float, hi: float
+            ) -> tuple[int, int, int]:
+    n_top = 0
+    n_bottom = 0
+    beyond = 0
+    for i in range(x.shape[0]):
+        v = x[i]
+        n_top += v == top
+        n_bottom += v == bottom
+        beyond += (v >= hi) | (v <= lo)
+    return n_top, n_bottom, beyond
+
+
 @njit(cache=True)
 def second_extremes(raw: np.ndarray, bp: np.ndarray, lo: float, hi: float,
                     out: np.ndarray) -> None:
     """Order-free statistics of each second and channel for the quality check.
 
-    ``raw`` and ``bp`` ``(S, C, L)``; ``out`` ``(7, S, C)`` gets the raw maximum and minimum,
-    how many samples sit at each, the band-passed maximum and minimum, and how many raw
-    samples are ``>= hi`` or ``<= lo`` (pass ``lo = -inf, hi = inf`` for none). Maxima,
+    ``raw`` and ``bp`` ``(S, C, L)`` finite; ``out`` ``(7, S, C)`` gets the raw maximum and
+    minimum, how many samples sit at each, the band-passed maximum and minimum, and how many
+    raw samples are ``>= hi`` or ``<= lo`` (pass ``lo = -inf, hi = inf`` for none). Maxima,
     minima and counts do not depend on the order of evaluation: equal to the numpy
     reductions they replace.
     """
-    s_n, c_n, n = raw.shape
+    s_n, c_n, _ = raw.shape
     for s in range(s_n):
         for c in range(c_n):
-            r = raw[s, c]
-            b = bp[s, c]
-            rmax = r[0]
-            rmin = r[0]
-            bmax = b[0]
-            bmin = b[0]
-            for i in range(1, n):
-                v = r[i]
-                if v > rmax:
-                    rmax = v
-                if v < rmin:
-                    rmin = v
-                u = b[i]
-                if u > bmax:
-                    bmax = u
-                if u < bmin:
-                    bmin = u
-            n_max = 0
-            n_min = 0
-            beyond = 0
-            for i in range(n):
-                v = r[i]
-                n_max += v == rmax
-                n_min += v == rmin
-                beyond += (v >= hi) | (v <= lo)
+            rmax, rmin = _max_min(raw[s, c])
+            bmax, bmin = _max_min(bp[s, c])
+            n_max, n_min, beyond = _counts(raw[s, c], rmax, rmin, lo, hi)
             out[0, s, c] = rmax
             out[1, s, c] = rmin
             out[2, s, c] = n_max
