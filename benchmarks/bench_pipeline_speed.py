@@ -162,12 +162,16 @@ def offline(minutes: float, repeats: int, peers: bool) -> dict[str, float]:
                            ("ours: full analysis (analyze)", "full")):
             print(f"| {name} | {label} | {t[key]:.3f} | {t[key] / t['floor']:.2f} |")
     x = sigs["contractions + 50 Hz hum"]
-    print("\nWhere analyze spends its time (contractions + hum, one run, wrapped stages; "
-          "the stages nest inside process_emg):\n")
+    print(f"\nWhere analyze spends its time (contractions + hum, wrapped stages, each the best "
+          f"of {repeats} runs; the stages nest inside process_emg):\n")
     print("| stage | s | x floor |")
     print("|---|---|---|")
     floor = best_time(lambda: sps.sosfilt(SOS, x), repeats)
-    for k, v in sorted(stage_times(x).items(), key=lambda kv: -kv[1]):
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        for k, v in stage_times(x).items():
+            best[k] = min(best.get(k, float("inf")), v)
+    for k, v in sorted(best.items(), key=lambda kv: -kv[1]):
         print(f"| {k} | {v:.3f} | {v / floor:.2f} |")
     if peers:
         peer_table(x, repeats)
