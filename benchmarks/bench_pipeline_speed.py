@@ -261,6 +261,19 @@ def _stream_once(blocks: list) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ours) * 1e6, np.array(bare) * 1e6
 
 
+def _bare_tight(blocks: list) -> np.ndarray:
+    """The bare public sosfilt call on every EMG block, in a loop of its own (warm caches)."""
+    zi = np.zeros((SOS.shape[0], 2, 2))
+    out = []
+    for b in blocks:
+        if b.stream != "emg":
+            continue
+        t0 = time.perf_counter()
+        _, zi = sps.sosfilt(SOS, b.data, axis=0, zi=zi)
+        out.append(time.perf_counter() - t0)
+    return np.array(out) * 1e6
+
+
 def streaming(seconds: float, repeats: int) -> tuple[float, float]:
     from biofeedback.devices.scenario import Scenario
     from biofeedback.devices.simulated import SimulatedConfig, SimulatedSignal
@@ -288,10 +301,14 @@ def streaming(seconds: float, repeats: int) -> tuple[float, float]:
         print(f"| {label} | {len(v)} | {v.mean():.1f} | {np.median(v):.1f} | "
               f"{np.percentile(v, 99):.0f} | {v.max():.0f} | {np.median(bv):.1f} | "
               f"{np.median(v) / np.median(bv):.2f} | {v.mean() / 20000:.2%} |")
+    tight = min(float(np.median(_bare_tight(blocks))) for _ in range(repeats))
+    print(f"\nThe same bare call in a loop of its own (warm caches, best of {repeats}): median "
+          f"{tight:.1f} µs; our median block is {np.median(t) / tight:.2f}x that (the stricter "
+          f"ratio: interleaved, the bare call runs with the caches our block left).")
     print("\nIn the first minute the blocks that complete a second also update the automatic "
           "baseline (baseline.py): that is what p99/max show there. Each second's quality check "
           "is spread over the three blocks after it.")
-    return float(np.median(t) / np.median(bare)), float(np.percentile(t, 99))
+    return float(np.median(t) / tight), float(np.percentile(t, 99))
 
 
 _COLD = """
@@ -343,7 +360,8 @@ def main() -> None:
     for name, r in ratios.items():
         print(f"| offline analyze <= 3x one sosfilt pass ({name}) | {r:.2f}x | "
               f"{'met' if r <= 3 else 'missed'} |")
-    print(f"| streaming block <= 2x one bare sosfilt call (median) | {ratio:.2f}x | "
+    print(f"| streaming block <= 2x one bare sosfilt call (median, vs the bare call in its own "
+          f"loop) | {ratio:.2f}x | "
           f"{'met' if ratio <= 2 else 'missed'} |")
     print(f"| streaming p99 < 1 ms | {p99:.0f} µs | {'met' if p99 < 1000 else 'missed'} |")
 

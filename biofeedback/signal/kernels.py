@@ -1,18 +1,24 @@
-"""Compiled per-sample kernels of the conditioning path (numba, cached on disk).
+"""Compiled per-sample kernels of the signal core (numba, cached on disk).
 
-One pass over the samples does what used to take a dozen numpy calls per block: the band-pass
-(second-order sections), the optional mains notch and the trailing-window RMS envelopes, with
-their state carried in arrays the caller owns. The arithmetic is written operation for
-operation as ``scipy.signal.sosfilt`` (the direct-form II transposed recursion of
-``scipy/signal/_sosfilt.pyx``) and as the running sum of squares of :class:`MultiRms`
-(``np.cumsum`` is sequential), so results are bit-identical to the public scipy/numpy calls;
-``tests/test_signal/test_kernels.py`` fails loudly if a scipy, numpy or numba release changes
-that. Only plain IEEE operations are used (no ``fastmath``: no reassociation or fused
-multiply-add), so the result does not depend on the CPU either.
+* conditioning: :func:`condition` does in one pass per block what used to take a dozen numpy
+  calls: the band-pass (second-order sections), the optional mains notch and the
+  trailing-window RMS envelopes, with their state in arrays the caller owns;
+  :func:`sosfilt_rows` is any other SOS filter (pressure); :func:`rms_rows` the RMS alone.
+* quality: :func:`second_extremes`, the per-second maxima, minima and counts.
+* metrics: :func:`masked_stats`, mean/SD/peak of a selection without copying it.
+
+The arithmetic is written operation for operation as ``scipy.signal.sosfilt`` (the direct-form
+II transposed recursion of ``scipy/signal/_sosfilt.pyx``), as a sequential running sum of
+squares (what ``np.cumsum`` does) and as numpy's pairwise summation, so results are
+bit-identical to the public scipy/numpy calls; ``tests/test_signal/test_kernels.py`` fails
+loudly if a scipy, numpy or numba release changes that. Only plain IEEE operations are used
+(no ``fastmath``: no reassociation or fused multiply-add), so results do not depend on the
+CPU either; the one exception, :func:`_max_min`, is a maximum/minimum, which no order changes.
 
 ``cache=True`` writes the machine code next to this module (or in numba's per-user cache when
-the package folder is read-only): the first import on a fresh machine compiles (a few
-seconds, see docs/performance.md), later processes load the cache in milliseconds.
+the package folder is read-only): the first call on a fresh machine compiles (seconds, see
+docs/performance.md; :mod:`biofeedback.signal.warmup` does it up front), later processes load
+the cache in milliseconds.
 """
 
 from __future__ import annotations
