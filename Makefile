@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev,bench]"
+	$(BIN)/python -m biofeedback.signal.warmup  # compile the signal kernels once (numba cache)
 	@touch $(STAMP)
 
 lint: $(STAMP)

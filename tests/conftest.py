@@ -13,6 +13,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile or load the signal kernels before any test: on a fresh machine their first call
+    takes seconds, which must not land inside a test that waits for live data."""
+    from biofeedback.signal.warmup import warm_up
+
+    warm_up()
+
+
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Never write into the real per-user data folder from tests."""

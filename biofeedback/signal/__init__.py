@@ -22,7 +22,7 @@ from biofeedback.signal.detection import ContractionEvent
 from biofeedback.signal.feedback_state import FeedbackState
 from biofeedback.signal.live import LiveProcessor, ProcessorStatus
 from biofeedback.signal.metrics import SegmentMetrics
-from biofeedback.signal.pipeline import EmgFrame, EmgPipeline
+from biofeedback.signal.pipeline import EmgFrame
 from biofeedback.signal.pressure import PressureFrame, PressurePipeline
 from biofeedback.signal.quality import QualityFlag, QualitySecond
 
@@ -34,7 +34,6 @@ __all__ = [
     "DetectionConfig",
     "EmgConfig",
     "EmgFrame",
-    "EmgPipeline",
     "FeedbackState",
     "LiveProcessor",
     "PipelineConfig",

@@ -179,8 +179,9 @@ def _settings(c: PipelineConfig, fs: float) -> dict:
 
 def _usable_mask(quality: Sequence[QualitySecond], n: int) -> np.ndarray:
     mask = np.ones(n, dtype=bool)
+    exclude = int(EXCLUDE)
     for q in quality:
-        if q.flags[0] & EXCLUDE:
+        if int(q.flags[0]) & exclude:
             mask[q.start_index:q.start_index + q.n_samples] = False
     return mask
 
@@ -207,7 +208,12 @@ def analyze(samples: np.ndarray, fs: float, config: PipelineConfig | None = None
                                               tuple(f"ch{i}" for i in range(x.shape[1])))
     config = config or PipelineConfig()
     proc = LiveProcessor(fs, names, config=config)
+    # the quality check's half-second periodograms are the Welch metrics' segments when the
+    # metrics run on the band-passed signal (no notch) and a second is two segments
+    share = (config.emg.notch_hz is None and proc.second_len % 2 == 0
+             and max(8, int(round(0.5 * fs))) == proc.second_len // 2)
     n = len(x)
+    periodograms = proc.keep_periodograms(n) if share else None
     # cut points: chunk size and marked-rest boundaries
     step = max(1, int(round(block_s * fs)))
     marks: dict[int, bool] = {}
@@ -261,14 +267,17 @@ def analyze(samples: np.ndarray, fs: float, config: PipelineConfig | None = None
                 result.hum_hz = f
                 result.suggestion = (f"Mains hum at {f:.0f} Hz is measured: switch the "
                                      f"{f:.0f} Hz notch on (analyze --notch {f:.0f}).")
-    result.metrics = compute_metrics(result, segments)
+    result.metrics = compute_metrics(result, segments, periodograms)
     return result
 
 
 def compute_metrics(result: AnalysisResult,
-                    segments: Sequence[tuple[str, float, float]] = ()) -> dict[str, SegmentMetrics]:
+                    segments: Sequence[tuple[str, float, float]] = (),
+                    periodograms: np.ndarray | None = None) -> dict[str, SegmentMetrics]:
     """Metrics of the segments "recording", "rest" (outside contractions and their
-    recovery), "contractions" and any named ``segments``, on the pelvic-floor channel."""
+    recovery), "contractions" and any named ``segments``, on the pelvic-floor channel.
+    ``periodograms``: the Hann periodograms of the half-second segments of
+    ``result.filtered[:, 0]`` already computed (by the quality check; nan rows are not)."""
     fs, n = result.fs, result.n_samples
     usable = result.usable
     env, filt = result.envelope[:, 0], result.filtered[:, 0]
@@ -282,15 +291,19 @@ def compute_metrics(result: AnalysisResult,
     settle = min(n, int(round(result.config.baseline.settle_s * fs)))
     rest = ~busy
     rest[:settle] = False
-    spec = SegmentSpectra(filt, fs)
+    spec = SegmentSpectra(filt, fs, known=periodograms)
+    env = np.ascontiguousarray(env)
+    scratch = np.empty(n)  # one buffer for every segment's selected samples
     out = {
-        "recording": segment_metrics("recording", spec, env, fs, 0, n, usable, result.events),
-        "rest": segment_metrics("rest", spec, env, fs, 0, n, usable, [], rest),
+        "recording": segment_metrics("recording", spec, env, fs, 0, n, usable, result.events,
+                                     scratch=scratch),
+        "rest": segment_metrics("rest", spec, env, fs, 0, n, usable, [], rest, scratch),
         "contractions": segment_metrics("contractions", spec, env, fs, 0, n, usable,
-                                        result.events, inside),
+                                        result.events, inside, scratch),
     }
     for name, a, b in segments:
         i0, i1 = max(0, int(round(a * fs))), min(n, int(round(b * fs)))
         if i1 > i0:
-            out[name] = segment_metrics(name, spec, env, fs, i0, i1, usable, result.events)
+            out[name] = segment_metrics(name, spec, env, fs, i0, i1, usable, result.events,
+                                        scratch=scratch)
     return out

@@ -6,10 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal as sps
 
-try:  # the compiled kernel behind scipy.signal.sosfilt, without its per-call checks
-    from scipy.signal._sosfilt import _sosfilt as _sosfilt_kernel
-except ImportError:  # pragma: no cover - other SciPy layouts fall back to the public API
-    _sosfilt_kernel = None
+from biofeedback.signal.kernels import sosfilt_rows
 
 
 def design_bandpass(fs: float, low_hz: float, high_hz: float, order: int = 4) -> np.ndarray:
@@ -52,8 +49,9 @@ class SosFilter:
     and a low-pass starts at the first value instead of rising from zero.
 
     Live blocks are small (40 samples), where ``scipy.signal.sosfilt``'s argument handling
-    costs more than the filtering; the compiled kernel is called directly when available
-    (same arithmetic, so results are identical to ``sosfilt``).
+    costs more than the filtering; the project's compiled kernel
+    (:func:`biofeedback.signal.kernels.sosfilt_rows`) does the same arithmetic, so results are
+    bit-identical to ``sosfilt`` (pinned by ``tests/test_signal/test_kernels.py``).
     """
 
     def __init__(self, sos: np.ndarray, n_channels: int, start_steady: bool = False) -> None:
@@ -75,13 +73,9 @@ class SosFilter:
         """Filter ``x`` ``(n, n_channels)``; returns ``(n, n_channels)``."""
         if len(x) == 0:
             return np.zeros((0, self.n_channels))
+        x = np.ascontiguousarray(x, dtype=float)
         if self._zi is None:
             self._zi = np.ascontiguousarray(self._zi_unit * x[0][:, None, None])
-        if _sosfilt_kernel is not None:
-            y = np.array(x.T, dtype=float, order="C")  # (channels, n), filtered in place
-            _sosfilt_kernel(self.sos, y, self._zi)
-            return y.T
-        zi = np.moveaxis(self._zi, 0, -1)
-        y, zi = sps.sosfilt(self.sos, x, axis=0, zi=zi)
-        self._zi = np.ascontiguousarray(np.moveaxis(zi, -1, 0))
+        y = np.empty(x.shape)
+        sosfilt_rows(self.sos, x, self._zi, y)
         return y

@@ -28,15 +28,14 @@ import numpy as np
 from scipy import signal as sps
 
 from biofeedback.signal.baseline import Baseline, BaselineEstimator
+from biofeedback.signal.conditioning import EmgConditioner
 from biofeedback.signal.config import PipelineConfig
 from biofeedback.signal.detection import (
     ContractionEvent,
     HysteresisDetector,
     make_thresholds,
 )
-from biofeedback.signal.envelope import MultiRms, Tkeo
 from biofeedback.signal.feedback_state import FeedbackState
-from biofeedback.signal.filters import SosFilter, design_bandpass, design_notch
 from biofeedback.signal.pipeline import EmgFrame
 from biofeedback.signal.pressure import PressureFrame, PressurePipeline
 from biofeedback.signal.quality import QualityFlag, QualityMonitor, QualitySecond, describe
@@ -114,24 +113,13 @@ class LiveProcessor:
         c = self.config
         fs = self.fs
         e = c.emg
-        self._bp = SosFilter(design_bandpass(fs, e.band_low_hz, e.band_high_hz, e.filter_order),
-                             self.n_channels, start_steady=True)
-        self._notch = None
-        if e.notch_hz:
-            self._notch = SosFilter(design_notch(fs, e.notch_hz, e.notch_harmonics, e.notch_q),
-                                    self.n_channels, start_steady=True)
         self.display_window = max(1, int(round(e.rms_window_s * fs)))
         self.detect_window = max(1, int(round(c.detection.window_s * fs)))
         d = c.detection
-        det_windows = [self.detect_window]
-        if d.tkeo:
-            self._tkeo: Tkeo | None = Tkeo(self.n_channels)
-            self._rms = MultiRms([self.display_window], self.n_channels)
-            self._det_rms: MultiRms | None = MultiRms(det_windows, self.n_channels)
-        else:
-            self._tkeo = None
-            self._rms = MultiRms([self.display_window, *det_windows], self.n_channels)
-            self._det_rms = None
+        # band-pass, notch and both envelopes: one compiled pass per block (conditioning.py)
+        self._cond = EmgConditioner(fs, self.n_channels, e, self.display_window,
+                                    self.detect_window, tkeo=d.tkeo)
+        self._notch = self._cond.notch_sos if self._cond.has_notch else None
         self._smooth_b = self._smooth_a = None
         if e.display_smoothing_s > 0:
             a = np.exp(-1.0 / (e.display_smoothing_s * fs))
@@ -192,14 +180,7 @@ class LiveProcessor:
 
     def _reset_stages(self) -> None:
         """Restart the filters and envelopes (after a gap or on reset): never bridge a jump."""
-        self._bp.reset()
-        if self._notch is not None:
-            self._notch.reset()
-        self._rms.reset()
-        if self._det_rms is not None:
-            self._det_rms.reset()
-        if self._tkeo is not None:
-            self._tkeo.reset()
+        self._cond.reset()
 
     def reset(self) -> None:
         """Forget everything measured (baseline included); settings and the user line stay."""
@@ -290,14 +271,7 @@ class LiveProcessor:
         else:
             x, bad = _hold_nan(x, self._last_valid)
         self._last_valid = x[-1]
-        bp = self._bp.process(x)
-        y = self._notch.process(bp) if self._notch is not None else bp
-        if self._tkeo is not None:
-            (env,) = self._rms.process(y)
-            dets = self._det_rms.process(np.sqrt(self._tkeo.process(y)))  # type: ignore[union-attr]
-        else:
-            env, *dets = self._rms.process(y)
-        det = dets[0]
+        bp, y, env, det = self._cond.process(x)
         det_pfm = det[:, 0]  # the detector follows the pelvic floor
         if self._smooth_b is not None:
             if not self._smooth_started:
@@ -361,6 +335,12 @@ class LiveProcessor:
         z = np.zeros((0, self.n_channels))
         return EmgFrame(z, z, np.zeros(0), np.zeros(0, bool), np.zeros(0, bool), events,
                         quality, -1)
+
+    def keep_periodograms(self, n_samples: int) -> np.ndarray:
+        """Collect the quality check's half-second periodograms of channel 0 for the first
+        ``n_samples`` (see :meth:`QualityMonitor.collect_periodograms`):
+        :func:`biofeedback.signal.analyze` reuses them for the Welch metrics."""
+        return self._quality.collect_periodograms(n_samples)
 
     def _baseline_may_change(self) -> bool:
         return self._baseline.may_change

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from biofeedback.signal.detection import ContractionEvent
+from biofeedback.signal.kernels import masked_stats
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,11 @@ class SegmentSpectra:
     (the input is the band-passed EMG, whose mean is zero).
     """
 
-    def __init__(self, x: np.ndarray, fs: float, segment_s: float = 0.5) -> None:
+    def __init__(self, x: np.ndarray, fs: float, segment_s: float = 0.5,
+                 known: np.ndarray | None = None) -> None:
+        """``known``: periodograms of the segments already computed (e.g. by the per-second
+        quality check), one row per segment, nan rows where not; only the others are
+        transformed here."""
         self.fs = fs
         self.nper = max(8, int(round(segment_s * fs)))
         self.step = self.nper
@@ -71,17 +76,23 @@ class SegmentSpectra:
         k = 0 if n < self.nper else 1 + (n - self.nper) // self.step
         self.starts = np.arange(k) * self.step
         self.freqs = np.fft.rfftfreq(self.nper, 1.0 / fs)
-        self.psd = np.zeros((k, len(self.freqs)))
-        if not k:
+        todo = np.arange(k)
+        if known is not None and known.shape == (k, len(self.freqs)):
+            self.psd = known
+            todo = np.flatnonzero(np.isnan(known[:, 0]))
+        else:
+            self.psd = np.zeros((k, len(self.freqs)))
+        if not len(todo):
             return
         win = np.hanning(self.nper)
         # no detrend: the input is band-passed (zero mean); strided view, no copy until *win
         view = np.lib.stride_tricks.sliding_window_view(np.asarray(x, float), self.nper)
         view = view[:: self.step][:k]
         chunk = 4096  # segments per FFT call: bounded memory for hour-long recordings
-        for a in range(0, k, chunk):
-            f = np.fft.rfft(view[a:a + chunk] * win, axis=1)
-            self.psd[a:a + chunk] = f.real**2 + f.imag**2
+        for a in range(0, len(todo), chunk):
+            rows = todo[a:a + chunk]
+            f = np.fft.rfft(view[rows] * win, axis=1)
+            self.psd[rows] = f.real**2 + f.imag**2
 
     def median_frequency(self, mask: np.ndarray) -> float | None:
         """MDF over the segments lying wholly inside ``mask`` (None when there are none)."""
@@ -108,26 +119,32 @@ def median_frequency(x: np.ndarray, fs: float, mask: np.ndarray | None = None,
 
 def segment_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs: float,
                     start: int, stop: int, usable: np.ndarray,
-                    events: Sequence[ContractionEvent], mask: np.ndarray | None = None
-                    ) -> SegmentMetrics:
+                    events: Sequence[ContractionEvent], mask: np.ndarray | None = None,
+                    scratch: np.ndarray | None = None) -> SegmentMetrics:
     """Metrics of samples ``[start, stop)`` (further restricted by ``mask`` if given);
-    ``spectra`` holds the segment periodograms of the band-passed EMG."""
+    ``spectra`` holds the segment periodograms of the band-passed EMG. ``scratch``: a float
+    buffer at least ``stop - start`` long to reuse between calls."""
     full = np.zeros(len(usable), dtype=bool)
     full[start:stop] = usable[start:stop]
     if mask is not None:
         full[start:stop] &= mask[start:stop]
     sel = full[start:stop]
-    e = envelope[start:stop][sel]
+    e = np.ascontiguousarray(envelope[start:stop], dtype=float)
+    if scratch is None or len(scratch) < len(e):
+        scratch = np.empty(len(e))
+    # mean, SD and peak of e[sel] in one compiled pass, equal to np.mean/np.std/np.max of the
+    # selection (same pairwise summation), without the copies and temporaries
+    k, mean_v, sd_v, peak_v = masked_stats(e, sel, scratch)
     evs = [ev for ev in events if start <= ev.onset_index < stop]
     rises = [ev.time_to_peak_s for ev in evs if ev.complete and not ev.truncated]
     recs = [ev.recovery_latency_s for ev in evs if ev.recovery_latency_s is not None]
-    mean = float(np.mean(e)) if len(e) else None
-    sd = float(np.std(e)) if len(e) > 1 else None
+    mean = float(mean_v) if k else None
+    sd = float(sd_v) if k > 1 else None
     return SegmentMetrics(
-        name=name, start_s=start / fs, end_s=stop / fs, usable_s=float(sel.sum()) / fs,
+        name=name, start_s=start / fs, end_s=stop / fs, usable_s=float(k) / fs,
         mean_uv=mean, sd_uv=sd,
         cv_percent=100.0 * sd / mean if (mean and sd is not None) else None,
-        peak_uv=float(np.max(e)) if len(e) else None,
+        peak_uv=float(peak_v) if k else None,
         contractions=len(evs),
         rise_time_s=float(np.mean(rises)) if rises else None,
         recovery_latency_s=float(np.mean(recs)) if recs else None,

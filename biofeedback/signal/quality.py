@@ -20,11 +20,13 @@ HUM alone is a warning: amplitude is overestimated, but the timing of effort sta
 from __future__ import annotations
 
 import enum
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 
 from biofeedback.signal.config import QualityConfig
+from biofeedback.signal.kernels import second_extremes
 
 
 class QualityFlag(enum.IntFlag):
@@ -35,6 +37,10 @@ class QualityFlag(enum.IntFlag):
     MOTION = 8
     HUM = 16
 
+
+# plain ints for the per-second hot path (attribute look-ups on an enum class are slow)
+_DROPOUT, _FLAT, _CLIPPED, _MOTION, _HUM = (int(f) for f in (
+    QualityFlag.DROPOUT, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.MOTION, QualityFlag.HUM))
 
 EXCLUDE = QualityFlag.DROPOUT | QualityFlag.FLAT | QualityFlag.CLIPPED | QualityFlag.MOTION
 
@@ -102,69 +108,18 @@ def _hann(n: int) -> np.ndarray:
     return w
 
 
-def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray, fs: float,
-           cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flags for ``S`` whole seconds at once: arrays are ``(S, L, C)``; ``nan_count`` ``(S, C)``.
+_HUM_BINS: dict[tuple[int, float], list[tuple[float, np.ndarray, np.ndarray]]] = {}
 
-    Returns flags ``(S, C)`` int, band-passed RMS ``(S, C)``, hum dB ``(S, C)`` and hum Hz
-    ``(S,)`` (nan when neither mains frequency fits below Nyquist). Works on a ``(S, C, L)``
-    copy (reductions along contiguous memory); cheap tests run first, the costly ones only on
-    the seconds they could flag.
-    """
-    s_n, n, c_n = bp.shape
-    raw = np.ascontiguousarray(raw.transpose(0, 2, 1))
-    bp = np.ascontiguousarray(bp.transpose(0, 2, 1))
-    flags = np.zeros((s_n, c_n), dtype=np.int64)
-    flags[nan_count > 0] |= QualityFlag.DROPOUT
-    rms = np.sqrt(np.einsum("scl,scl->sc", bp, bp) / n)
-    rmax, rmin = raw.max(axis=2), raw.min(axis=2)
-    flat = (rms < cfg.flat_rms_uv) | (rmax == rmin)
-    flags[flat] |= QualityFlag.FLAT
-    need = max(3, int(np.ceil(cfg.clip_fraction * n)))
-    # clipping: only where the extreme value occurs often enough to matter
-    maybe = ((raw == rmax[:, :, None]).sum(axis=2) >= need) | \
-        ((raw == rmin[:, :, None]).sum(axis=2) >= need)
-    clipped = np.zeros((s_n, c_n), dtype=bool)
-    for si, ci in zip(*np.nonzero(maybe & ~flat), strict=True):
-        r = raw[si, ci]
-        clipped[si, ci] = _runs_at(r, rmax[si, ci]) + _runs_at(r, rmin[si, ci]) >= need
-    if cfg.physical_range is not None:
-        lo, hi = cfg.physical_range
-        margin = 0.001 * (hi - lo)
-        beyond = ((raw >= hi - margin) | (raw <= lo + margin)).sum(axis=2)
-        clipped |= beyond >= need
-    flags[clipped] |= QualityFlag.CLIPPED
-    # movement: low-frequency content = means over 50 ms chunks (first null at 20 Hz: EMG
-    # averages out, a movement transient of a few Hz passes)
-    m = max(1, int(round(0.05 * fs)))
-    k = n // m
-    floor_rms = np.maximum(rms, cfg.flat_rms_uv)
-    if k >= 2:
-        lf = raw[:, :, : k * m].reshape(s_n, c_n, k, m).mean(axis=3)
-        motion = (lf.max(axis=2) - lf.min(axis=2)) > cfg.motion_ratio * floor_rms
-    else:
-        motion = np.zeros((s_n, c_n), dtype=bool)
-    # spikes: a few samples far above the second's RMS and the local envelope
-    absmax = np.maximum(bp.max(axis=2), -bp.min(axis=2))
-    cand = absmax > cfg.spike_crest * floor_rms
-    for si, ci in zip(*np.nonzero(cand), strict=True):
-        a = np.abs(bp[si, ci])
-        big = (a > cfg.spike_crest * floor_rms[si, ci]) & (a > cfg.spike_crest * env[si, :, ci])
-        nb = int(big.sum())
-        motion[si, ci] |= 1 <= nb <= max(1, int(0.002 * n))
-    flags[motion & ~flat] |= QualityFlag.MOTION
-    hum_db = np.full((s_n, c_n), np.nan)
-    hum_hz = np.full(s_n, np.nan)
-    if n >= 0.5 * fs:
-        # Welch inside the second: two half-second Hann segments averaged (2 Hz bins); the
-        # mains bin against the mean of the neighbouring bins (4-16 Hz away). Averaging keeps
-        # a noise-only bin from passing for a mains peak.
-        h = n // 2
-        f = np.fft.rfft(bp[:, :, : 2 * h].reshape(s_n, c_n, 2, h) * _hann(h), axis=3)
-        spec = (f.real**2 + f.imag**2).sum(axis=2)  # (S, C, F)
+
+def _hum_bins(h: int, fs: float) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Per mains frequency that fits: the bins of its peak and of its neighbourhood (4-16 Hz
+    away) in an ``h``-point spectrum; computed once per (h, fs)."""
+    key = (h, fs)
+    bins = _HUM_BINS.get(key)
+    if bins is None:
+        bins = []
         freqs = np.fft.rfftfreq(h, 1.0 / fs)
         df = freqs[1]
-        best = np.full((s_n, c_n), -np.inf)
         for mains in (50.0, 60.0):
             if 2 * mains + 12 >= fs / 2:
                 continue
@@ -173,15 +128,108 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
             near = (dist <= max(16.0, 8 * df)) & (dist > max(4.0, 2 * df))
             if not peak_bins.any() or near.sum() < 3:
                 continue
+            bins.append((mains, np.flatnonzero(peak_bins), np.flatnonzero(near)))
+        bins = _HUM_BINS[key] = bins
+    return bins
+
+
+def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray, fs: float,
+           cfg: QualityConfig, periodograms: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flags for ``S`` whole seconds at once: arrays are ``(S, L, C)``; ``nan_count`` ``(S, C)``.
+
+    Returns flags ``(S, C)`` int, band-passed RMS ``(S, C)``, hum dB ``(S, C)`` and hum Hz
+    ``(S,)`` (nan when neither mains frequency fits below Nyquist). Works on a ``(S, C, L)``
+    copy (reductions along contiguous memory); cheap tests run first, the costly ones only on
+    the seconds they could flag. ``periodograms`` (an array ``(2·S, F)``) receives the Hann
+    periodograms of the two half-seconds of channel 0: the same numbers the Welch metrics
+    need (:class:`biofeedback.signal.metrics.SegmentSpectra`), computed once.
+    """
+    stages = _assess_staged(raw, bp, env, nan_count, fs, cfg, periodograms)
+    while True:
+        try:
+            next(stages)
+        except StopIteration as done:
+            return done.value
+
+
+def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray,
+                   fs: float, cfg: QualityConfig, periodograms: np.ndarray | None = None
+                   ) -> Generator[None, None, tuple[np.ndarray, ...]]:
+    """:func:`assess` in three stages (a generator: ``next`` runs one; the result is the
+    ``StopIteration`` value), so a live stream can spread one second's work over blocks."""
+    s_n, n, c_n = bp.shape
+    raw = np.ascontiguousarray(raw.transpose(0, 2, 1))
+    bp = np.ascontiguousarray(bp.transpose(0, 2, 1))
+    flags = np.zeros((s_n, c_n), dtype=np.int64)
+    flags[nan_count > 0] |= _DROPOUT
+    rms = np.sqrt(np.einsum("scl,scl->sc", bp, bp) / n)
+    if cfg.physical_range is not None:
+        lo, hi = cfg.physical_range
+        margin = 0.001 * (hi - lo)
+        lo, hi = lo + margin, hi - margin
+    else:
+        lo, hi = -np.inf, np.inf
+    ext = np.empty((7, s_n, c_n))
+    second_extremes(raw, bp, lo, hi, ext)  # one compiled pass for every max, min and count
+    rmax, rmin = ext[0], ext[1]
+    flat = (rms < cfg.flat_rms_uv) | (rmax == rmin)
+    flags[flat] |= _FLAT
+    need = max(3, int(np.ceil(cfg.clip_fraction * n)))
+    # clipping: only where the extreme value occurs often enough to matter
+    maybe = (ext[2] >= need) | (ext[3] >= need)
+    clipped = np.zeros((s_n, c_n), dtype=bool)
+    for si, ci in zip(*np.nonzero(maybe & ~flat), strict=True):
+        r = raw[si, ci]
+        clipped[si, ci] = _runs_at(r, rmax[si, ci]) + _runs_at(r, rmin[si, ci]) >= need
+    if cfg.physical_range is not None:
+        clipped |= ext[6] >= need
+    flags[clipped] |= _CLIPPED
+    # movement: low-frequency content = means over 50 ms chunks (first null at 20 Hz: EMG
+    # averages out, a movement transient of a few Hz passes)
+    m = max(1, int(round(0.05 * fs)))
+    k = n // m
+    floor_rms = np.maximum(rms, cfg.flat_rms_uv)
+    if k >= 2:
+        # np.add.reduce / count is what .mean() computes, without its Python overhead
+        lf = np.add.reduce(raw[:, :, : k * m].reshape(s_n, c_n, k, m), axis=3) / m
+        motion = (lf.max(axis=2) - lf.min(axis=2)) > cfg.motion_ratio * floor_rms
+    else:
+        motion = np.zeros((s_n, c_n), dtype=bool)
+    # spikes: a few samples far above the second's RMS and the local envelope
+    absmax = np.maximum(ext[4], -ext[5])
+    cand = absmax > cfg.spike_crest * floor_rms
+    for si, ci in zip(*np.nonzero(cand), strict=True):
+        a = np.abs(bp[si, ci])
+        big = (a > cfg.spike_crest * floor_rms[si, ci]) & (a > cfg.spike_crest * env[si, :, ci])
+        nb = int(big.sum())
+        motion[si, ci] |= 1 <= nb <= max(1, int(0.002 * n))
+    flags[motion & ~flat] |= _MOTION
+    yield  # stage boundary: the time-domain checks are done
+    hum_db = np.full((s_n, c_n), np.nan)
+    hum_hz = np.full(s_n, np.nan)
+    if n >= 0.5 * fs:
+        # Welch inside the second: two half-second Hann segments averaged (2 Hz bins); the
+        # mains bin against the mean of the neighbouring bins (4-16 Hz away). Averaging keeps
+        # a noise-only bin from passing for a mains peak.
+        h = n // 2
+        f = np.fft.rfft(bp[:, :, : 2 * h].reshape(s_n, c_n, 2, h) * _hann(h), axis=3)
+        power = f.real**2 + f.imag**2  # (S, C, 2, F)
+        if periodograms is not None:
+            periodograms[:] = power[:, 0].reshape(2 * s_n, -1)
+        spec = power.sum(axis=2)  # (S, C, F)
+        yield  # stage boundary: the spectra are done
+        best = np.full((s_n, c_n), -np.inf)
+        for mains, peak_bins, near in _hum_bins(h, fs):
             peak = spec[:, :, peak_bins].max(axis=2)
-            ref = spec[:, :, near].mean(axis=2)
+            ref = np.add.reduce(spec[:, :, near], axis=2) / len(near)
             db = 10.0 * np.log10(np.maximum(peak, 1e-30) / np.maximum(ref, 1e-30))
             better = db > best
             best = np.where(better, db, best)
             hum_hz = np.where(better.any(axis=1), mains, hum_hz)
         if np.isfinite(best).any():
             hum_db = np.where(np.isfinite(best), best, np.nan)
-            flags[(hum_db > cfg.hum_db) & ~flat] |= QualityFlag.HUM
+            flags[(hum_db > cfg.hum_db) & ~flat] |= _HUM
     return flags, rms, hum_db, hum_hz
 
 
@@ -190,6 +238,14 @@ class QualityMonitor:
 
     The partial second lives in preallocated arrays (no per-block lists or concatenation);
     whole seconds inside a large block are assessed straight from the block.
+
+    A second completed in the buffer (the live case: 20 ms blocks) is not assessed in the
+    block that completes it: its three stages (time-domain checks, spectra, hum) run at the
+    start of the next three :meth:`feed` calls, so no block carries a whole second's quality
+    work and the one that completes it is left to the baseline update. Its
+    :class:`QualitySecond` is returned by the third of those calls (60 ms later in a live
+    stream), always in order: pending work is finished before any later second is
+    returned, and by :meth:`flush_partial`. The numbers are those of :func:`assess`.
     """
 
     def __init__(self, fs: float, n_channels: int, config: QualityConfig) -> None:
@@ -197,16 +253,41 @@ class QualityMonitor:
         self.n_channels = n_channels
         self.config = config
         self.length = L = max(1, int(round(fs)))
-        self._raw = np.zeros((L, n_channels))
-        self._bp = np.zeros((L, n_channels))
-        self._env = np.zeros((L, n_channels))
+        # two sets of buffers: one fills while a completed second is assessed from the other
+        self._sets = [tuple(np.zeros((L, n_channels)) for _ in range(3)) for _ in range(2)]
+        self._raw, self._bp, self._env = self._sets[0]
         self._nan = np.zeros(n_channels, dtype=np.int64)
+        self._pending: Generator[None, None, list[QualitySecond]] | None = None
         self._buf_n = 0
         self._buf_start = 0
+        # see collect_periodograms
+        self.periodograms: np.ndarray | None = None
+
+    def collect_periodograms(self, n_samples: int) -> np.ndarray:
+        """From now on, write the half-second periodograms of channel 0 of every whole
+        second assessed into the returned array, row ``start_index // (L // 2)`` (rows of
+        seconds never assessed whole stay nan). Needs an even ``L``."""
+        h = self.length // 2
+        self.periodograms = np.full((n_samples // h, h // 2 + 1), np.nan)
+        return self.periodograms
 
     def reset(self) -> None:
         self._buf_n = 0
         self._nan[:] = 0
+        self._pending = None
+
+    def _advance(self, finish: bool) -> list[QualitySecond]:
+        """Run the pending second's next stage (all of them with ``finish``); its result once
+        the last one has run."""
+        while self._pending is not None:
+            try:
+                next(self._pending)
+            except StopIteration as done:
+                self._pending = None
+                return done.value
+            if not finish:
+                break
+        return []
 
     def _append(self, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
                 nan_mask: np.ndarray) -> None:
@@ -223,7 +304,7 @@ class QualityMonitor:
         """Add consecutive samples (``nan_mask`` None = no NaN); return the seconds completed
         by them."""
         L = self.length
-        out: list[QualitySecond] = []
+        out = self._advance(finish=False) if self._pending is not None else []
         n = len(raw)
         pos = 0
         if self._buf_n == 0:
@@ -234,9 +315,14 @@ class QualityMonitor:
                          None if nan_mask is None else nan_mask[:take])
             pos = take
             if (self._buf_start + self._buf_n) % L == 0:
-                out += self._flush(complete=self._buf_n == L)
+                out += self._advance(finish=True)  # (only if a second is still pending)
+                if self._buf_n == L:
+                    self._stage()
+                else:
+                    out += self._flush(complete=False)
         full = (n - pos) // L
         if full:
+            out += self._advance(finish=True)
             sl = slice(pos, pos + full * L)
             shape = (full, L, self.n_channels)
             nans = (np.zeros((full, self.n_channels)) if nan_mask is None
@@ -251,9 +337,19 @@ class QualityMonitor:
                          None if nan_mask is None else nan_mask[pos:])
         return out
 
+    def _stage(self) -> None:
+        """Queue the complete buffered second for assessment and switch buffers."""
+        self._pending = self._emit_steps(self._buf_start, self._raw[None], self._bp[None],
+                                         self._env[None], self._nan[None].copy())
+        other = self._sets[1] if self._raw is self._sets[0][0] else self._sets[0]
+        self._raw, self._bp, self._env = other
+        self._buf_n = 0
+        self._nan[:] = 0
+
     def flush_partial(self) -> list[QualitySecond]:
         """Assess what is buffered as a cut second (before a gap or at the end of data)."""
-        return self._flush(complete=False) if self._buf_n else []
+        out = self._advance(finish=True)
+        return out + self._flush(complete=False) if self._buf_n else out
 
     def _flush(self, complete: bool) -> list[QualitySecond]:
         k = self._buf_n
@@ -270,16 +366,41 @@ class QualityMonitor:
 
     def _emit(self, start: int, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
               nans: np.ndarray) -> list[QualitySecond]:
-        flags, rms, hum_db, hum_hz = assess(raw, bp, env, nans, self.fs, self.config)
+        steps = self._emit_steps(start, raw, bp, env, nans)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def _emit_steps(self, start: int, raw: np.ndarray, bp: np.ndarray, env: np.ndarray,
+                    nans: np.ndarray) -> Generator[None, None, list[QualitySecond]]:
         L = self.length
+        rows = None
+        if self.periodograms is not None and raw.shape[1] == L:
+            r0 = start // (L // 2)
+            if r0 + 2 * raw.shape[0] <= len(self.periodograms):
+                rows = self.periodograms[r0:r0 + 2 * raw.shape[0]]
+        stages = _assess_staged(raw, bp, env, nans, self.fs, self.config, rows)
+        while True:
+            try:
+                next(stages)
+            except StopIteration as done:
+                flags, rms, hum_db, hum_hz = done.value
+                break
+            yield
+        n = raw.shape[1]
+        as_flag = _FLAGS.__getitem__
         out = []
-        for s in range(raw.shape[0]):
+        for s, (f_row, r_row, h_row, hz) in enumerate(zip(
+                flags.tolist(), rms.tolist(), hum_db.tolist(), hum_hz.tolist(), strict=True)):
             i0 = start + s * L
-            hz = None if np.isnan(hum_hz[s]) else float(hum_hz[s])
             out.append(QualitySecond(
-                second=i0 // L, start_index=i0, n_samples=raw.shape[1],
-                flags=tuple(QualityFlag(int(f)) for f in flags[s]),
-                rms_uv=tuple(float(v) for v in rms[s]),
-                hum_db=tuple(float(v) for v in hum_db[s]), hum_hz=hz,
+                second=i0 // L, start_index=i0, n_samples=n,
+                flags=tuple(map(as_flag, f_row)), rms_uv=tuple(r_row), hum_db=tuple(h_row),
+                hum_hz=None if hz != hz else hz,  # nan: no mains frequency fits
             ))
         return out
+
+
+_FLAGS = {int(v): QualityFlag(v) for v in range(32)}  # every combination of the five flags

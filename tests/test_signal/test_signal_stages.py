@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from biofeedback.signal import PipelineConfig, QualityConfig, QualityFlag, analyze
+from biofeedback.signal import LiveProcessor, PipelineConfig, QualityConfig, QualityFlag, analyze
 from biofeedback.signal.baseline import BaselineEstimator
 from biofeedback.signal.config import BaselineConfig
-from biofeedback.signal.envelope import MultiRms, RmsEnvelope, Tkeo
+from biofeedback.signal.envelope import MultiRms, Tkeo
 from biofeedback.signal.filters import (
     SosFilter,
     design_bandpass,
@@ -18,7 +18,6 @@ from biofeedback.signal.filters import (
     design_notch,
 )
 from biofeedback.signal.metrics import SegmentSpectra, median_frequency
-from biofeedback.signal.pipeline import EmgPipeline
 from biofeedback.signal.quality import assess
 
 FS = 2000.0
@@ -64,17 +63,17 @@ def test_lowpass_for_pressure():
 def test_dc_offset_does_not_ring_at_start():
     """A 12-bit ADC idles at mid-scale: the band-pass must not turn that step into a burst."""
     x = 2048.0 + np.random.default_rng(0).standard_normal(4000)
-    y = EmgPipeline(FS, 1).process(x).filtered[:, 0]
+    y = LiveProcessor(FS, ("pfm",)).process_emg(x, 0).filtered[:, 0]
     assert np.abs(y).max() < 6  # noise only, no 2048-sized transient
 
 
 def test_rms_of_known_noise_and_sine():
     rng = np.random.default_rng(1)
     noise = rng.standard_normal((40000, 1)) * 5.0
-    env = RmsEnvelope(500, 1).process(noise)[1000:, 0]
+    env = MultiRms([500], 1).process(noise)[0][1000:, 0]
     assert env.mean() == pytest.approx(5.0, rel=0.02)
     s = sine(100, amp=10.0)[:, None]
-    env = RmsEnvelope(500, 1).process(s)[1000:, 0]
+    env = MultiRms([500], 1).process(s)[0][1000:, 0]
     np.testing.assert_allclose(env, 10 / np.sqrt(2), rtol=1e-3)
 
 

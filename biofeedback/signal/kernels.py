@@ -1,0 +1,309 @@
+"""Compiled per-sample kernels of the signal core (numba, cached on disk).
+
+* conditioning: :func:`condition` does in one pass per block what used to take a dozen numpy
+  calls: the band-pass (second-order sections), the optional mains notch and the
+  trailing-window RMS envelopes, with their state in arrays the caller owns;
+  :func:`sosfilt_rows` is any other SOS filter (pressure); :func:`rms_rows` the RMS alone.
+* quality: :func:`second_extremes`, the per-second maxima, minima and counts.
+* metrics: :func:`masked_stats`, mean/SD/peak of a selection without copying it.
+
+The arithmetic is written operation for operation as ``scipy.signal.sosfilt`` (the direct-form
+II transposed recursion of ``scipy/signal/_sosfilt.pyx``), as a sequential running sum of
+squares (what ``np.cumsum`` does) and as numpy's pairwise summation, so results are
+bit-identical to the public scipy/numpy calls; ``tests/test_signal/test_kernels.py`` fails
+loudly if a scipy, numpy or numba release changes that. Only plain IEEE operations are used
+(no ``fastmath``: no reassociation or fused multiply-add), so results do not depend on the
+CPU either; the one exception, :func:`_max_min`, is a maximum/minimum, which no order changes.
+
+``cache=True`` writes the machine code next to this module (or in numba's per-user cache when
+the package folder is read-only): the first call on a fresh machine compiles (seconds, see
+docs/performance.md; :mod:`biofeedback.signal.warmup` does it up front), later processes load
+the cache in milliseconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def _sos_step(sos: np.ndarray, zi: np.ndarray, c: int, x_cur: float) -> float:
+    """One sample through every section of channel ``c``; ``zi`` is ``(C, S, 2)``."""
+    for s in range(sos.shape[0]):
+        x_new = sos[s, 0] * x_cur + zi[c, s, 0]
+        zi[c, s, 0] = sos[s, 1] * x_cur - sos[s, 4] * x_new + zi[c, s, 1]
+        zi[c, s, 1] = sos[s, 2] * x_cur - sos[s, 5] * x_new
+        x_cur = x_new
+    return x_cur
+
+
+@njit(cache=True)
+def sosfilt_rows(sos: np.ndarray, x: np.ndarray, zi: np.ndarray, out: np.ndarray) -> None:
+    """``out[i, c]`` = ``x[i, c]`` filtered by ``sos`` ``(S, 6)`` with state ``zi`` ``(C, S, 2)``
+    (updated in place); ``x`` and ``out`` are ``(n, C)`` and may be the same array."""
+    n, n_ch = x.shape
+    for i in range(n):
+        for c in range(n_ch):
+            out[i, c] = _sos_step(sos, zi, c, x[i, c])
+
+
+@njit(cache=True, inline="always")
+def _div_sqrt(hi: np.ndarray, lo: np.ndarray, w: float, out: np.ndarray) -> None:
+    for i in range(out.shape[0]):
+        d = (hi[i] - lo[i]) / w
+        out[i] = np.sqrt(d if d >= 0.0 else 0.0)
+
+
+@njit(cache=True)
+def _rms_from(y: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.ndarray,
+              env: np.ndarray) -> None:
+    """Trailing-window RMS of ``y`` ``(n, C)`` for every window into ``env`` ``(W, n, C)``.
+
+    ``hist`` ``(R, C)`` holds the running sums of squares after the last ``R`` samples
+    (``hist[-1]`` = sum of every sample since reset; zeros after a reset, so the sum before
+    the first sample is 0); ``count[0]`` = samples since reset. Before a window is full the
+    mean is over the samples so far, as in :class:`MultiRms`. The sums are sequential (one
+    loop-carried addition per sample, as ``np.cumsum``); the divisions and square roots run
+    in a separate, vectorisable loop.
+    """
+    n, n_ch = y.shape
+    r_n = hist.shape[0]
+    j0 = count[0]
+    tot = np.empty(r_n + n)
+    col = np.empty(n)  # contiguous: the division and square-root loop vectorises
+    for c in range(n_ch):  # channel by channel: plain 1-D loops
+        tot[:r_n] = hist[:, c]
+        acc = tot[r_n - 1]
+        for i in range(n):
+            v = y[i, c]
+            acc = acc + v * v
+            tot[r_n + i] = acc
+        for w_i in range(windows.shape[0]):
+            w = windows[w_i]
+            full = min(max(w - 1 - j0, 0), n)  # samples before the window is full
+            for i in range(full):
+                k = j0 + i + 1
+                d = (tot[r_n + i] - tot[r_n + i - k]) / k
+                col[i] = np.sqrt(d if d >= 0.0 else 0.0)
+            wf = float(w)
+            _div_sqrt(tot[r_n + full:], tot[r_n + full - w:], wf, col[full:])
+            env[w_i, :, c] = col
+        hist[:, c] = tot[n:]
+    count[0] = j0 + n
+
+
+@njit(cache=True)
+def rms_rows(x: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.ndarray,
+             env: np.ndarray) -> None:
+    """Trailing-window RMS of ``x`` ``(n, C)`` (see :func:`_rms_from`); state updated."""
+    _rms_from(x, hist, count, windows, env)
+
+
+@njit(cache=True)
+def condition(x: np.ndarray, bp_sos: np.ndarray, bp_zi: np.ndarray, notch_sos: np.ndarray,
+              notch_zi: np.ndarray, notch_unit: np.ndarray, hist: np.ndarray, count: np.ndarray,
+              windows: np.ndarray, bp_out: np.ndarray, y_out: np.ndarray,
+              env: np.ndarray) -> None:
+    """Band-pass, optional notch, RMS envelopes: the whole conditioning of a block.
+
+    ``x`` ``(n, C)``; ``bp_out`` gets the band-passed samples, ``y_out`` the notched ones (not
+    written when ``notch_sos`` has no sections: then pass ``bp_out`` again), ``env``
+    ``(W, n, C)`` the RMS of ``y`` over each window (state ``hist``, ``count[0]``: see
+    :func:`_rms_from`). ``count[1]`` = 0 until the notch has started: its state is then set from
+    the first band-passed sample (steady state for a constant input, ``notch_unit``
+    ``(S, 2)``), as :class:`SosFilter` with ``start_steady`` does.
+    """
+    n, n_ch = x.shape
+    if notch_sos.shape[0] > 0:
+        for i in range(n):
+            for c in range(n_ch):
+                v = _sos_step(bp_sos, bp_zi, c, x[i, c])
+                bp_out[i, c] = v
+                if count[1] == 0:
+                    for s in range(notch_sos.shape[0]):
+                        notch_zi[c, s, 0] = notch_unit[s, 0] * v
+                        notch_zi[c, s, 1] = notch_unit[s, 1] * v
+                y_out[i, c] = _sos_step(notch_sos, notch_zi, c, v)
+            count[1] = 1
+        _rms_from(y_out, hist, count, windows, env)
+    else:
+        for i in range(n):
+            for c in range(n_ch):
+                bp_out[i, c] = _sos_step(bp_sos, bp_zi, c, x[i, c])
+        _rms_from(bp_out, hist, count, windows, env)
+
+
+@njit(cache=True, fastmath={"nnan", "nsz"})
+def _max_min(x: np.ndarray) -> tuple[float, float]:
+    """Largest and smallest of finite ``x``. The fast-math flags only let the reductions be
+    vectorised: a maximum is the same whatever the order (no NaN here; the sign of a zero
+    extreme is never looked at, only compared with ``==``)."""
+    hi = x[0]
+    lo = x[0]
+    for i in range(1, x.shape[0]):
+        hi = max(hi, x[i])
+        lo = min(lo, x[i])
+    return hi, lo
+
+
+@njit(cache=True)
+def _counts(x: np.ndarray, top: float, bottom: float, lo: float, hi: float
+            ) -> tuple[int, int, int]:
+    n_top = 0
+    n_bottom = 0
+    beyond = 0
+    for i in range(x.shape[0]):
+        v = x[i]
+        n_top += v == top
+        n_bottom += v == bottom
+        beyond += (v >= hi) | (v <= lo)
+    return n_top, n_bottom, beyond
+
+
+@njit(cache=True)
+def second_extremes(raw: np.ndarray, bp: np.ndarray, lo: float, hi: float,
+                    out: np.ndarray) -> None:
+    """Order-free statistics of each second and channel for the quality check.
+
+    ``raw`` and ``bp`` ``(S, C, L)`` finite; ``out`` ``(7, S, C)`` gets the raw maximum and
+    minimum, how many samples sit at each, the band-passed maximum and minimum, and how many
+    raw samples are ``>= hi`` or ``<= lo`` (pass ``lo = -inf, hi = inf`` for none). Maxima,
+    minima and counts do not depend on the order of evaluation: equal to the numpy
+    reductions they replace.
+    """
+    s_n, c_n, _ = raw.shape
+    for s in range(s_n):
+        for c in range(c_n):
+            rmax, rmin = _max_min(raw[s, c])
+            bmax, bmin = _max_min(bp[s, c])
+            n_max, n_min, beyond = _counts(raw[s, c], rmax, rmin, lo, hi)
+            out[0, s, c] = rmax
+            out[1, s, c] = rmin
+            out[2, s, c] = n_max
+            out[3, s, c] = n_min
+            out[4, s, c] = bmax
+            out[5, s, c] = bmin
+            out[6, s, c] = beyond
+
+
+@njit(cache=True, inline="always")
+def _term(v: float, centre: float, square: bool) -> float:
+    if square:
+        d = v - centre
+        return d * d
+    return v
+
+
+@njit(cache=True)
+def _block_sum(a: np.ndarray, lo: int, n: int, centre: float, square: bool) -> float:
+    """numpy's leaf of the pairwise sum (``n <= 128``): eight accumulators, then the rest."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += _term(a[i], centre, square)
+        return res
+    r0 = _term(a[lo], centre, square)
+    r1 = _term(a[lo + 1], centre, square)
+    r2 = _term(a[lo + 2], centre, square)
+    r3 = _term(a[lo + 3], centre, square)
+    r4 = _term(a[lo + 4], centre, square)
+    r5 = _term(a[lo + 5], centre, square)
+    r6 = _term(a[lo + 6], centre, square)
+    r7 = _term(a[lo + 7], centre, square)
+    end = lo + n - n % 8
+    i = lo + 8
+    while i < end:
+        r0 += _term(a[i], centre, square)
+        r1 += _term(a[i + 1], centre, square)
+        r2 += _term(a[i + 2], centre, square)
+        r3 += _term(a[i + 3], centre, square)
+        r4 += _term(a[i + 4], centre, square)
+        r5 += _term(a[i + 5], centre, square)
+        r6 += _term(a[i + 6], centre, square)
+        r7 += _term(a[i + 7], centre, square)
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += _term(a[i], centre, square)
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def pairwise_sum(a: np.ndarray, lo: int, n: int, centre: float, square: bool) -> float:
+    """numpy's pairwise summation of ``a[lo:lo+n]`` (or of ``(a - centre)**2`` with
+    ``square``), addition for addition: blocks of up to 128 summed with eight accumulators,
+    longer runs split in two (at a multiple of 8) and the halves added. ``np.add.reduce`` of a
+    contiguous float64 array gives exactly this (pinned by tests/test_signal/test_kernels.py),
+    so sums over a selection equal numpy's sums over the compacted copy.
+
+    numpy recurses; this walks the same tree with an explicit stack (a cached numba function
+    must not call itself), adding each left half to its right half as numpy does.
+    """
+    if n <= 128:
+        return _block_sum(a, lo, n, centre, square)
+    f_lo = np.empty(64, dtype=np.int64)  # frames: range, and 0/1/2 = children pushed
+    f_n = np.empty(64, dtype=np.int64)
+    f_st = np.empty(64, dtype=np.int64)
+    vals = np.empty(64)
+    sp = 0
+    vp = 0
+    f_lo[0], f_n[0], f_st[0] = lo, n, 0
+    sp = 1
+    while sp:
+        t = sp - 1
+        m = f_n[t]
+        if m <= 128:
+            vals[vp] = _block_sum(a, f_lo[t], m, centre, square)
+            vp += 1
+            sp -= 1
+            continue
+        m2 = m // 2
+        m2 -= m2 % 8
+        if f_st[t] == 0:
+            f_st[t] = 1
+            f_lo[sp], f_n[sp], f_st[sp] = f_lo[t], m2, 0
+            sp += 1
+        elif f_st[t] == 1:
+            f_st[t] = 2
+            f_lo[sp], f_n[sp], f_st[sp] = f_lo[t] + m2, m - m2, 0
+            sp += 1
+        else:
+            vals[vp - 2] = vals[vp - 2] + vals[vp - 1]
+            vp -= 1
+            sp -= 1
+    return vals[0]
+
+
+@njit(cache=True)
+def masked_stats(values: np.ndarray, mask: np.ndarray, scratch: np.ndarray
+                 ) -> tuple[int, float, float, float]:
+    """Count, mean, SD (ddof 0) and maximum of ``values[mask]``, equal to ``np.mean``,
+    ``np.std`` and ``np.max`` of that selection (nan when it is empty). ``scratch`` (at least
+    as long as ``values``) receives the selected values when not all are."""
+    n = values.shape[0]
+    k = 0
+    for i in range(n):
+        k += 1 if mask[i] else 0
+    if k == 0:
+        return 0, np.nan, np.nan, np.nan
+    if k == n:  # everything selected: no copy
+        return _stats(values, k)
+    j = 0  # compact (masks are long runs: the branch predicts well)
+    for i in range(n):
+        if mask[i]:
+            scratch[j] = values[i]
+            j += 1
+    return _stats(scratch, k)
+
+
+@njit(cache=True)
+def _stats(sel: np.ndarray, k: int) -> tuple[int, float, float, float]:
+    """Count, mean, SD and maximum of ``sel[:k]`` (numpy's order of additions)."""
+    peak = sel[0]
+    for i in range(1, k):
+        peak = max(peak, sel[i])
+    mean = pairwise_sum(sel, 0, k, 0.0, False) / k
+    var = pairwise_sum(sel, 0, k, mean, True) / k
+    return k, mean, np.sqrt(var), peak
