@@ -111,6 +111,7 @@ class SqliteDatabase:
                     raw.driver_connection.backup(out)  # type: ignore[union-attr]
                 finally:
                     raw.close()
+                out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         except BaseException:
             target.unlink(missing_ok=True)
             raise
