@@ -115,7 +115,8 @@ class Repository:
     def get_patient(self, code: str) -> Patient:
         p = self.find_patient(code)
         if p is None:
-            raise RecordsError(f"{self.where}: no patient {code.strip()!r} in the records (add the patient first)")
+            raise RecordsError(f"{self.where}: no patient {code.strip()!r} in the records "
+                               "(add the patient first)")
         return p
 
     def list_patients(self, search: str = "") -> list[Patient]:
@@ -291,7 +292,8 @@ class Repository:
     def _patient_id(self, c: Connection, code: str) -> int:
         row = self._patient_row(c, code.strip())
         if row is None:
-            raise RecordsError(f"{self.where}: no patient {code.strip()!r} in the records (add the patient first)")
+            raise RecordsError(f"{self.where}: no patient {code.strip()!r} in the records "
+                               "(add the patient first)")
         return int(row["id"])
 
     def _session_exists(self, c: Connection, uid: str) -> int:
