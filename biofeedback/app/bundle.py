@@ -254,8 +254,8 @@ def import_bundle(repo: Repository, path: Path, *, folder: Path | None = None) -
     try:
         with zipfile.ZipFile(path) as z, repo.transaction() as tx:
             for rec, member in checked.sessions:
-                if tx.has_session(rec.uid):
-                    skipped.append(rec.uid)
+                if tx.has_session(rec.uid) and not tx.add_session(rec):
+                    skipped.append(rec.uid)  # stored before (another patient's: an error)
                     continue
                 if member is not None:
                     dest = target / f"{safe_name(checked.code)}-{Path(member).name}"
