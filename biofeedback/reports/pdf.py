@@ -137,19 +137,24 @@ def _assessment(data: ReportData) -> list[Flowable]:
 def segments(a: SessionRecord) -> list[tuple[str, dict[str, Any]]]:
     """The assessment's segments: each top-level step, and each repeated block's sub-steps
     averaged over the repetitions (Glazer reports the mean of the 5 reps)."""
-    blocks = a.summary.get("blocks") or {}
     out: list[tuple[str, dict[str, Any]]] = []
-    done: set[str] = set()
+    done: set[tuple[str, str]] = set()
     for st in a.steps:
         if st.kind == "rating":
             continue
         if not st.group:
             out.append((st.name, st.metrics))
-        elif st.group not in done:
-            done.add(st.group)
-            reps = sum(1 for s in a.steps if s.group == st.group and s.step == st.step)
-            for sub, m in (blocks.get(st.group) or {}).items():
-                out.append((f"{st.group}: {sub} (mean of {reps})", m))
+            continue
+        if (st.group, st.step) in done:
+            continue
+        done.add((st.group, st.step))
+        reps = [s.metrics for s in a.steps if s.group == st.group and s.step == st.step]
+        mean: dict[str, Any] = {}
+        for k in reps[0]:
+            vals = [m[k] for m in reps if isinstance(m.get(k), int | float)
+                    and not isinstance(m.get(k), bool) and math.isfinite(m[k])]
+            mean[k] = sum(vals) / len(vals) if vals else None
+        out.append((f"{st.group}: {st.step} (mean of {len(reps)})", mean))
     return out
 
 
