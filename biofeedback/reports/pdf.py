@@ -116,8 +116,9 @@ def _assessment(data: ReportData) -> list[Flowable]:
                   + (f" Protocol: {desc}" if desc else "")))
     base = a.summary.get("baseline_uv")
     ratio = a.summary.get("after_before_ratio")
+    below = a.summary.get("percent_below_line")
     out.append(_p(f"Resting baseline {_fmt(base)} µV; post/pre baseline ratio {_fmt(ratio)}; "
-                  f"time below the line {_fmt(a.summary.get('percent_below_line'))} %."))
+                  f"time below the line {_fmt(below)}{' %' if below is not None else ''}."))
     used = [k for k in METRICS if any(k in st.metrics for st in a.steps)]
     rows = [["Segment", "Measurements"]] + [[seg, _measures(m)] for seg, m in segments(a)]
     if len(rows) > 1:
