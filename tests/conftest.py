@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from biofeedback.storage.records import (
+    DilatorEntry,
+    Rating,
+    Repository,
+    SessionRecord,
+    SqliteDatabase,
+    StepRecord,
+    new_session_uid,
+)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -32,3 +44,48 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared recordings not found at {SHARED_DATA} (clone ../shared beside the repo)")
     return SHARED_DATA
+
+
+# -- records (issue 14): the backends the repository suite runs on ---------------------------
+# Issue 17 adds "postgresql" (a throw-away server cluster started by a fixture); every test
+# taking ``repo`` then runs on both.
+BACKENDS = ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def repo(request: pytest.FixtureRequest, tmp_path) -> Iterator[Repository]:
+    if request.param == "sqlite":
+        db = SqliteDatabase(tmp_path / "records.sqlite3", backup_folder=tmp_path / "backups")
+        try:
+            yield db.repo
+        finally:
+            db.close()
+    else:  # pragma: no cover - a backend named without a fixture
+        raise AssertionError(f"no fixture for backend {request.param}")
+
+
+@pytest.fixture
+def make_session() -> Callable[..., SessionRecord]:
+    """``make_session(code, day=, uid=, pain=, size=, steps=, origin=)``: a sample session."""
+    return session
+
+
+T0 = dt.datetime(2026, 3, 2, 17, 0, tzinfo=dt.UTC)  # a Monday
+
+
+def session(code: str = "P001", *, day: int = 0, uid: str | None = None, pain: float = 2.0,
+            size: int | None = None, steps: int = 3, origin: str = "clinic") -> SessionRecord:
+    st = [StepRecord(0, "Rest", "Rest", "", "rest", 0.0, 60.0, True,
+                     {"mean_uv": 3.0 + day * 0.1, "sd_uv": 0.3, "cv_percent": 10.0})]
+    st += [StepRecord(i, f"Squeeze {i}", "Squeeze", "Block", "contract", 60.0 + 10 * i,
+                      65.0 + 10 * i, i % 2 == 0,
+                      {"contraction_peak_uv": 40.0 + i, "recovery_latency_s": 1.0 + i / 10,
+                       "note": None})
+           for i in range(1, steps)]
+    return SessionRecord(
+        uid=uid or new_session_uid(), patient_code=code, protocol="assessment",
+        title="Assessment", started=T0 + dt.timedelta(days=day), duration_s=600.0,
+        ended="finished", summary={"baseline_uv": 3.0 + day * 0.1, "ratings": {"Pain": pain}},
+        processing={"emg_fs_hz": 2000.0}, origin=origin, steps=tuple(st),
+        ratings=(Rating("pain", pain, 0.0, "Pain before"), Rating("anxiety", 40.0, 1.0, "SUDS")),
+        dilator=None if size is None else DilatorEntry(size, True, 600.0, pain, 3.2, 3.0))

@@ -13,12 +13,15 @@ from typing import Any
 from biofeedback.app.guided import GuidedSession
 from biofeedback.app.live_session import LiveSession, RecordingRequest
 from biofeedback.app.live_types import SessionError, SessionPhase
+from biofeedback.app.records import processing_block, store_session
+from biofeedback.cli._records import open_database
 from biofeedback.cli.errors import CliError, Terminated
 from biofeedback.sessions.loader import ProtocolError, load_protocol
 from biofeedback.sessions.protocol import Protocol
 from biofeedback.sessions.results import SessionResult
 from biofeedback.sessions.runner import RunnerState, StepStarted
 from biofeedback.sessions.scripted import protocol_scenario
+from biofeedback.storage.records import SessionRecord, SqliteDatabase, utc_now
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(--source replay:FILE).",
         epilog="Examples:\n  biofeedback session run down-training --source simulated --fast\n"
         "  biofeedback session run mine.toml --source /dev/ttyACM0 -o today.bdf\n"
-        "  biofeedback session run assessment --source replay:assess.bdf --json",
+        "  biofeedback session run assessment --source replay:assess.bdf --json\n"
+        "  biofeedback session run dilator --patient P001   # stored in P001's records",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     what = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -44,7 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="as fast as the source allows (simulated and replay sources)")
     run.add_argument("-o", "--output", type=Path, metavar="FILE",
                      help="the recording (.bdf/.edf; default: a new file in the data folder)")
-    run.add_argument("--patient", default="", metavar="CODE", help="pseudonymous patient code")
+    run.add_argument("--patient", default="", metavar="CODE",
+                     help="pseudonymous patient code: written in the recording, and the finished "
+                     "session is stored in this patient's records (add the patient first: "
+                     "biofeedback patients add CODE)")
     run.add_argument("--answer", action="append", default=[], metavar="STEP=VALUE",
                      help="a rating step's answer, e.g. --answer 'Pain before=2' (else skipped)")
     run.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -59,14 +66,21 @@ def _run(args: argparse.Namespace) -> int:
     answers = _answers(args.answer, protocol)
     spec, options = _source(args, protocol)
     replay = spec.startswith("replay:")
+    db = _records_of(args.patient) if args.patient and not replay else None
     live = LiveSession(window_s=120.0)
     record = None if replay else RecordingRequest(args.patient, args.output)
+    started = utc_now()
     try:
         live.start(spec, record=record, **options)
         guided = GuidedSession(live, protocol)
     except SessionError as exc:
         live.stop()
+        if db is not None:
+            db.close()
         raise CliError(str(exc), 1) from None
+    engine = live.engine
+    processing = processing_block(engine.emg_fs if engine else None,
+                                  engine.pressure_fs if engine else None)
     fast = args.fast or replay
     try:
         _drive(live, guided, answers, fast, quiet=args.json)
@@ -75,8 +89,24 @@ def _run(args: argparse.Namespace) -> int:
     path = live.stop()
     result = guided.result
     assert result is not None
-    _report(result, path, args.json)
+    stored = None
+    if db is not None:
+        with db:
+            stored = store_session(db.repo, args.patient, result, protocol, recording=path,
+                                   started=started, processing=processing)
+    _report(result, path, args.json, stored)
     return 0 if result.ended == "finished" else 1
+
+
+def _records_of(code: str) -> SqliteDatabase:
+    """The records, checked before the session starts: the patient must be there."""
+    db = open_database()
+    try:
+        db.repo.get_patient(code)
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def _source(args: argparse.Namespace, protocol: Protocol) -> tuple[str, dict[str, Any]]:
@@ -127,10 +157,12 @@ def _drive(live: LiveSession, guided: GuidedSession, answers: dict[str, float], 
         time.sleep(0.005 if fast else 0.05)
 
 
-def _report(result: SessionResult, path: Path | None, as_json: bool) -> None:
+def _report(result: SessionResult, path: Path | None, as_json: bool,
+            stored: SessionRecord | None = None) -> None:
     if as_json:
         d = result.to_json_dict()
         d["recording"] = str(path) if path else None
+        d["session_uid"] = stored.uid if stored else None
         print(json.dumps(d, allow_nan=False))
         return
     print(f"{result.title}: {result.ended}")
@@ -145,6 +177,8 @@ def _report(result: SessionResult, path: Path | None, as_json: bool) -> None:
              if sm.get("percent_below_line") is not None else ""))
     if path:
         print(f"  recording: {path}")
+    if stored:
+        print(f"  stored in {stored.patient_code}'s records as session {stored.uid}")
 
 
 def _fmt(v: object) -> str:

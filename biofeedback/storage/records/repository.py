@@ -1,0 +1,436 @@
+"""The records repository: patients, sessions, steps, ratings, dilator log, notes, swab maps and
+programmes, as frozen dataclasses (``models.py``), over any SQLAlchemy engine.
+
+Nothing here is SQLite-specific: the SQLite backend (``database.py``) hands an engine in, a
+PostgreSQL backend will hand in another, and the same repository tests run on both. Every public
+method is its own transaction unless it is called on the repository that
+:meth:`Repository.transaction` yields; then everything in the ``with`` block commits together or
+not at all::
+
+    with repo.transaction() as tx:
+        tx.add_session(record)
+        tx.add_note("P001", "tolerated size 3", session_uid=record.uid)
+
+Errors a person must act on (unknown patient, a code that looks like a name, a rating out of
+range) are :class:`~biofeedback.storage.records.errors.RecordsError` or
+:class:`~biofeedback.storage.patient_code.PatientCodeError`, one line each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, or_, select
+
+from biofeedback.storage.patient_code import check_patient_code
+from biofeedback.storage.records import schema as s
+from biofeedback.storage.records.errors import RecordsError
+from biofeedback.storage.records.migrations import read_version
+from biofeedback.storage.records.models import (
+    CLOCK_POSITIONS,
+    ORIGINS,
+    RATING_SCALES,
+    DilatorEntry,
+    Note,
+    Patient,
+    Rating,
+    SessionRecord,
+    StepRecord,
+    StoredProgramme,
+    SwabMap,
+    SwabPoint,
+    utc_now,
+)
+
+#: set on a connection that will write: the SQLite backend then takes the write lock up front
+WRITE_OPTION = "records_write"
+MAX_NAME = 200
+MAX_NOTE = 20_000
+
+
+class Repository:
+    """See the module docstring. ``where`` names the database in messages (its file)."""
+
+    def __init__(self, engine: Engine, where: str = "records", *,
+                 _conn: Connection | None = None) -> None:
+        self.engine = engine
+        self.where = where
+        self._conn = _conn
+
+    # -- transactions ---------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Repository]:
+        """A repository whose calls share one transaction (committed at the end of the block,
+        rolled back on an exception). Nested use joins the outer transaction."""
+        if self._conn is not None:
+            yield self
+            return
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield Repository(self.engine, self.where, _conn=conn)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.transaction() as tx:
+            assert tx._conn is not None
+            yield tx._conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        if self._conn is not None:
+            yield self._conn
+            return
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def schema_version(self) -> int:
+        with self._read() as c:
+            return read_version(c, self.where)
+
+    # -- patients ---------------------------------------------------------------------------
+    def add_patient(self, code: str, name: str | None = None) -> Patient:
+        code = check_patient_code(code)
+        if not code:
+            raise RecordsError("a patient needs a code (e.g. P017)")
+        name = _clean_name(name)
+        created = utc_now()
+        with self._write() as c:
+            if self._patient_row(c, code) is not None:
+                raise RecordsError(f"{self.where}: patient {code} already exists")
+            pid = c.execute(s.patients.insert().values(code=code, name=name, created=_ts(created))
+                            .returning(s.patients.c.id)).scalar_one()
+        return Patient(pid, code, name, created)
+
+    def find_patient(self, code: str) -> Patient | None:
+        with self._read() as c:
+            row = self._patient_row(c, code.strip())
+        return None if row is None else _patient(row)
+
+    def get_patient(self, code: str) -> Patient:
+        p = self.find_patient(code)
+        if p is None:
+            raise RecordsError(f"{self.where}: no patient {code.strip()!r} in the records "
+                               "(add the patient first)")
+        return p
+
+    def list_patients(self, search: str = "") -> list[Patient]:
+        """All patients by code; ``search`` matches part of the code or of the name."""
+        q = select(s.patients).order_by(s.patients.c.code)
+        if search.strip():
+            like = f"%{search.strip().lower()}%"
+            q = q.where(or_(func.lower(s.patients.c.code).like(like),
+                            func.lower(s.patients.c.name).like(like)))
+        with self._read() as c:
+            return [_patient(r) for r in c.execute(q).mappings()]
+
+    def set_patient_name(self, code: str, name: str | None) -> Patient:
+        with self._write() as c:
+            pid = self._patient_id(c, code)
+            c.execute(s.patients.update().where(s.patients.c.id == pid)
+                      .values(name=_clean_name(name)))
+        return self.get_patient(code)
+
+    def delete_patient(self, code: str) -> None:
+        """The patient and everything recorded about them (sessions, notes, maps, programmes);
+        recording files are not deleted here (the caller decides)."""
+        with self._write() as c:
+            pid = self._patient_id(c, code)
+            c.execute(delete(s.patients).where(s.patients.c.id == pid))
+
+    # -- sessions ---------------------------------------------------------------------------
+    def add_session(self, rec: SessionRecord) -> bool:
+        """Store a session with its steps, ratings and dilator entry. False (and nothing
+        written) when a session with this ``uid`` is already stored for the same patient:
+        importing the same bundle twice never duplicates a session."""
+        _check_session(rec, self.where)
+        with self._write() as c:
+            pid = self._patient_id(c, rec.patient_code)
+            owner = c.execute(select(s.sessions.c.patient_id)
+                              .where(s.sessions.c.uid == rec.uid)).scalar_one_or_none()
+            if owner is not None:
+                if owner != pid:
+                    raise RecordsError(f"{self.where}: session {rec.uid} belongs to another "
+                                       "patient")
+                return False
+            c.execute(s.sessions.insert().values(
+                uid=rec.uid, patient_id=pid, protocol=rec.protocol, title=rec.title,
+                started=_ts(rec.started), duration_s=float(rec.duration_s), ended=rec.ended,
+                summary_json=_json(rec.summary, self.where),
+                processing_json=_json(rec.processing, self.where),
+                recording_path=rec.recording_path, recording_sha256=rec.recording_sha256,
+                origin=rec.origin))
+            if rec.steps:
+                c.execute(s.steps.insert(), [_step_row(rec.uid, st, self.where)
+                                             for st in rec.steps])
+            for r in rec.ratings:
+                self._insert_rating(c, rec.uid, r)
+            if rec.dilator is not None:
+                self._insert_dilator(c, rec.uid, rec.dilator)
+        return True
+
+    def has_session(self, uid: str) -> bool:
+        with self._read() as c:
+            return c.execute(select(s.sessions.c.uid).where(s.sessions.c.uid == uid)
+                             ).first() is not None
+
+    def get_session(self, uid: str) -> SessionRecord:
+        with self._read() as c:
+            found = self._load_sessions(c, s.sessions.c.uid == uid)
+        if not found:
+            raise RecordsError(f"{self.where}: no session {uid}")
+        return found[0]
+
+    def sessions(self, code: str) -> list[SessionRecord]:
+        """The patient's sessions, oldest first, each with its steps, ratings, dilator entry."""
+        with self._read() as c:
+            pid = self._patient_id(c, code)
+            return self._load_sessions(c, s.sessions.c.patient_id == pid)
+
+    def delete_session(self, uid: str) -> None:
+        with self._write() as c:
+            c.execute(delete(s.sessions).where(s.sessions.c.uid == uid))
+
+    def add_rating(self, session_uid: str, rating: Rating) -> None:
+        with self._write() as c:
+            self._session_exists(c, session_uid)
+            self._insert_rating(c, session_uid, rating)
+
+    def set_dilator(self, session_uid: str, entry: DilatorEntry) -> None:
+        """Record (or replace) the dilator practice of a session."""
+        with self._write() as c:
+            self._session_exists(c, session_uid)
+            c.execute(delete(s.dilator_log).where(s.dilator_log.c.session_uid == session_uid))
+            self._insert_dilator(c, session_uid, entry)
+
+    # -- notes ------------------------------------------------------------------------------
+    def add_note(self, code: str, text: str, session_uid: str | None = None,
+                 created: dt.datetime | None = None) -> Note:
+        text = text.strip()
+        if not text or len(text) > MAX_NOTE:
+            raise RecordsError(f"a note needs 1 to {MAX_NOTE} characters of text")
+        created = created or utc_now()
+        with self._write() as c:
+            pid = self._patient_id(c, code)
+            if session_uid is not None:
+                self._session_of(c, session_uid, pid)
+            nid = c.execute(s.notes.insert().values(patient_id=pid, session_uid=session_uid,
+                                                    created=_ts(created), text=text)
+                            .returning(s.notes.c.id)).scalar_one()
+        return Note(nid, code.strip(), session_uid, created, text)
+
+    def notes(self, code: str) -> list[Note]:
+        with self._read() as c:
+            pid = self._patient_id(c, code)
+            rows = c.execute(select(s.notes).where(s.notes.c.patient_id == pid)
+                             .order_by(s.notes.c.created, s.notes.c.id)).mappings().all()
+        return [Note(r["id"], code.strip(), r["session_uid"], _dt(r["created"]), r["text"])
+                for r in rows]
+
+    # -- cotton-swab maps (clinical.md §6) ---------------------------------------------------
+    def add_swab_map(self, code: str, points: Iterable[SwabPoint],
+                     session_uid: str | None = None, taken: dt.datetime | None = None) -> SwabMap:
+        pts = tuple(sorted(points, key=lambda p: p.clock))
+        _check_swab(pts)
+        taken = taken or utc_now()
+        with self._write() as c:
+            pid = self._patient_id(c, code)
+            if session_uid is not None:
+                self._session_of(c, session_uid, pid)
+            mid = c.execute(s.swab_maps.insert().values(patient_id=pid, session_uid=session_uid,
+                                                        taken=_ts(taken))
+                            .returning(s.swab_maps.c.id)).scalar_one()
+            c.execute(s.swab_points.insert(), [{"map_id": mid, "clock": p.clock,
+                                                "pain": float(p.pain)} for p in pts])
+        return SwabMap(mid, code.strip(), session_uid, taken, pts)
+
+    def swab_maps(self, code: str) -> list[SwabMap]:
+        with self._read() as c:
+            pid = self._patient_id(c, code)
+            maps = c.execute(select(s.swab_maps).where(s.swab_maps.c.patient_id == pid)
+                             .order_by(s.swab_maps.c.taken, s.swab_maps.c.id)).mappings().all()
+            pts: dict[int, list[SwabPoint]] = {m["id"]: [] for m in maps}
+            if maps:
+                for r in c.execute(select(s.swab_points)
+                                   .where(s.swab_points.c.map_id.in_(list(pts)))
+                                   .order_by(s.swab_points.c.clock)).mappings():
+                    pts[r["map_id"]].append(SwabPoint(r["clock"], r["pain"]))
+        return [SwabMap(m["id"], code.strip(), m["session_uid"], _dt(m["taken"]),
+                        tuple(pts[m["id"]])) for m in maps]
+
+    # -- programmes (app/programme.py owns the file format) ----------------------------------
+    def save_programme(self, code: str, body: str, sha256: str) -> tuple[StoredProgramme, bool]:
+        """Store a programme for the patient; ``(programme, False)`` if this exact programme
+        (same checksum) was stored before."""
+        with self._write() as c:
+            pid = self._patient_id(c, code)
+            q = select(s.programmes).where(s.programmes.c.patient_id == pid,
+                                           s.programmes.c.sha256 == sha256)
+            row = c.execute(q).mappings().first()
+            if row is not None:
+                return _programme(row, code), False
+            c.execute(s.programmes.insert().values(patient_id=pid, imported=_ts(utc_now()),
+                                                   sha256=sha256, body=body))
+            return _programme(c.execute(q).mappings().one(), code), True
+
+    def latest_programme(self, code: str) -> StoredProgramme | None:
+        with self._read() as c:
+            pid = self._patient_id(c, code)
+            row = c.execute(select(s.programmes).where(s.programmes.c.patient_id == pid)
+                            .order_by(s.programmes.c.id.desc()).limit(1)).mappings().first()
+        return None if row is None else _programme(row, code)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _patient_row(self, c: Connection, code: str) -> Any:
+        return c.execute(select(s.patients).where(s.patients.c.code == code)).mappings().first()
+
+    def _patient_id(self, c: Connection, code: str) -> int:
+        row = self._patient_row(c, code.strip())
+        if row is None:
+            raise RecordsError(f"{self.where}: no patient {code.strip()!r} in the records "
+                               "(add the patient first)")
+        return int(row["id"])
+
+    def _session_exists(self, c: Connection, uid: str) -> int:
+        pid = c.execute(select(s.sessions.c.patient_id).where(s.sessions.c.uid == uid)
+                        ).scalar_one_or_none()
+        if pid is None:
+            raise RecordsError(f"{self.where}: no session {uid}")
+        return int(pid)
+
+    def _session_of(self, c: Connection, uid: str, pid: int) -> None:
+        if self._session_exists(c, uid) != pid:
+            raise RecordsError(f"{self.where}: session {uid} belongs to another patient")
+
+    def _insert_rating(self, c: Connection, uid: str, r: Rating) -> None:
+        _check_rating(r)
+        c.execute(s.ratings.insert().values(session_uid=uid, scale=r.scale, value=float(r.value),
+                                            at_s=float(r.at_s), label=r.label))
+
+    def _insert_dilator(self, c: Connection, uid: str, d: DilatorEntry) -> None:
+        if not isinstance(d.size, int) or not 1 <= d.size <= 99 or not _finite(d.hold_s):
+            raise RecordsError(f"dilator entry: size {d.size!r} / hold {d.hold_s!r} s not valid")
+        c.execute(s.dilator_log.insert().values(
+            session_uid=uid, size=d.size, full_insertion=bool(d.full_insertion),
+            hold_s=float(d.hold_s), pain_max=_opt(d.pain_max), hold_mean_uv=_opt(d.hold_mean_uv),
+            baseline_uv=_opt(d.baseline_uv)))
+
+    def _load_sessions(self, c: Connection, where: Any) -> list[SessionRecord]:
+        q = (select(s.sessions, s.patients.c.code)
+             .join(s.patients, s.patients.c.id == s.sessions.c.patient_id)
+             .where(where).order_by(s.sessions.c.started, s.sessions.c.uid))
+        rows = c.execute(q).mappings().all()
+        uids = [r["uid"] for r in rows]
+        if not uids:
+            return []
+        steps: dict[str, list[StepRecord]] = {u: [] for u in uids}
+        for r in c.execute(select(s.steps).where(s.steps.c.session_uid.in_(uids))
+                           .order_by(s.steps.c.session_uid, s.steps.c.idx)).mappings():
+            steps[r["session_uid"]].append(StepRecord(
+                r["idx"], r["name"], r["step"], r["grp"], r["kind"], r["start_s"], r["end_s"],
+                bool(r["completed"]), json.loads(r["metrics_json"])))
+        ratings: dict[str, list[Rating]] = {u: [] for u in uids}
+        for r in c.execute(select(s.ratings).where(s.ratings.c.session_uid.in_(uids))
+                           .order_by(s.ratings.c.session_uid, s.ratings.c.at_s,
+                                     s.ratings.c.id)).mappings():
+            ratings[r["session_uid"]].append(Rating(r["scale"], r["value"], r["at_s"], r["label"]))
+        dil = {r["session_uid"]: DilatorEntry(r["size"], bool(r["full_insertion"]), r["hold_s"],
+                                              r["pain_max"], r["hold_mean_uv"], r["baseline_uv"])
+               for r in c.execute(select(s.dilator_log)
+                                  .where(s.dilator_log.c.session_uid.in_(uids))).mappings()}
+        return [SessionRecord(
+            uid=r["uid"], patient_code=r["code"], protocol=r["protocol"], title=r["title"],
+            started=_dt(r["started"]), duration_s=r["duration_s"], ended=r["ended"],
+            summary=json.loads(r["summary_json"]), processing=json.loads(r["processing_json"]),
+            recording_path=r["recording_path"], recording_sha256=r["recording_sha256"],
+            origin=r["origin"], steps=tuple(steps[r["uid"]]), ratings=tuple(ratings[r["uid"]]),
+            dilator=dil.get(r["uid"])) for r in rows]
+
+
+def _ts(t: dt.datetime) -> str:
+    if t.tzinfo is None:
+        raise RecordsError(f"time {t.isoformat()} has no time zone (use UTC)")
+    return t.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _json(value: Any, where: str) -> str:
+    try:
+        return json.dumps(value, allow_nan=False, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise RecordsError(f"{where}: a value cannot be stored as JSON ({exc})") from None
+
+
+def _finite(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _opt(v: float | None) -> float | None:
+    return float(v) if _finite(v) else None
+
+
+def _clean_name(name: str | None) -> str | None:
+    if name is None or not name.strip():
+        return None
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME:
+        raise RecordsError(f"a name has at most {MAX_NAME} characters")
+    return name
+
+
+def _check_session(rec: SessionRecord, where: str) -> None:
+    if not rec.uid or len(rec.uid) > 64 or not rec.protocol.strip():
+        raise RecordsError(f"{where}: a session needs an id and a protocol name")
+    if rec.origin not in ORIGINS:
+        raise RecordsError(f"{where}: session origin {rec.origin!r} is not one of {ORIGINS}")
+    if not _finite(rec.duration_s) or rec.duration_s < 0:
+        raise RecordsError(f"{where}: session duration {rec.duration_s!r} s is not valid")
+    if len({st.index for st in rec.steps}) != len(rec.steps):
+        raise RecordsError(f"{where}: session {rec.uid} has two steps with the same index")
+
+
+def _step_row(uid: str, st: StepRecord, where: str) -> dict[str, Any]:
+    if not (_finite(st.start_s) and _finite(st.end_s)):
+        raise RecordsError(f"{where}: step {st.name!r} has no valid start and end")
+    return {"session_uid": uid, "idx": st.index, "name": st.name, "step": st.step,
+            "grp": st.group, "kind": st.kind, "start_s": float(st.start_s),
+            "end_s": float(st.end_s), "completed": bool(st.completed),
+            "metrics_json": _json(st.metrics, where)}
+
+
+def _check_rating(r: Rating) -> None:
+    bounds = RATING_SCALES.get(r.scale)
+    if bounds is None:
+        raise RecordsError(f"rating scale {r.scale!r} is not one of {', '.join(RATING_SCALES)}")
+    lo, hi = bounds
+    if not _finite(r.value) or not lo <= r.value <= hi or not _finite(r.at_s):
+        raise RecordsError(f"{r.scale} rating {r.value!r} is outside {lo:g}-{hi:g}")
+
+
+def _check_swab(pts: Sequence[SwabPoint]) -> None:
+    if not pts:
+        raise RecordsError("a cotton-swab map needs at least one clock position")
+    clocks = [p.clock for p in pts]
+    if len(set(clocks)) != len(clocks) or any(c not in CLOCK_POSITIONS for c in clocks):
+        raise RecordsError("cotton-swab positions are clock hours 1-12, each at most once")
+    if any(not _finite(p.pain) or not 0 <= p.pain <= 10 for p in pts):
+        raise RecordsError("cotton-swab pain is rated 0-10 at each position")
+
+
+def _patient(r: Any) -> Patient:
+    return Patient(int(r["id"]), r["code"], r["name"], _dt(r["created"]))
+
+
+def _programme(r: Any, code: str) -> StoredProgramme:
+    return StoredProgramme(int(r["id"]), code.strip(), _dt(r["imported"]), r["sha256"], r["body"])
+
+
+__all__ = ["WRITE_OPTION", "Repository"]
