@@ -128,12 +128,19 @@ class SessionRunner:
         if math.isfinite(samples.baseline_uv):
             self._baseline = samples.baseline_uv
         out: list[RunnerEvent] = []
-        env, codes = samples.envelope, samples.feedback
-        pos = max(0, self._cursor - samples.first_index)
+        env, codes, first = samples.envelope, samples.feedback, samples.first_index
+        if first > self._cursor and self.state in (RunnerState.RUNNING, RunnerState.WAITING):
+            # samples that never reached us (a gap, or a view that fell behind): time went on;
+            # they count as "no signal", so steps stay on the sample clock
+            gap = first - self._cursor
+            env = np.concatenate([np.full(gap, np.nan), env])
+            codes = np.concatenate([np.zeros(gap, dtype=np.uint8), np.asarray(codes)])
+            first = self._cursor
+        pos = max(0, self._cursor - first)
         while pos < len(env) and self.state in (RunnerState.RUNNING, RunnerState.WAITING,
                                                 RunnerState.PAUSED):
             if self.state is RunnerState.PAUSED:  # paused time is not practice time
-                self._cursor = samples.first_index + len(env)
+                self._cursor = first + len(env)
                 break
             meter = self._meter
             assert meter is not None
@@ -147,7 +154,7 @@ class SessionRunner:
                 take = min(take, self._until_take(st, env[pos:], codes[pos:]))
             meter.add(env[pos:pos + take], codes[pos:pos + take])
             pos += take
-            self._cursor = samples.first_index + pos
+            self._cursor = first + pos
             if self.state is RunnerState.RUNNING and self._step_done(st, meter):
                 out += self._end_step(completed=self._condition_met(st, meter))
         return out

@@ -29,7 +29,11 @@ def protocol_scenario(protocol: Protocol) -> str:
             parts.append(f"rest:{seconds:g}~0.8")
         else:
             parts.append(f"rest:{seconds:g}")
-    return ",".join([*parts, "rest:2"])  # a little tail so the last step completes
+    # a tail at rest, so a run that drifted behind the script (conditions, a late start) still
+    # completes its last steps: as long as the conditions' worst case
+    slack = sum((st.until.timeout_s - min(st.until.timeout_s, st.until.relaxed_s + RELEASE_S))
+                for st in protocol.steps if st.until is not None)
+    return ",".join([*parts, f"rest:{max(5.0, slack + 5.0):g}"])
 
 
 __all__ = ["protocol_scenario"]

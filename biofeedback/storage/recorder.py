@@ -110,6 +110,12 @@ class Recorder:
             stem = self.started_at.strftime("%Y%m%d-%H%M%S") + (
                 f"-{self.patient_code}" if self.patient_code else "")
             output = self._output or folder / f"{stem}.bdf"
+            n = 1
+            while self._output is None and (output.exists() or output.with_suffix(".bfrec")
+                                            .exists()):
+                n += 1  # two recordings started within the same second: a new name, not a clash
+                output = folder / f"{stem}-{n}.bdf"
+            stem = output.stem if self._output is None else stem
             format_for(output)
             if not output.parent.is_dir():
                 raise RecordingError(f"{output.parent}: folder does not exist")

@@ -118,7 +118,8 @@ class GuidedController(QObject):
         self._place(self.view, win.session_area)
         self.bands = [TargetBand(win.plots, win.meter)]
         self._attach_patient_view()
-        self._handle(guided.start())
+        # a session that started the stream starts with its first sample
+        self._handle(guided.start(0 if idle else None))
         win.statusBar().showMessage(f"Guided session: {protocol.title}"
                                     + ("" if live.recording else " (not recording)"))
         self._show(win.session.snapshot())

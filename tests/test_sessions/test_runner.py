@@ -171,3 +171,15 @@ def test_ratings_are_checked_and_can_be_skipped():
     runner.answer(4)
     runner.answer(None)  # pain before: skipped
     assert runner.results[1].results == {"rating": None} and not runner.results[1].completed
+
+
+def test_samples_that_never_arrived_still_pass_as_time_without_signal():
+    p = load_builtin("down-training")
+    runner = SessionRunner(p, FS)
+    runner.start(0)
+    runner.tick(Samples(0, FS, np.full(1000, 3.0), np.full(1000, R)))  # 10 s
+    runner.tick(Samples(2000, FS, np.full(1000, 3.0), np.full(1000, R)))  # 10 s lost, 10 s
+    assert runner.elapsed_s == pytest.approx(30.0)  # the step stays on the sample clock
+    ev = runner.stop()
+    res = next(e for e in ev if isinstance(e, SessionEnded)).result
+    assert res.steps[0].results["mean_uv"] == pytest.approx(3.0)  # the gap is not data

@@ -244,3 +244,19 @@ def test_ctrl_c_or_terminate_finishes_the_file_cleanly(tmp_path, sig):
     assert said in stdout and "Traceback" not in stderr
     assert not list((data / "recordings").glob("*.bfrec*"))  # journal converted and removed
     assert 0.5 < read_edf(out).duration_s < 3.0
+
+
+def test_two_recordings_started_in_the_same_second_get_their_own_files(tmp_path):
+    info = source_info(SimulatedConfig())
+    a = Recorder(info, folder=tmp_path, patient_code="P7")
+    b = Recorder(info, folder=tmp_path, patient_code="P7")
+    b.started_at = a.started_at  # the same second: the default names would clash
+    a.start()
+    b.start()
+    try:
+        assert a.output_path != b.output_path and a.journal_path != b.journal_path
+        assert b.output_path.name.endswith("-P7-2.bdf")
+    finally:
+        for r in (a, b):
+            r.finish()
+    assert a.output_path.exists() and b.output_path.exists()
