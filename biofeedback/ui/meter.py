@@ -44,6 +44,7 @@ class RelaxationMeterWidget(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Relaxation meter")
         self.setAccessibleDescription(IDLE_VIEW.text)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paints its whole rect
 
     # -- model --------------------------------------------------------------------------
     def set_view(self, view: MeterView, simulated: bool) -> None:
@@ -98,8 +99,9 @@ class RelaxationMeterWidget(QWidget):
     # -- painting -----------------------------------------------------------------------
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, h = self.width(), self.height()
+        p.fillRect(0, 0, w, h, QColor(theme.BACKGROUND))  # opaque: the window below is not
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)  # repainted with every frame
         scale = self._type_scale()
         text_h = int(150 * scale)
         bar = QRectF(w * 0.3, 16, w * 0.4, max(40.0, h - text_h - 32))
