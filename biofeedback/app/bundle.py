@@ -42,7 +42,7 @@ from biofeedback.storage.patient_code import patient_code_problem
 from biofeedback.storage.records import Repository, SessionRecord, utc_now
 from biofeedback.storage.records.codec import session_from_dict, session_to_dict, time_text
 from biofeedback.storage.records.errors import RecordsError
-from biofeedback.storage.records.files import write_atomically
+from biofeedback.storage.records.files import marked_json, write_atomically
 
 FORMAT = "biofeedback-bundle"
 VERSION = 1
@@ -176,15 +176,7 @@ def _check(z: zipfile.ZipFile, where: str) -> _Checked:
             != hashlib.sha256(body).hexdigest():
         raise RecordsError(f"{where}: manifest checksum mismatch: the bundle was changed or "
                            "damaged after export")
-    try:
-        m = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise RecordsError(f"{where}: the manifest is not JSON") from None
-    if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise RecordsError(f"{where}: not a bundle (no {FORMAT} mark)")
-    if m.get("version") != VERSION:
-        raise RecordsError(f"{where}: bundle version {m.get('version')!r} is not supported "
-                           f"(this app reads version {VERSION})")
+    m = marked_json(body, where, "bundle", FORMAT, VERSION)
     if m.get("deidentified") is not False:
         raise RecordsError(f"{where}: a de-identified bundle (dates shifted, no recordings) "
                            "is for sharing and cannot be imported into a patient's records")

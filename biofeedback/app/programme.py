@@ -25,7 +25,7 @@ from biofeedback.sessions.protocol import Protocol
 from biofeedback.storage.patient_code import check_patient_code, patient_code_problem
 from biofeedback.storage.records import Repository, SessionRecord, utc_now
 from biofeedback.storage.records.errors import RecordsError
-from biofeedback.storage.records.files import read_limited, write_atomically
+from biofeedback.storage.records.files import marked_json, read_limited, write_atomically
 from biofeedback.storage.records.progression import (
     ProgressionRule,
     Suggestion,
@@ -109,15 +109,7 @@ def read_programme(path: Path) -> tuple[Programme, str, str]:
     not a programme, was changed after export (checksum) or holds a bad value."""
     where = str(path)
     raw = read_limited(Path(path), MAX_BYTES, "programme file")
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise RecordsError(f"{where}: not a programme file (not JSON)") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise RecordsError(f"{where}: not a programme file (no {FORMAT} mark)")
-    if doc.get("version") != VERSION:
-        raise RecordsError(f"{where}: programme version {doc.get('version')!r} is not "
-                           f"supported (this app reads version {VERSION})")
+    doc = marked_json(raw, where, "programme file", FORMAT, VERSION)
     content = doc.get("programme")
     if not isinstance(content, dict):
         raise RecordsError(f"{where}: the programme is missing")

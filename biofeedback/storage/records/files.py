@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -58,3 +59,19 @@ def read_limited(path: Path, limit: int, what: str) -> bytes:
 
 
 __all__ = ["read_limited", "write_atomically"]
+
+
+def marked_json(body: bytes, where: str, what: str, fmt: str, version: int) -> dict:
+    """The JSON object of an exchange file (``{"format": fmt, "version": version, ...}``), or
+    one line naming the file: not JSON, not this kind of file, or a version this app does not
+    read."""
+    try:
+        doc = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise RecordsError(f"{where}: not a {what} (not JSON)") from None
+    if not isinstance(doc, dict) or doc.get("format") != fmt:
+        raise RecordsError(f"{where}: not a {what} (no {fmt} mark)")
+    if doc.get("version") != version:
+        raise RecordsError(f"{where}: {what} version {doc.get('version')!r} is not supported "
+                           f"(this app reads version {version})")
+    return doc
