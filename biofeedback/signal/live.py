@@ -35,6 +35,7 @@ from biofeedback.signal.detection import (
     HysteresisDetector,
     make_thresholds,
 )
+from biofeedback.signal.feedback_kernel import falling_states, relaxed_states
 from biofeedback.signal.feedback_state import FeedbackState
 from biofeedback.signal.pipeline import EmgFrame
 from biofeedback.signal.pressure import PressureFrame, PressurePipeline
@@ -154,8 +155,8 @@ class LiveProcessor:
         self._last_valid = np.full(self.n_channels, np.nan)
         self._smooth_zi = np.zeros((1, self.n_channels))
         self._smooth_started = False
-        self._below_since: int | None = None
-        self._above_run, self._above_big = 0, False
+        # the "relaxed" stretch: [below_since (-1: none), above-run length, big seen in run]
+        self._rstate = np.array([-1, 0, 0], dtype=np.int64)
         self._excursion_n = max(1, int(round(self.config.relaxation.excursion_s * self.fs)))
         self._last_env = np.full(self.n_channels, np.nan)
         self._last_rel = float("nan")
@@ -173,8 +174,8 @@ class LiveProcessor:
         self._top: float | None = None  # mean contraction peak, the meter's 0 point
         self._max_peak = float("nan")  # largest contraction peak (display envelope)
         self._fall_n = max(1, int(round(1.0 * self.fs)))  # "falling" looks back 1 s
-        self._fall_hist = np.full(self._fall_n, np.nan)
-        self._lg, self._lg_min = False, float("inf")  # a release in progress, its lowest level
+        self._fall_buf = np.full(self._fall_n, np.nan)  # the envelope k samples ago, by index
+        self._fstate = np.array([0.0, np.inf])  # a release in progress, its lowest level
         self._last_fb = FeedbackState.SETTLING
         self._last_env_uv = float("nan")
 
@@ -357,11 +358,10 @@ class LiveProcessor:
         self._reset_stages()
         self._quality.reset()
         self._smooth_started = False
-        self._below_since = None
-        self._above_run, self._above_big = 0, False
+        self._rstate[:] = (-1, 0, 0)
         self._strain_run = 0
-        self._fall_hist[:] = np.nan
-        self._lg, self._lg_min = False, float("inf")
+        self._fall_buf[:] = np.nan
+        self._fstate[:] = (0.0, np.inf)
         self._active = False
         self._disp_peak = 0.0
         self._next_index = None
@@ -392,53 +392,39 @@ class LiveProcessor:
         if not peak <= self._max_peak:  # nan-safe max
             self._max_peak = peak
 
-    def _track_below(self, e0: np.ndarray, thr: float, big: float, a: int) -> np.ndarray:
-        """Update the "below the line since" run for one piece; return "relaxed" per sample.
+    @property
+    def _below_since(self) -> int | None:
+        """Absolute index where the current relaxed stretch began (None: not relaxed)."""
+        v = int(self._rstate[0])
+        return None if v < 0 else v
 
-        With the line at μ+1σ a resting envelope pokes above it ~16 % of the time, so a run only
-        breaks when the envelope stays above the line for ``excursion_s`` or longer, or rises
-        clearly above it (over ``big`` µV: a contraction, not noise); shorter excursions count
-        as part of the relaxed stretch. A stretch starts at the first sample at or below the
-        line (the meter turns relaxed the moment the envelope crosses it).
+    def _track_below(self, e0: np.ndarray, thr: float, big: float, a: int) -> np.ndarray:
+        """"Relaxed" per sample, and the stretch carried across blocks.
+
+        With the line at μ+1σ a resting envelope pokes above it ~16 % of the time, so a stretch
+        only breaks when the envelope stays above the line for ``excursion_s`` or longer, or
+        rises clearly above it (over ``big`` µV: a contraction, not noise); shorter excursions
+        count as part of the relaxed stretch. A stretch starts at the first sample at or below
+        the line (the meter turns relaxed the moment the envelope crosses it). Compiled:
+        :func:`biofeedback.signal.feedback_kernel.relaxed_states`.
         """
-        n = len(e0)
-        if e0.max() <= thr:
-            self._above_run, self._above_big = 0, False
-            if self._below_since is None:
-                self._below_since = a
-            return np.ones(n, dtype=bool)
-        was_relaxed = self._below_since is not None
-        above = e0 > thr
-        idx = np.arange(n)
-        last_below = np.maximum.accumulate(np.where(above, -1 - self._above_run, idx))
-        run = idx - last_below  # length of the above-the-line run ending at each sample
-        run_start = idx - run + 1  # <= 0: the run began in an earlier piece
-        last_big = np.maximum.accumulate(np.where(e0 > big, idx, -1))
-        big_in_run = above & ((last_big >= np.maximum(run_start, 0))
-                              | ((run_start <= 0) & self._above_big))
-        brk = above & ((run >= self._excursion_n) | big_in_run)
-        relaxed = ~brk & ((run_start > 0) | was_relaxed)
-        broken = np.flatnonzero(brk)
-        if len(broken):
-            k = int(broken[-1])
-            after = np.flatnonzero(~above[k + 1:])
-            self._below_since = a + k + 1 + int(after[0]) if len(after) else None
-        elif self._below_since is None:
-            first = np.flatnonzero(~above)
-            self._below_since = a + int(first[0]) if len(first) else None
-        self._above_run, self._above_big = int(run[-1]), bool(big_in_run[-1])
-        return relaxed
+        out = np.empty(len(e0), dtype=np.bool_)
+        relaxed_states(e0, a, thr, big, self._excursion_n, self._rstate, out)
+        return out
+
+    def _clear_relaxed(self) -> None:
+        self._rstate[:] = (-1, 0, 0)
 
     def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
                strain: np.ndarray, fb: np.ndarray) -> None:
         """Relaxation meter, "below the line" run, strain flag and feedback state of one piece."""
         b = self._baseline.baseline
         e0 = env[:, 0]
-        falling = self._falling(e0)
+        falling = self._falling(e0, a)
         if b is None:
             rel[:] = np.nan
             fb[:] = FeedbackState.SETTLING
-            self._below_since = None
+            self._clear_relaxed()
             return
         mu = self._mu
         top = self._scale_top()
@@ -452,8 +438,7 @@ class LiveProcessor:
         if b.provisional and self._user_threshold is None:
             # a guarded start is not rest: no "relaxed" (and no relaxed-for count) until the
             # automatic level is confirmed; a line the clinician set is trusted as it is
-            self._below_since = None
-            self._above_run, self._above_big = 0, False
+            self._clear_relaxed()
             fb[:] = FeedbackState.SETTLING
         else:
             relaxed = self._track_below(e0, thr, thr + 0.25 * (top - thr), a)
@@ -470,35 +455,17 @@ class LiveProcessor:
         thr = self._user_threshold if self._user_threshold is not None else self._auto_thr
         return max(top, 2.0 * thr) if np.isfinite(thr) else top
 
-    def _falling(self, e0: np.ndarray) -> np.ndarray:
+    def _falling(self, e0: np.ndarray, a: int) -> np.ndarray:
         """Per sample: a release in progress [D].
 
         It starts when the envelope is 20 % below its value 1 s earlier (a steady hold
         fluctuates by about ±10 %; even a slow release, τ = 3 s, falls ~28 % per second) and
         lasts until the envelope climbs 15 % above its lowest value since, so a slow release
-        reads "letting go" all the way down instead of flickering with the noise.
+        reads "letting go" all the way down instead of flickering with the noise. Compiled:
+        :func:`biofeedback.signal.feedback_kernel.falling_states`.
         """
-        k, n = self._fall_n, len(e0)
-        hist = np.concatenate([self._fall_hist, e0])
-        self._fall_hist = hist[-k:].copy()
-        starts = e0 < 0.8 * hist[:n]  # False against the NaN history after a (re)start
-        out = np.zeros(n, dtype=bool)
-        pos = 0
-        while pos < n:
-            if not self._lg:
-                nxt = np.flatnonzero(starts[pos:])
-                if not len(nxt):
-                    break
-                pos += int(nxt[0])
-                self._lg, self._lg_min = True, float(e0[pos])
-            low = np.minimum(np.minimum.accumulate(e0[pos:]), self._lg_min)
-            up = np.flatnonzero(e0[pos:] > 1.15 * low)
-            end = n if not len(up) else pos + int(up[0])
-            out[pos:end] = True
-            self._lg_min = float(low[end - pos - 1]) if end > pos else self._lg_min
-            if end < n:
-                self._lg = False
-            pos = end
+        out = np.empty(len(e0), dtype=np.bool_)
+        falling_states(e0, a, self._fall_buf, self._fstate, out)
         return out
 
     def _strain_flags(self, det: np.ndarray, strain: np.ndarray) -> None:

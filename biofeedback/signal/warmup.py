@@ -24,6 +24,10 @@ def warm_up() -> None:
     proc = LiveProcessor(2000.0, ("pfm", "abdominal"), pressure_fs=100.0)
     proc.process_emg(x[:40], 0)
     proc.process_pressure(np.zeros((2, 1)), 0)  # sosfilt_rows
+    from biofeedback.signal.feedback_kernel import relaxed_states  # used once the level is sure
+
+    relaxed_states(np.ones(4), 0, 2.0, 5.0, 10, np.array([-1, 0, 0], dtype=np.int64),
+                   np.empty(4, dtype=np.bool_))
 
 
 if __name__ == "__main__":
