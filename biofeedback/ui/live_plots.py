@@ -38,7 +38,6 @@ strokes drawn twice; the plot views are opaque, so their parents are not repaint
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import os
 import sys
@@ -49,16 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QLineF, QPointF, QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import (
-    QBrush,
-    QColor,
-    QFont,
-    QPainter,
-    QPaintEvent,
-    QPen,
-    QResizeEvent,
-    QTransform,
-)
+from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QTransform
 from PyQt6.QtWidgets import (
     QFrame,
     QGraphicsItem,
@@ -95,7 +85,6 @@ CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
 ENV_FLOOR_MARGIN = 0.03  # fraction of the envelope scale shown below 0 µV
 NOW_MARGIN = 0.015  # fraction of the window drawn after "now"
 LEFT_AXIS_PX = 62  # every plot's left axis has this width, so their time axes line up
-PANE_SPACING_PX = 4  # between the stacked plots
 
 
 # -- pure helpers (tested directly) -------------------------------------------------------
@@ -297,57 +286,37 @@ class PlotOverlay:
         self.item.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
 
 
-class PlotCanvas(pg.GraphicsLayoutWidget):
-    """One QGraphicsView for every plot (:class:`PlotPane`), stacked in a graphics layout.
+class PlotView(pg.PlotWidget):
+    """A plot whose static layers are painted into the view's cached background.
 
-    One view instead of one per plot: QGraphicsView's own work per paint (the exposed region,
-    the background blit, the item index walk) is paid once per frame, not three times.
-    The static layers of every pane (grid, band fills, watermark) are painted into the view's
-    cached background; see :class:`PlotPane`.
+    The grid, the filled bands (baseline, published rest) and the "SIMULATED DATA" watermark
+    change only when the range, a band or the source changes, so they are drawn once into
+    QGraphicsView's background cache and blitted under the traces each frame, instead of
+    being painted as items every frame. (pyqtgraph's own grid is part of the axis picture and
+    spans the plot, so every trace redraw replayed the axes: a third of the window's CPU.)
+    The band items stay in the scene, transparent, for their labels and tooltips.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.panes: list[PlotPane] = []
-        self._rows: list[tuple[PlotPane, int]] = []
-        self.setBackground(theme.PANEL)
-        # the view paints every pixel itself: without this, each redraw of a trace also
-        # repaints the (style-sheet) backgrounds of every parent widget beneath it
-        for widget in (self, self.viewport()):
-            widget.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        # dirty rects exactly as reported: no 2 px margin that reaches into the axes each frame
-        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
-        self.ci.setContentsMargins(0, 0, 0, 0)
-        self.ci.setSpacing(PANE_SPACING_PX)
+    def __init__(self, axisItems: dict[str, pg.AxisItem] | None = None) -> None:
+        super().__init__(axisItems=axisItems)
+        self._bands: list[tuple[pg.LinearRegionItem, QBrush]] = []
+        self.watermark = ""
+        self.watermark_pt = 20
+        vb = self.getPlotItem().vb
+        vb.sigTransformChanged.connect(self.refresh_background)
+        vb.sigResized.connect(self.refresh_background)
 
-    def add_pane(self, pane: PlotPane, row: int, stretch: int) -> None:
-        self.ci.addItem(pane.item, row=row, col=0)
-        # the layout made ``ci`` its parent in C++ only; say so to sip as well, so the scene,
-        # not Python, owns the item (else both delete it: a crash when the window goes)
-        pane.item.setParentItem(self.ci)
-        self._rows.append((pane, stretch))
-        self._fit_rows()
-
-    def resizeEvent(self, ev: QResizeEvent | None) -> None:
-        self._fit_rows()
-        super().resizeEvent(ev)
-
-    def _fit_rows(self) -> None:
-        """Row heights in proportion to their stretch, as the QVBoxLayout of separate plot
-        widgets gave them (the graphics layout's own stretch also weighs size hints)."""
-        rows = getattr(self, "_rows", None)  # None: called from the base class's __init__
-        if not rows:
-            return
-        total = sum(s for _, s in rows)
-        avail = max(0, self.height() - PANE_SPACING_PX * (len(rows) - 1))
-        heights = [avail * s // total for _, s in rows]
-        by_stretch = sorted(range(len(rows)), key=lambda i: -rows[i][1])
-        for i in by_stretch[:avail - sum(heights)]:  # the rounding remainder, as QBoxLayout
-            heights[i] += 1
-        for row, h in enumerate(heights):
-            self.ci.layout.setRowFixedHeight(row, h)
+    def add_band(self, region: pg.LinearRegionItem, brush: QBrush) -> None:
+        """Fill ``region`` (horizontal) with ``brush`` in the background while it is visible."""
+        self._bands.append((region, brush))
+        region.sigRegionChanged.connect(self.refresh_background)
+        region.visibleChanged.connect(self.refresh_background)
         self.refresh_background()
+
+    def set_watermark(self, text: str) -> None:
+        if text != self.watermark:
+            self.watermark = text
+            self.refresh_background()
 
     def refresh_background(self, *_: object) -> None:
         self.resetCachedContent()
@@ -365,66 +334,7 @@ class PlotCanvas(pg.GraphicsLayoutWidget):
         super().drawBackground(painter, rect)
         if painter is None:
             return
-        shown = [p for p, _ in self._rows if p.item.isVisible()]
-        for pane in shown:
-            pane.draw_background(painter)
-        for upper, lower in itertools.pairwise(shown):  # the gaps between plots
-            top, bottom = upper.item.sceneBoundingRect(), lower.item.sceneBoundingRect()
-            painter.fillRect(QRectF(0, top.bottom(), self.width(), bottom.top() - top.bottom()),
-                             QColor(theme.BACKGROUND))
-
-
-class PlotPane:
-    """One plot of a :class:`PlotCanvas`, whose static layers are in the view's background.
-
-    The grid, the filled bands (baseline, published rest) and the "SIMULATED DATA" watermark
-    change only when the range, a band or the source changes, so they are drawn once into
-    QGraphicsView's background cache and blitted under the traces each frame, instead of
-    being painted as items every frame. (pyqtgraph's own grid is part of the axis picture and
-    spans the plot, so every trace redraw replayed the axes: a third of the window's CPU.)
-    The band items stay in the scene, transparent, for their labels and tooltips.
-    """
-
-    def __init__(self, canvas: PlotCanvas) -> None:
-        self.canvas = canvas
-        self.item = pg.PlotItem()
-        canvas.panes.append(self)
-        self._bands: list[tuple[pg.LinearRegionItem, QBrush]] = []
-        self.watermark = ""
-        self.watermark_pt = 20
-        vb = self.item.vb
-        vb.sigTransformChanged.connect(self.refresh_background)
-        vb.sigResized.connect(self.refresh_background)
-
-    def getPlotItem(self) -> pg.PlotItem:  # as pg.PlotWidget
-        return self.item
-
-    def isVisible(self) -> bool:  # as QWidget
-        return self.item.isVisible() and self.canvas.isVisible()
-
-    def setVisible(self, on: bool) -> None:  # as QWidget
-        self.item.setVisible(on)
-
-    def setXLink(self, other: PlotPane) -> None:  # as pg.PlotWidget
-        self.item.setXLink(other.item)
-
-    def add_band(self, region: pg.LinearRegionItem, brush: QBrush) -> None:
-        """Fill ``region`` (horizontal) with ``brush`` in the background while it is visible."""
-        self._bands.append((region, brush))
-        region.sigRegionChanged.connect(self.refresh_background)
-        region.visibleChanged.connect(self.refresh_background)
-        self.refresh_background()
-
-    def set_watermark(self, text: str) -> None:
-        if text != self.watermark:
-            self.watermark = text
-            self.refresh_background()
-
-    def refresh_background(self, *_: object) -> None:
-        self.canvas.refresh_background()
-
-    def draw_background(self, painter: QPainter) -> None:
-        item = self.item
+        item = self.getPlotItem()
         vb = item.vb
         area = vb.sceneBoundingRect()
         to_scene = vb.childGroup.sceneTransform()
@@ -474,15 +384,24 @@ def _ticks(axis: pg.AxisItem, lo: float, hi: float, size: float
     return major, minor
 
 
-def _make_plot(canvas: PlotCanvas, title: str, left_label: str) -> PlotPane:
-    w = PlotPane(canvas)
+def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> PlotView:
+    axes = {"bottom": bottom} if bottom is not None else {}
+    w = PlotView(axisItems=axes)
+    w.setBackground(theme.PANEL)
+    # the view paints every pixel itself: without this, each redraw of a trace also repaints
+    # the (style-sheet) backgrounds of every parent widget beneath it
+    for widget in (w, w.viewport()):
+        widget.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+    w.setFrameShape(QFrame.Shape.NoFrame)
+    # dirty rects exactly as reported: no 2 px margin that reaches into the axes every frame
+    w.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
     item = w.getPlotItem()
     item.setTitle(title, color=theme.TEXT, size="13pt")
     item.setLabel("left", left_label, color=theme.MUTED)
     item.setMenuEnabled(False)
     item.hideButtons()
     item.disableAutoRange()
-    item.setMouseEnabled(x=False, y=False)
+    w.setMouseEnabled(x=False, y=False)
     item.getAxis("left").setWidth(LEFT_AXIS_PX)
     for axis in ("left", "bottom"):
         item.getAxis(axis).setTextPen(theme.MUTED)
@@ -522,7 +441,7 @@ class FastCurve(pg.PlotCurveItem):
         self.setData(x, y, connect=connect, skipFiniteCheck=True)
 
 
-def _curve(plot: PlotPane, pen: QPen, antialias: bool, strokes: int = 1) -> FastCurve:
+def _curve(plot: pg.PlotWidget, pen: QPen, antialias: bool, strokes: int = 1) -> FastCurve:
     curve = FastCurve(pen, antialias, strokes)
     plot.getPlotItem().addItem(curve, ignoreBounds=True)
     return curve
@@ -578,19 +497,16 @@ class LivePlotsWidget(QWidget):
 
     # -- construction ------------------------------------------------------------------
     def _build_plots(self, layout: QVBoxLayout) -> None:
-        self.canvas = PlotCanvas()
-        layout.addWidget(self.canvas)
-        self.raw_plot = _make_plot(self.canvas, "Pelvic-floor EMG (filtered)", "µV")
-        self.env_plot = _make_plot(self.canvas, "Muscle activity (RMS envelope)", "µV RMS")
-        self.pressure_plot = _make_plot(self.canvas, "Vaginal pressure", "cmH₂O")
+        self.raw_plot = _make_plot("Pelvic-floor EMG (filtered)", "µV", None)
+        self.env_plot = _make_plot("Muscle activity (RMS envelope)", "µV RMS", None)
+        self.pressure_plot = _make_plot("Vaginal pressure", "cmH₂O", None)
         for p in (self.raw_plot, self.pressure_plot):
             p.setXLink(self.env_plot)
             p.getPlotItem().hideAxis("bottom")
         order = [self.env_plot] if self.compact else [self.raw_plot, self.env_plot,
                                                       self.pressure_plot]
-        for row, (p, stretch) in enumerate(zip(order, (2, 3, 2) if len(order) == 3 else (1,),
-                                               strict=False)):
-            self.canvas.add_pane(p, row, stretch)
+        for p, stretch in zip(order, (2, 3, 2) if len(order) == 3 else (1,), strict=False):
+            layout.addWidget(p, stretch)
         self.raw_plot.setVisible(not self.compact)
         self.pressure_plot.setVisible(not self.compact)
         if not self.compact:  # the time axis sits under the lowest plot
@@ -603,10 +519,10 @@ class LivePlotsWidget(QWidget):
                                      strokes=2)
         self._pressure_range = SteadyRange(PRESSURE_MIN_SPAN)
 
-    def _time_axis_plot(self) -> PlotPane:
+    def _time_axis_plot(self) -> pg.PlotWidget:
         return self.env_plot if self.compact else self.pressure_plot
 
-    def _plots(self) -> list[PlotPane]:
+    def _plots(self) -> list[pg.PlotWidget]:
         return [self.env_plot] if self.compact else [self.raw_plot, self.env_plot,
                                                      self.pressure_plot]
 
