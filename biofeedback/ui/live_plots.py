@@ -38,6 +38,7 @@ strokes drawn twice; the plot views are opaque, so their parents are not repaint
 from __future__ import annotations
 
 import bisect
+import contextlib
 import math
 import os
 import sys
@@ -48,7 +49,16 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QLineF, QPointF, QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QTransform
+from PyQt6.QtGui import (
+    QBrush,
+    QCloseEvent,
+    QColor,
+    QFont,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QTransform,
+)
 from PyQt6.QtWidgets import (
     QFrame,
     QGraphicsItem,
@@ -245,9 +255,15 @@ PROFILER: PaintProfiler | None = PaintProfiler() if os.environ.get(PROFILE_ENV) 
 
 # -- pieces of a plot ----------------------------------------------------------------------
 class RelativeTimeAxis(pg.AxisItem):
-    """Seconds before now: "-10 … -2, now". The range is fixed, so the picture is cached."""
+    """Seconds before now: "-10 … -2, now" (live; the range is fixed, so the picture is
+    cached), or plain file seconds (replay). One axis for both: it is never swapped, since a
+    replaced axis item could still be painted after pyqtgraph let it go."""
+
+    relative = True
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        if not self.relative:
+            return super().tickStrings(values, scale, spacing)
         return ["now" if abs(v) < 1e-9 else f"{v:g}" for v in values]
 
 
@@ -319,10 +335,31 @@ class PlotView(pg.PlotWidget):
             self.refresh_background()
 
     def refresh_background(self, *_: object) -> None:
+        if getattr(self, "closed", False):
+            return
         self.resetCachedContent()
         self.viewport().update()
 
+    def shutdown(self) -> None:
+        """Tear the view down now, in order (pyqtgraph's ``close``: the scene is cleared and
+        the view stops painting), instead of leaving the widgets to be destroyed in whatever
+        order the window's deletion takes: a paint of a half-deleted scene crashed."""
+        if getattr(self, "closed", False):
+            return
+        vb = self.getPlotItem().vb
+        for sig in (vb.sigTransformChanged, vb.sigResized):
+            with contextlib.suppress(TypeError, RuntimeError):
+                sig.disconnect(self.refresh_background)
+        for region, _brush in self._bands:
+            for sig in (region.sigRegionChanged, region.visibleChanged):
+                with contextlib.suppress(TypeError, RuntimeError):
+                    sig.disconnect(self.refresh_background)
+        self._bands = []
+        self.close()
+
     def paintEvent(self, ev: QPaintEvent | None) -> None:
+        if getattr(self, "closed", False):  # shut down: its scene is gone
+            return
         if PROFILER is None:
             super().paintEvent(ev)
             return
@@ -498,8 +535,9 @@ class LivePlotsWidget(QWidget):
     # -- construction ------------------------------------------------------------------
     def _build_plots(self, layout: QVBoxLayout) -> None:
         self.raw_plot = _make_plot("Pelvic-floor EMG (filtered)", "µV", None)
-        self.env_plot = _make_plot("Muscle activity (RMS envelope)", "µV RMS", None)
-        self.pressure_plot = _make_plot("Vaginal pressure", "cmH₂O", None)
+        self.env_plot = _make_plot("Muscle activity (RMS envelope)", "µV RMS",
+                                   RelativeTimeAxis("bottom"))
+        self.pressure_plot = _make_plot("Vaginal pressure", "cmH₂O", RelativeTimeAxis("bottom"))
         for p in (self.raw_plot, self.pressure_plot):
             p.setXLink(self.env_plot)
             p.getPlotItem().hideAxis("bottom")
@@ -582,6 +620,15 @@ class LivePlotsWidget(QWidget):
         return band
 
     # -- the agreed API ----------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent | None) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Close the plots for good (the window is closing): see :meth:`PlotView.shutdown`."""
+        for p in (self.raw_plot, self.env_plot, self.pressure_plot):
+            p.shutdown()
+
     @property
     def wants_raw(self) -> bool:
         """Whether the next frame redraws the raw EMG (the caller may skip fetching it)."""
@@ -812,13 +859,13 @@ class LivePlotsWidget(QWidget):
 
     def _set_time_label(self) -> None:
         plot = self._time_axis_plot().getPlotItem()
-        if self._relative:
-            plot.setAxisItems({"bottom": RelativeTimeAxis("bottom")})
-            plot.setLabel("bottom", "seconds before now (s)", color=theme.MUTED)
-        else:
-            plot.setAxisItems({"bottom": pg.AxisItem("bottom")})
-            plot.setLabel("bottom", "file time (s)", color=theme.MUTED)
         axis = plot.getAxis("bottom")
+        if isinstance(axis, RelativeTimeAxis):
+            axis.relative = self._relative
+            axis.picture = None  # re-label the ticks
+            axis.update()
+        plot.setLabel("bottom", "seconds before now (s)" if self._relative else "file time (s)",
+                      color=theme.MUTED)
         axis.setTextPen(theme.MUTED)
         axis.setPen(theme.MUTED)
 

@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self._guard)
+        self.timer.stop()
+        self.plots.shutdown()
         super().closeEvent(event)
 
     # -- user actions --------------------------------------------------------------------

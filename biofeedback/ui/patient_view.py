@@ -94,4 +94,5 @@ class PatientView(QWidget):
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         self.sigClosed.emit()
+        self.plots.shutdown()
         super().closeEvent(event)
