@@ -312,6 +312,25 @@ def read_edf(path: Path | str) -> SignalSet:
     except Exception as exc:  # edfio raises many types on malformed input; report one line
         raise _fail(path, f"not a readable {fmt} file ({type(exc).__name__} in the "
                           "annotations or samples)") from None
+    layout, annotations, extra = describe_file(path, fmt, raw_annotations, sigs, reserved,
+                                               [len(c) for c in columns])
+    data = {}
+    for stream, n, idx in layout:
+        data[stream.name] = np.column_stack([columns[i][:n] for i in idx]) if n else \
+            np.zeros((0, len(stream.channels)))
+        if not np.isfinite(data[stream.name]).all():
+            raise _fail(path, f"stream {stream.name!r} has non-finite values (bad calibration "
+                              "fields)")
+    return SignalSet(tuple(s for s, _, _ in layout), data, annotations, start, code, extra)
+
+
+def describe_file(path: Path, fmt: str, raw_annotations: list[Any], sigs: list[Any],
+                  reserved: str, lengths: list[int]
+                  ) -> tuple[list[tuple[StreamInfo, int, list[int]]], list[Annotation],
+                             dict[str, Any]]:
+    """What an EDF/BDF file holds besides its samples: the stream layout ``(stream, n,
+    signal indices)``, the annotations (sorted, metadata removed) and the metadata dict.
+    Shared by the whole-file and the chunked reader, so both say the same."""
     meta_chunks, annotations = [], []
     for a in raw_annotations:
         if a.text.startswith(META_PREFIX):
@@ -323,13 +342,8 @@ def read_edf(path: Path | str) -> SignalSet:
     if not sigs:
         raise _fail(path, "has no signals")
     meta = _parse_meta(path, meta_chunks)
-    if meta:
-        streams, data = _streams_from_meta(path, meta, sigs, columns)
-    else:
-        streams, data = _streams_by_rate(path, sigs, columns)
-    for name, arr in data.items():
-        if not np.isfinite(arr).all():
-            raise _fail(path, f"stream {name!r} has non-finite values (bad calibration fields)")
+    layout = layout_from_meta(path, meta, sigs, lengths) if meta else \
+        layout_by_rate(path, sigs, lengths)
     extra = {k: v for k, v in meta.items() if k not in ("v", "streams")}
     extra["format"] = f"{fmt}+" if reserved.startswith(f"{fmt}+") else fmt
     extra["file"] = str(path)
@@ -337,8 +351,7 @@ def read_edf(path: Path | str) -> SignalSet:
         _channel_name(s, i, meta): quantisation_step(s.physical_min, s.physical_max, fmt)
         for i, s in enumerate(sigs)
     }
-    return SignalSet(streams, data, sorted(annotations, key=lambda a: a.onset_s), start, code,
-                     extra)
+    return layout, sorted(annotations, key=lambda a: a.onset_s), extra
 
 
 class _SignalFacts(NamedTuple):
@@ -379,15 +392,16 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
-def _streams_from_meta(path: Path, meta: dict[str, Any], sigs: list[Any],
-                       columns: list[np.ndarray]) -> tuple[tuple[StreamInfo, ...],
-                                                           dict[str, np.ndarray]]:
-    streams, data, k = [], {}, 0
+def layout_from_meta(path: Path, meta: dict[str, Any], sigs: list[Any], lengths: list[int]
+                     ) -> list[tuple[StreamInfo, int, list[int]]]:
+    """Our files: ``(stream, true sample count, signal indices)`` from the metadata block,
+    checked against the header's signals (``lengths``: samples each signal holds)."""
+    layout, k = [], 0
     for stream, n in parse_streams(path, meta["streams"], counts=True):
         assert n is not None
         chans = stream.channels
-        cols = columns[k:k + len(chans)]
-        if len(cols) != len(chans):
+        idx = list(range(k, min(k + len(chans), len(sigs))))
+        if len(idx) != len(chans):
             raise _fail(path, "metadata lists more channels than the file has signals")
         for sig, ch in zip(sigs[k:k + len(chans)], chans, strict=True):
             if abs(sig.sampling_frequency - stream.fs) > 1e-6 * stream.fs:
@@ -399,16 +413,14 @@ def _streams_from_meta(path: Path, meta: dict[str, Any], sigs: list[Any],
             if sig.label.strip() != _edf_label(ch).strip():
                 raise _fail(path, f"channel {ch.name!r}: the header's signal there is "
                                   f"{sig.label.strip()!r}, not {_edf_label(ch)!r}")
-        if any(len(c) < n for c in cols):
+        if any(lengths[i] < n for i in idx):
             raise _fail(path, f"stream {stream.name!r}: the metadata says {n} samples, the "
-                              f"file holds {min(len(c) for c in cols)}")
-        data[stream.name] = np.column_stack([c[:n] for c in cols]) if n else \
-            np.zeros((0, len(chans)))
-        streams.append(stream)
+                              f"file holds {min(lengths[i] for i in idx)}")
+        layout.append((stream, n, idx))
         k += len(chans)
     if k != len(sigs):
         raise _fail(path, f"unknown channel: {len(sigs) - k} signal(s) not in the metadata")
-    return tuple(streams), data
+    return layout
 
 
 def _channel_name(sig: Any, i: int, meta: dict[str, Any]) -> str:
@@ -433,18 +445,20 @@ def _kind_from(sig: Any) -> ChannelKind:
     return ChannelKind.OTHER
 
 
-def _streams_by_rate(path: Path, sigs: list[Any], columns: list[np.ndarray]
-                     ) -> tuple[tuple[StreamInfo, ...], dict[str, np.ndarray]]:
+def layout_by_rate(path: Path, sigs: list[Any], lengths: list[int]
+                   ) -> list[tuple[StreamInfo, int, list[int]]]:
     """Foreign files: one stream per sample rate, named after what its channels measure."""
     groups: dict[float, list[int]] = {}
     for i, s in enumerate(sigs):
         groups.setdefault(float(s.sampling_frequency), []).append(i)
     used_names: set[str] = set()
-    streams, data = [], {}
+    layout: list[tuple[StreamInfo, int, list[int]]] = []
+    names: set[str] = set()
     for fs, idx in groups.items():
         kinds = {_kind_from(sigs[i]) for i in idx}
         base = kinds.pop().value if len(kinds) == 1 else f"fs{fs:g}hz"
-        name = base if base not in data else f"{base}_{fs:g}hz"
+        name = base if base not in names else f"{base}_{fs:g}hz"
+        names.add(name)
         chans = []
         for i in idx:
             s = sigs[i]
@@ -458,6 +472,5 @@ def _streams_by_rate(path: Path, sigs: list[Any], columns: list[np.ndarray]
             chans.append(ChannelInfo(ch_name, _kind_from(s), s.physical_dimension.strip(),
                                      s.label.strip(), float(s.physical_min),
                                      float(s.physical_max)))
-        streams.append(StreamInfo(name, fs, tuple(chans)))
-        data[name] = np.column_stack([columns[i] for i in idx])
-    return tuple(streams), data
+        layout.append((StreamInfo(name, fs, tuple(chans)), min(lengths[i] for i in idx), idx))
+    return layout

@@ -18,6 +18,7 @@ from typing import Any
 
 from biofeedback.formats.errors import FormatError, describe_os_error
 from biofeedback.formats.limits import MAX_CSV_BYTES, check_annotation, check_regular_file
+from biofeedback.formats.reader import MemoryReader, SignalReader
 from biofeedback.streams import Annotation, SignalSet
 
 READ_SUFFIXES = (".edf", ".bdf", ".bfrec", ".csv", ".txt")
@@ -75,6 +76,25 @@ def read_signal_file(path: Path | str, fs: float | None = None) -> SignalSet:
     signals = _csv_module(path).read_csv(path, fs=fs)
     signals.annotations.extend(read_annotations_csv(annotations_path(path)))
     return signals
+
+
+def open_signal_file(path: Path | str, fs: float | None = None) -> SignalReader:
+    """Open any supported signal file for reading in chunks (bounded memory, random access).
+
+    Same choice of reader, same values, annotations and errors as :func:`read_signal_file`;
+    EDF/BDF are read by data records, CSV in blocks of lines, journals by their block index.
+    """
+    path = Path(path)
+    kind = sniff(path)
+    if kind in ("edf", "bdf"):
+        from biofeedback.formats.edf_reader import open_edf
+
+        return open_edf(path)
+    if kind == "bfrec":
+        from biofeedback.formats.bfrec import read_bfrec
+
+        return MemoryReader(read_bfrec(path), path)
+    return MemoryReader(read_signal_file(path, fs=fs), path)
 
 
 def write_signal_file(signals: SignalSet, path: Path | str, *, overwrite: bool = False,
