@@ -113,7 +113,24 @@ def read_csv(path: Path | str, fs: float | None = None) -> SignalSet:
     if too_long is not None:
         raise FormatError(path, f"line {too_long + 1} is {len(lines[too_long]):,} characters "
                                 f"long (limit {MAX_LINE_CHARS:,}); not a signal CSV")
-    header_line = lines[skip]
+    header, delim, channels = parse_header(path, lines[skip], skip)
+    data = _parse_body(path, lines, skip + 1, header, delim)
+    if len(data) == 0:
+        raise FormatError(f"{path}: header but no samples")
+    file_fs = t0 = None
+    if TIME_COLUMN in header:
+        t = data[:, header.index(TIME_COLUMN)]
+        file_fs = _rate_from_time(path, t, skip + 2)
+        t0 = float(t[0])
+    layout, t0 = csv_layout(path, header, channels, len(data), file_fs, t0, fs)
+    arrays = {s.name: np.ascontiguousarray(data[:, cols]) for s, cols in layout}
+    return SignalSet(streams=tuple(s for s, _ in layout), data=arrays,
+                     metadata={"source_file": str(path), "time_offset_s": t0, "format": "csv"})
+
+
+def parse_header(path: Path, header_line: str, skip: int
+                 ) -> tuple[list[str], str, list[tuple[str, str, ChannelKind, str]]]:
+    """Columns, delimiter and ``(column, name, kind, unit)`` of the signal columns."""
     delim = "," if "," in header_line else "\t" if "\t" in header_line else ";" \
         if ";" in header_line else ","
     try:
@@ -128,7 +145,6 @@ def read_csv(path: Path | str, fs: float | None = None) -> SignalSet:
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
         raise FormatError(f"{path}: duplicate column {dup!r}")
-    has_time = TIME_COLUMN in header
     channels = []
     for col in header:
         if col == TIME_COLUMN:
@@ -139,38 +155,40 @@ def read_csv(path: Path | str, fs: float | None = None) -> SignalSet:
             raise FormatError(f"{path}: {exc}") from None
     if not channels:
         raise FormatError(f"{path}: no signal columns (expected e.g. emg_uv, pressure_cmh2o)")
-    data = _parse_body(path, lines, skip + 1, header, delim)
-    if len(data) == 0:
-        raise FormatError(f"{path}: header but no samples")
-    t0 = 0.0
+    return header, delim, channels
+
+
+def csv_layout(path: Path, header: list[str], channels: list[tuple[str, str, ChannelKind, str]],
+               n_rows: int, file_fs: float | None, t0: float | None, fs: float | None
+               ) -> tuple[list[tuple[StreamInfo, list[int]]], float]:
+    """Streams (with their column indices) and the time offset, once the rows are known:
+    ``file_fs``/``t0`` from ``time_s`` (None without it), ``fs`` what the caller gave."""
+    has_time = file_fs is not None
     if has_time:
-        t = data[:, header.index(TIME_COLUMN)]
-        file_fs = _rate_from_time(path, t, skip + 2)
+        assert t0 is not None
         if fs is not None and abs(fs - file_fs) > _TIME_TOLERANCE * fs:
             raise FormatError(f"{path}: time_s gives {file_fs:g} Hz but {fs:g} Hz was given")
         fs = file_fs
-        t0 = float(t[0])
         if abs(t0) > MAX_DURATION_S:
             raise FormatError(path, f"time_s starts at {number(t0)} s, outside the "
                                     f"{MAX_DURATION_S:g} s limit")
     elif fs is None:
         raise FormatError(path, f"no {TIME_COLUMN} column; give the sample rate (--fs HZ)")
     fs = check_rate(path, "time_s" if has_time else "--fs", fs)
-    check_duration(path, len(data) / fs)
+    check_duration(path, n_rows / fs)
     groups: dict[ChannelKind, list[tuple[int, ChannelInfo]]] = {}
     for col, name, kind, unit in channels:
         info = ChannelInfo(name=name, kind=kind, unit=unit, label=col)
         groups.setdefault(kind, []).append((header.index(col), info))
-    streams, arrays = [], {}
+    layout = []
     for kind, items in groups.items():
         sname = {ChannelKind.EMG: "emg", ChannelKind.PRESSURE: "pressure"}.get(kind, "other")
-        streams.append(StreamInfo(sname, float(fs), tuple(ch for _, ch in items)))
-        arrays[sname] = np.ascontiguousarray(data[:, [i for i, _ in items]])
-    names = [ch.name for s in streams for ch in s.channels]
+        layout.append((StreamInfo(sname, float(fs), tuple(ch for _, ch in items)),
+                       [i for i, _ in items]))
+    names = [ch.name for s, _ in layout for ch in s.channels]
     if len(set(names)) != len(names):
         raise FormatError(f"{path}: two columns give the same channel name")
-    return SignalSet(streams=tuple(streams), data=arrays,
-                     metadata={"source_file": str(path), "time_offset_s": t0, "format": "csv"})
+    return layout, (t0 if t0 is not None else 0.0)
 
 
 def _parse_body(path: Path, lines: list[str], first: int, header: list[str],

@@ -66,12 +66,12 @@ class EdfReader(SignalReader):
             self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             raise FormatError(path, describe_os_error(exc, "it")) from None
+        self._cache: tuple[str, int, int, np.ndarray] | None = None
         try:
             self._describe()
         except BaseException:
-            os.close(self._fd)
+            self.close()
             raise
-        self._cache: tuple[str, int, int, np.ndarray] | None = None
 
     # -- opening ------------------------------------------------------------------------------
     def _describe(self) -> None:
@@ -202,7 +202,7 @@ class EdfReader(SignalReader):
 
     def __del__(self) -> None:
         if getattr(self, "_fd", -1) >= 0:
-            os.close(self._fd)
+            self.close()
 
 
 def _with_records(head: bytes, n: int) -> bytes:

@@ -94,7 +94,9 @@ def open_signal_file(path: Path | str, fs: float | None = None) -> SignalReader:
         from biofeedback.formats.bfrec import read_bfrec
 
         return MemoryReader(read_bfrec(path), path)
-    return MemoryReader(read_signal_file(path, fs=fs), path)
+    from biofeedback.formats.csv_reader import open_csv
+
+    return open_csv(path, fs)
 
 
 def write_signal_file(signals: SignalSet, path: Path | str, *, overwrite: bool = False,

@@ -123,3 +123,58 @@ def test_broken_files_give_the_whole_file_readers_message(tmp_path: Path) -> Non
     with pytest.raises(FormatError) as chunk_exc:
         open_signal_file(bad)
     assert str(chunk_exc.value) == str(whole_exc.value)
+
+
+def _csv_text(n: int, fs: float = 2000.0, t0: float = 0.0) -> str:
+    rng = np.random.default_rng(n)
+    rows = ["time_s,emg_pfm_uv,emg_abdominal_uv,pressure_cmh2o"]
+    for i in range(n):
+        rows.append(f"{t0 + i / fs:.6f},{rng.normal(0, 3):.6f},{rng.normal(0, 30):.6f},"
+                    f"{20 + i * 1e-3:.6f}")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("block", [64, 1000, 4096, 2 << 20])
+def test_chunked_csv_equals_the_whole_file_reader(tmp_path: Path, monkeypatch, block: int
+                                                  ) -> None:
+    from biofeedback.formats import csv_reader
+
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", block)  # many blocks, odd boundaries
+    written = write_signal_file(_signals(2.3), tmp_path / "rec.csv")
+    hand = tmp_path / "hand.csv"
+    hand.write_text("# exported by hand\n\n" + _csv_text(3001, t0=12.5).replace("\n", "\r\n"),
+                    encoding="utf-8-sig")
+    for path in (written, hand):
+        whole = read_signal_file(path)
+        with open_signal_file(path) as reader:
+            assert isinstance(reader, csv_reader.CsvReader)
+            _assert_same(reader, whole)
+
+
+@pytest.mark.parametrize("text", [
+    "time_s,emg_uv\n0,1\n0.001,2\n0.002,x\n",
+    "time_s,emg_uv\n0,1\n0.001,2\n0.0025,3\n0.0035,3\n",
+    "time_s,emg_uv\n0,1\n0.001,2\n0.001,3\n",
+    "time_s,emg_uv\n0,1\n0.001,nan\n",
+    "time_s,emg_uv\n",
+    "# only\n# comments\n",
+    "emg_uv,emg_uv\n1\n",
+    "time_s,emg_uv\n0,1\n0.001,2,3\n",
+    "time_s,emg_uv\r0,1\r0.001,2\r",
+])
+def test_broken_csv_gives_the_whole_file_readers_message(tmp_path: Path, monkeypatch,
+                                                         text: str) -> None:
+    from biofeedback.formats import csv_reader
+
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 16)
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    try:
+        whole = read_signal_file(path)
+    except FormatError as exc:
+        with pytest.raises(FormatError) as chunk_exc:
+            open_signal_file(path)
+        assert str(chunk_exc.value) == str(exc)
+    else:
+        with open_signal_file(path) as reader:
+            _assert_same(reader, whole)

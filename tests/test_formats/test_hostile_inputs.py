@@ -25,7 +25,11 @@ from biofeedback.formats import bfrec, edf
 from biofeedback.formats.edf import read_edf, write_edf
 from biofeedback.formats.errors import FormatError, user_message
 from biofeedback.formats.limits import MAX_RATE_HZ
-from biofeedback.formats.signal_file import read_signal_file, write_signal_file
+from biofeedback.formats.signal_file import (
+    open_signal_file,
+    read_signal_file,
+    write_signal_file,
+)
 from biofeedback.streams import Annotation, ChannelInfo, ChannelKind, SignalSet, StreamInfo
 
 _DIR = Path(tempfile.mkdtemp(prefix="bf-hostile-"))
@@ -70,6 +74,9 @@ def refused(path: Path, match: str = "") -> str:
     assert user_message(info.value) == text
     if match:
         assert re.search(match, text), text
+    with pytest.raises(FormatError) as chunked:  # the chunked readers say the same
+        open_signal_file(path)
+    assert str(chunked.value) == text
     return text
 
 

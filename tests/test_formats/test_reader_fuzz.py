@@ -20,7 +20,11 @@ from biofeedback.devices.simulated import SimulatedConfig, SimulatedSignal, sour
 from biofeedback.formats import bfrec
 from biofeedback.formats.edf import write_edf
 from biofeedback.formats.errors import FormatError
-from biofeedback.formats.signal_file import read_signal_file, write_signal_file
+from biofeedback.formats.signal_file import (
+    open_signal_file,
+    read_signal_file,
+    write_signal_file,
+)
 from biofeedback.streams import Annotation, SignalSet
 
 _DIR = Path(tempfile.mkdtemp(prefix="bf-fuzz-"))
@@ -64,7 +68,14 @@ def _read_and_check(data: bytes, suffix: str) -> SignalSet | None:
     except FormatError as exc:
         text = str(exc)
         assert text.startswith(f"{path}: ") and "\n" not in text, text
+        with pytest.raises(FormatError) as chunked:  # the chunked readers say the same
+            open_signal_file(path)
+        assert str(chunked.value) == text
         return None
+    with open_signal_file(path) as reader:
+        assert reader.streams == ss.streams and reader.annotations == ss.annotations
+        for s in ss.streams:
+            assert np.array_equal(reader.read(s.name, 0, len(ss.data[s.name])), ss.data[s.name])
     for s in ss.streams:  # whatever comes back is well-formed
         arr = ss.data[s.name]
         assert arr.ndim == 2 and arr.shape[1] == len(s.channels)
