@@ -10,15 +10,19 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from biofeedback.cli.errors import CliError
+from biofeedback.formats.reader import SignalReader
 from biofeedback.streams import ChannelKind, SignalSet
 
 _TO_UV = {"uV": 1.0, "µV": 1.0, "mV": 1e3, "V": 1e6}
+CHUNK_S = 10.0  # seconds read and analysed at a time: memory does not grow with the file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,34 +51,52 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_analyze)
 
 
-def read_recording(path: Path, fs: float | None = None) -> SignalSet:
-    """Read any supported file by the same rule as ``info`` (content first, then the name);
-    CSV honours ``fs``. Problems are one-line FormatErrors."""
-    from biofeedback.formats.signal_file import read_signal_file
+def read_recording(path: Path, fs: float | None = None) -> SignalReader:
+    """Open any supported file by the same rule as ``info`` (content first, then the name);
+    CSV honours ``fs``. A chunked reader: samples are read while they are analysed.
+    Problems are one-line FormatErrors."""
+    from biofeedback.formats.signal_file import open_signal_file
 
-    return read_signal_file(path, fs=fs)
+    return open_signal_file(path, fs=fs)
 
 
-def pick_channels(ss: SignalSet, name: str | None) -> tuple[np.ndarray, float, list[str], str]:
-    """Samples ``(n, 1|2)`` in µV (or the file's unit when it is not a voltage), rate,
-    channel names (the chosen one first, then an abdominal channel of the same stream if any)
-    and the unit."""
+@dataclass(frozen=True)
+class EmgSelection:
+    """The EMG channels ``analyze`` reads: the chosen one first, then an abdominal channel of
+    the same stream if any; values scaled to µV (or kept in the file's unit)."""
+
+    stream: str
+    columns: list[int]
+    names: list[str]
+    fs: float
+    scale: float
+    unit: str
+    n_samples: int
+
+    def chunks(self, reader: SignalReader, chunk_s: float = CHUNK_S) -> Iterator[np.ndarray]:
+        step = max(1, int(round(chunk_s * self.fs)))
+        for block in reader.chunks(self.stream, step):
+            yield block[:, self.columns] * self.scale
+
+
+def pick_channels(reader: SignalReader | SignalSet, name: str | None) -> EmgSelection:
+    """Which channels of ``reader`` to analyse (see :class:`EmgSelection`)."""
     chosen = None
-    for s in ss.streams:
+    for s in reader.streams:
         for i, ch in enumerate(s.channels):
             if name is not None and name in (ch.name, ch.label):
                 chosen = (s, i)
     if name is None:
-        emg = [(s, i) for s in ss.streams for i, ch in enumerate(s.channels)
+        emg = [(s, i) for s in reader.streams for i, ch in enumerate(s.channels)
                if ch.kind == ChannelKind.EMG]
         pfm = [(s, i) for s, i in emg if s.channels[i].name == "pfm"]
         chosen = (pfm or emg or [None])[0]
         if chosen is None:
-            names = ", ".join(ch.name for s in ss.streams for ch in s.channels)
+            names = ", ".join(ch.name for s in reader.streams for ch in s.channels)
             raise CliError(f"no EMG channel found (channels: {names}); choose one with "
                            "--channel NAME")
     if chosen is None:
-        names = ", ".join(ch.name for s in ss.streams for ch in s.channels)
+        names = ", ".join(ch.name for s in reader.streams for ch in s.channels)
         raise CliError(f"no channel {name!r}; channels are {names}")
     s, i = chosen
     ch = s.channels[i]
@@ -84,10 +106,10 @@ def pick_channels(ss: SignalSet, name: str | None) -> tuple[np.ndarray, float, l
     for j, other in enumerate(s.channels):
         if j != i and other.name == "abdominal" and other.unit == ch.unit:
             cols.append(j)
-    scale = _TO_UV.get(ch.unit, 1.0)
-    unit = "uV" if ch.unit in _TO_UV else ch.unit
-    x = np.asarray(ss.data[s.name], dtype=float)[:, cols] * scale
-    return x, s.fs, [s.channels[j].name for j in cols], unit
+    n = reader.n_samples(s.name) if isinstance(reader, SignalReader) else \
+        len(reader.data[s.name])
+    return EmgSelection(s.name, cols, [s.channels[j].name for j in cols], s.fs,
+                        _TO_UV.get(ch.unit, 1.0), "uV" if ch.unit in _TO_UV else ch.unit, n)
 
 
 def _parse_rest(items: list[str]) -> list[tuple[float, float]]:
@@ -110,29 +132,65 @@ def run_analysis(path: Path, channel: str | None = None, fs: float | None = None
     """The ``--json`` object for ``path`` (also used by tests and other tools)."""
     from dataclasses import replace
 
-    from biofeedback.signal import EmgConfig, PipelineConfig, analyze
+    from biofeedback.signal import EmgConfig, PipelineConfig
 
     if fs is not None and not (math.isfinite(fs) and fs > 0):
         raise CliError(f"--fs must be a positive number of Hz, got {fs}")
-    ss = read_recording(path, fs)
-    x, rate, names, unit = pick_channels(ss, channel)
-    if len(x) < 2:
-        raise CliError(f"{path}: only {len(x)} sample(s): nothing to analyse")
-    if not np.isfinite(x).any():
-        raise CliError(f"{path}: channel {names[0]!r} holds no valid samples")
-    config = PipelineConfig()
-    if notch:
-        config = replace(config, emg=EmgConfig(notch_hz=float(notch)))
-    try:
-        result = analyze(x, rate, config, channels=names, rest_intervals=rest or [], unit=unit)
-    except ValueError as exc:
-        raise CliError(f"{path}: {exc}") from None
+    with read_recording(path, fs) as reader:
+        sel = pick_channels(reader, channel)
+        if sel.n_samples < 2:
+            raise CliError(f"{path}: only {sel.n_samples} sample(s): nothing to analyse")
+        config = PipelineConfig()
+        if notch:
+            config = replace(config, emg=EmgConfig(notch_hz=float(notch)))
+        seen = _FiniteWatch(sel.chunks(reader))
+        try:
+            result = analyze_chunks(seen, sel.fs, config, channels=sel.names,
+                                    rest_intervals=rest or [], unit=sel.unit,
+                                    keep_traces=False)
+        except ValueError as exc:
+            raise CliError(f"{path}: {exc}") from None
+    if not seen.any_finite:
+        raise CliError(f"{path}: channel {sel.names[0]!r} holds no valid samples")
+    unit = sel.unit
     d = result.to_json_dict()
     d = {"file": str(path), **d}
     if unit != "uV":
         d["notes"].append(f"values are in the file's unit ({unit}), not µV; the *_uv keys "
                           "keep their names")
     return d
+
+
+class _FiniteWatch:
+    """Passes chunks through, noting whether any sample was a number (the readers never
+    return NaN today; a file of nothing else must still get its own message)."""
+
+    def __init__(self, chunks: Iterator[np.ndarray]) -> None:
+        self._chunks = chunks
+        self.any_finite = False
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for block in self._chunks:
+            if not self.any_finite and np.isfinite(block).any():
+                self.any_finite = True
+            yield block
+
+
+# --- BEGIN temporary shim (issue 16): delete at merge once signal.analysis.analyze_chunks
+# exists. Until then: the whole-array analysis of the concatenated chunks (not bounded).
+try:
+    from biofeedback.signal.analysis import analyze_chunks
+except ImportError:  # pragma: no cover - removed at merge
+    def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: Any = None, *,
+                       channels: Sequence[str] | None = None,
+                       rest_intervals: Sequence[tuple[float, float]] = (),
+                       segments: Sequence[tuple[str, float, float]] = (), unit: str = "uV",
+                       keep_traces: bool = False) -> Any:
+        from biofeedback.signal import analyze
+
+        return analyze(np.concatenate(list(chunks)), fs, config, channels=channels,
+                       rest_intervals=rest_intervals, segments=segments, unit=unit)
+# --- END temporary shim ---
 
 
 def _analyze(args: argparse.Namespace) -> int:
