@@ -542,12 +542,12 @@ class LiveSession:
     def file_overview(self, bins: int = 2000) -> FileOverview | None:
         """Replay: the whole file's activity and annotations for the overview strip."""
         rp = self.replay
-        return file_overview(rp.signals, bins, self.config) if rp is not None else None
+        return file_overview(rp.reader, bins, self.config) if rp is not None else None
 
     def file_annotations(self) -> list[Annotation]:
         """Replay: every annotation stored in the file (markers, steps, contractions)."""
         rp = self.replay
-        return list(rp.signals.annotations) if rp is not None else []
+        return list(rp.reader.annotations) if rp is not None else []
 
 
 def _check_code(code: str) -> None:

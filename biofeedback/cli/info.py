@@ -9,9 +9,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from biofeedback.formats.signal_file import read_signal_file
+from biofeedback.formats.reader import SignalReader
+from biofeedback.formats.signal_file import open_signal_file
 from biofeedback.formats.vocabulary import kind_of
-from biofeedback.streams import SignalSet
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_info)
 
 
-def describe(ss: SignalSet, path: Path) -> dict[str, Any]:
+def describe(ss: SignalReader, path: Path) -> dict[str, Any]:
+    """What ``info --json`` prints; needs the layout and annotations only, no samples."""
     resolution = ss.metadata.get("resolution", {})
     return {
         "file": str(path),
@@ -41,7 +42,7 @@ def describe(ss: SignalSet, path: Path) -> dict[str, Any]:
         "patient_code": ss.patient_code,
         "duration_s": round(ss.duration_s, 6),
         "streams": [
-            {"name": s.name, "fs": s.fs, "samples": int(len(ss.data[s.name])),
+            {"name": s.name, "fs": s.fs, "samples": int(ss.n_samples(s.name)),
              "channels": [{"name": c.name, "kind": str(c.kind), "unit": c.unit,
                            "label": c.label, "resolution": resolution.get(c.name)}
                           for c in s.channels]}
@@ -56,8 +57,9 @@ def describe(ss: SignalSet, path: Path) -> dict[str, Any]:
 
 
 def _info(args: argparse.Namespace) -> int:
-    ss = read_signal_file(args.file)
-    d = describe(ss, args.file)
+    with open_signal_file(args.file) as ss:  # header, layout and annotations: no samples
+        d = describe(ss, args.file)
+        duration = ss.duration_s
     if args.json:
         print(json.dumps(json_safe(d), indent=2, allow_nan=False))
         return 0
@@ -66,7 +68,7 @@ def _info(args: argparse.Namespace) -> int:
         print(f"  start      {d['start_time']}")
     if d["patient_code"]:
         print(f"  patient    {d['patient_code']}")
-    print(f"  duration   {_clock(ss.duration_s)}")
+    print(f"  duration   {_clock(duration)}")
     if d["source"]:
         src = d["source"]
         print(f"  source     {src.get('name', '')} ({src.get('kind', '')}"

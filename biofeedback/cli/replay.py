@@ -7,7 +7,7 @@ from pathlib import Path
 
 from biofeedback.cli.errors import CliError
 from biofeedback.devices.replay import replay_problem
-from biofeedback.formats.signal_file import read_signal_file
+from biofeedback.formats.signal_file import open_signal_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +37,8 @@ def _replay(args: argparse.Namespace) -> int:
     check_display()
     if not (args.speed >= 0):
         raise CliError("--speed must be 0 (as fast as possible) or positive")
-    problem = replay_problem(read_signal_file(args.file))  # one line here, not a dialog later
+    with open_signal_file(args.file) as reader:  # one line here, not a dialog later
+        problem = replay_problem(reader)
     if problem:
         raise CliError(f"{args.file}: {problem}", 1)
     from biofeedback.ui.app import run_app

@@ -11,8 +11,12 @@ difference — which is what makes "replay gives the same events as offline anal
 * Annotations are emitted as ``EventKind.ANNOTATION`` events when playback passes their onset
   (``detail``: ``onset_s`` in the file, ``time_s`` on the stream clock, ``duration_s``,
   ``text``); ``EventKind.END`` at the end unless ``loop``.
-* ``speed``: 1, 2, 10... times real time; ``0`` as fast as possible. ``pause()``,
-  ``resume()``, ``seek(s)``, ``speed`` and ``position_s`` are safe from any thread.
+* ``speed``: 1, 2, 10... times real time; ``0`` as fast as possible, in blocks of
+  ``fast_block_s`` (0.5 s: the consumer's per-block cost, not the file, is then the limit).
+  ``pause()``, ``resume()``, ``seek(s)``, ``speed`` and ``position_s`` are safe from any thread.
+* Samples stream from disk through a chunked reader
+  (:func:`~biofeedback.formats.signal_file.open_signal_file`): memory does not grow with the
+  recording, and a seek reads from the new place only.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import numpy as np
 
 from biofeedback.devices.base import Source, SourceError
 from biofeedback.formats.errors import FormatError
-from biofeedback.formats.signal_file import read_signal_file
+from biofeedback.formats.reader import MemoryReader, SignalReader
+from biofeedback.formats.signal_file import open_signal_file
 from biofeedback.streams import (
     BlockFlag,
     EventKind,
@@ -37,7 +42,7 @@ from biofeedback.streams import (
 )
 
 
-def replay_problem(ss: SignalSet) -> str | None:
+def replay_problem(ss: SignalSet | SignalReader) -> str | None:
     """Why ``ss`` cannot be played like a sensor (the live view needs an ``emg`` stream with
     samples), or None. The one check shared by ``biofeedback replay`` and the window."""
     if not ss.streams or ss.duration_s <= 0:
@@ -46,32 +51,42 @@ def replay_problem(ss: SignalSet) -> str | None:
     if "emg" not in names:
         return (f"no 'emg' stream to play (streams: {', '.join(names)}); the live view needs "
                 "the pelvic-floor EMG")
-    if len(ss.data["emg"]) < 2:
+    n = ss.n_samples("emg") if isinstance(ss, SignalReader) else len(ss.data["emg"])
+    if n < 2:
         return "the 'emg' stream holds fewer than 2 samples"
     return None
 
 
 class ReplaySource(Source):
-    """Replays ``path`` (or an in-memory :class:`SignalSet`) at ``speed`` times real time."""
+    """Replays ``path`` (an open :class:`SignalReader`, or an in-memory :class:`SignalSet`)
+    at ``speed`` times real time."""
 
     def __init__(
         self,
-        path: Path | str | SignalSet,
+        path: Path | str | SignalSet | SignalReader,
         speed: float = 1.0,
         loop: bool = False,
         block_s: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
+        fast_block_s: float = 0.5,
     ) -> None:
         super().__init__()
+        self._reader: SignalReader | None
+        self._signals: SignalSet | None = None
         if isinstance(path, SignalSet):
-            self.path, self._signals = Path(path.metadata.get("file", "<memory>")), path
+            self._reader = MemoryReader(path)
+            self.path, self._signals = self._reader.path, path
+        elif isinstance(path, SignalReader):
+            self.path, self._reader = path.path, path
         else:
-            self.path, self._signals = Path(path), None
+            self.path, self._reader = Path(path), None
+        self._owns_reader = self._reader is None
         if not (isinstance(speed, int | float) and speed >= 0 and math.isfinite(speed)):
             raise SourceError(f"replay speed must be 0 (as fast as possible) or positive, "
                               f"got {speed!r}")
         self.loop = loop
         self.block_s = block_s
+        self.fast_block_s = max(block_s, fast_block_s)
         self._clock = clock
         self._cond = threading.Condition()
         self._speed = float(speed)
@@ -83,12 +98,12 @@ class ReplaySource(Source):
 
     # -- opening ---------------------------------------------------------------------------
     def _open(self) -> SourceInfo:
-        if self._signals is None:
+        if self._reader is None:
             try:
-                self._signals = read_signal_file(self.path)
+                self._reader = open_signal_file(self.path)
             except FormatError as exc:
                 raise SourceError(str(exc)) from None
-        ss = self._signals
+        ss = self._reader
         problem = replay_problem(ss)
         if problem:
             raise SourceError(f"{self.path}: {problem}")
@@ -107,15 +122,29 @@ class ReplaySource(Source):
         )
 
     @property
-    def signals(self) -> SignalSet:
+    def reader(self) -> SignalReader:
+        """The file, read in pieces (layout, annotations, random access to samples)."""
         self.open()
-        assert self._signals is not None
+        assert self._reader is not None
+        return self._reader
+
+    @property
+    def signals(self) -> SignalSet:
+        """The whole recording in memory (read on first use; replay itself does not need it)."""
+        if self._signals is None:
+            self._signals = self.reader.to_signal_set()
         return self._signals
+
+    def _close(self) -> None:
+        """Close the file if this source opened it (a later ``open()`` opens it again)."""
+        if self._owns_reader and self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     # -- transport (any thread) ---------------------------------------------------------------
     @property
     def duration_s(self) -> float:
-        return self.signals.duration_s
+        return self.reader.duration_s
 
     @property
     def position_s(self) -> float:
@@ -168,7 +197,7 @@ class ReplaySource(Source):
 
     # -- acquisition thread --------------------------------------------------------------------
     def _run(self) -> None:
-        ss = self.signals
+        ss = self.reader
         duration = ss.duration_s
         self._emit_event(EventKind.CONNECTED, f"Playing {self.path.name}")
         ann_i = self._first_annotation(self.position_s)
@@ -190,30 +219,30 @@ class ReplaySource(Source):
                 self._emit_event(EventKind.END, f"End of {self.path.name}",
                                  position_s=duration)
                 return
-            if not self._wait_until_due(pos):
+            step = self.fast_block_s if self.speed == 0 else self.block_s
+            if not self._wait_until_due(pos, step):
                 continue  # stopped, paused or sought: re-check state
-            end = pos + self.block_s
+            end = pos + step
             if end >= duration - 1e-9:
                 end = duration
             ann_i = self._emit_annotations(ann_i, end)
             for stream in ss.streams:
                 a, b = self._index(stream.fs, pos), self._index(stream.fs, end)
                 if end >= duration:
-                    b = len(ss.data[stream.name])
+                    b = ss.n_samples(stream.name)
                 if b > a:
                     first = a + self._offsets[stream.name]
                     self._emit_block(SampleBlock(stream.name, first, first / stream.fs,
-                                                 stream.fs, ss.data[stream.name][a:b],
+                                                 stream.fs, ss.read(stream.name, a, b),
                                                  BlockFlag.NONE))
-            with self._cond:
-                if self._seek_to is None:
-                    self._pos_s = end
+            with self._cond:  # delivered: a seek asked meanwhile continues after this block
+                self._pos_s = end
 
     @staticmethod
     def _index(fs: float, t: float) -> int:
         return int(math.floor(t * fs + 1e-6))
 
-    def _wait_until_due(self, pos: float) -> bool:
+    def _wait_until_due(self, pos: float, step: float) -> bool:
         """Sleep until the block at ``pos`` is due; False if something changed meanwhile."""
         with self._cond:
             while self._paused and not self._stop_event.is_set() and self._seek_to is None:
@@ -226,7 +255,7 @@ class ReplaySource(Source):
             if self._anchor is None:
                 self._anchor = (now, pos)
             wall0, pos0 = self._anchor
-            due = wall0 + (pos + self.block_s - pos0) / self._speed
+            due = wall0 + (pos + step - pos0) / self._speed
             wait = due - now
             if wait > 0:
                 self._cond.wait(wait)
@@ -238,7 +267,7 @@ class ReplaySource(Source):
 
     def _jump(self, target: float) -> None:
         """Continue from ``target`` with indices that keep increasing."""
-        ss = self.signals
+        ss = self.reader
         first = {}
         for s in ss.streams:
             cont = self._index(s.fs, self._pos_s) + self._offsets[s.name]
@@ -254,7 +283,7 @@ class ReplaySource(Source):
         return int(np.searchsorted(onsets, pos - 1e-9, side="left")) if len(onsets) else 0
 
     def _emit_annotations(self, i: int, end: float) -> int:
-        ss = self.signals
+        ss = self.reader
         ref = ss.streams[0]
         while i < len(self._annotations) and self._annotations[i].onset_s < end:
             a = self._annotations[i]

@@ -66,7 +66,7 @@ class EdfReader(SignalReader):
             self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             raise FormatError(path, describe_os_error(exc, "it")) from None
-        self._cache: tuple[str, int, int, np.ndarray] | None = None
+        self._cache: dict[str, tuple[int, int, np.ndarray]] = {}  # per stream: rows lo..hi
         try:
             self._describe()
         except BaseException:
@@ -145,11 +145,11 @@ class EdfReader(SignalReader):
     # -- samples ------------------------------------------------------------------------------
     def _read(self, stream: str, start: int, stop: int) -> np.ndarray:
         spr = self._header.signals[self._columns[stream][0]].samples_per_record
-        c = self._cache
-        if c is not None and c[0] == stream and c[1] <= start and stop <= c[2]:
-            return c[3][start - c[1]:stop - c[1]].copy()
+        c = self._cache.get(stream)
+        if c is not None and c[0] <= start and stop <= c[1]:
+            return c[2][start - c[0]:stop - c[0]].copy()
         r0, r1 = start // spr, -(-stop // spr)
-        small = (r1 - r0) * self._record_bytes < CACHE_BYTES // 4
+        small = (r1 - r0) * self._record_bytes < CACHE_BYTES // 16
         if small:  # many small reads follow: decode a window once
             r1 = max(r1, min(self._header.n_records,
                              r0 + max(1, CACHE_BYTES // self._record_bytes)))
@@ -158,7 +158,7 @@ class EdfReader(SignalReader):
         hi = min(r1 * spr, self._counts[stream])
         rows = rows[:hi - lo]
         if small:
-            self._cache = (stream, lo, hi, rows)
+            self._cache[stream] = (lo, hi, rows)
             return rows[start - lo:stop - lo].copy()
         return rows[start - lo:stop - lo]
 
@@ -198,7 +198,7 @@ class EdfReader(SignalReader):
         fd, self._fd = self._fd, -1
         if fd >= 0:
             os.close(fd)
-        self._cache = None
+        self._cache = {}
 
     def __del__(self) -> None:
         if getattr(self, "_fd", -1) >= 0:
