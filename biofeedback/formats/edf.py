@@ -96,25 +96,9 @@ def write_edf(
     the folder is private (0700).
     """
     path = Path(path)
-    fmt = (fmt or format_for(path)).upper()
-    if fmt not in DIGITAL_RANGE:
-        raise _fail(path, f"unknown format {fmt!r}; use EDF or BDF")
-    if path.exists() and not overwrite:
-        raise _fail(path, "already exists; not overwriting it")
-    if not signals.streams:
-        raise _fail(path, "nothing to write: no streams")
-    for s in signals.streams:
-        check_rate(path, f"stream {s.name!r}", s.fs)
-    names = [s.name for s in signals.streams]
-    if len(set(names)) != len(names):
-        raise _fail(path, "two streams have the same name")
-    record_s = _record_duration(signals.streams, path)
-    check_duration(path, signals.duration_s)
-    n_records = max(1, math.ceil(round(signals.duration_s / record_s, 9)))
-    check_values(path, sum(int(round(n_records * record_s * s.fs)) * len(s.channels)
-                           for s in signals.streams))
-    for i, a in enumerate(signals.annotations):
-        check_annotation(path, f"annotation {i + 1} ({a.text[:30]!r})", a.onset_s, a.duration_s)
+    counts = {st.name: len(signals.data[st.name]) for st in signals.streams}
+    fmt, record_s, n_records = check_layout(path, fmt, overwrite, signals.streams, counts,
+                                            signals.annotations)
     edf_signals = []
     for stream in signals.streams:
         data = np.asarray(signals.data[stream.name], dtype=float)
@@ -125,17 +109,61 @@ def write_edf(
         for i, ch in enumerate(stream.channels):
             col = data[:, i]
             bad = ~np.isfinite(col)
-            if bad.any():
-                first = int(np.argmax(bad))
-                raise _fail(path, f"channel {ch.name!r} has {int(bad.sum())} missing (NaN/inf) "
-                                  f"samples from {first / stream.fs:.3f} s; EDF cannot store them")
             lo, hi = (float(col.min()), float(col.max())) if len(col) else (0.0, 0.0)
-            if lo < -PHYSICAL_LIMIT / 10 or hi > PHYSICAL_LIMIT:
-                raise _fail(path, f"channel {ch.name!r} has values from {number(lo)} to "
-                                  f"{number(hi)} {ch.unit}; EDF's 8-character range fields hold "
-                                  f"{-PHYSICAL_LIMIT / 10:g} to {PHYSICAL_LIMIT:g}")
+            check_column(path, stream, ch, int(bad.sum()), int(np.argmax(bad)) if len(col) else 0,
+                         lo, hi)
             edf_signals.append(_make_signal(col, n_target, stream.fs, ch, fmt))
-    meta = _metadata(signals, settings)
+    edf = build_edf(path, fmt, edf_signals, signals, counts, settings, record_s)
+    write_atomically(path, edf.write, overwrite=overwrite, private=private)
+    return path
+
+
+def check_layout(path: Path, fmt: str | None, overwrite: bool, streams: tuple[StreamInfo, ...],
+                 counts: Mapping[str, int], annotations: list[Annotation]
+                 ) -> tuple[str, float, int]:
+    """The checks before any sample is looked at; ``(format, record seconds, records)``."""
+    fmt = (fmt or format_for(path)).upper()
+    if fmt not in DIGITAL_RANGE:
+        raise _fail(path, f"unknown format {fmt!r}; use EDF or BDF")
+    if path.exists() and not overwrite:
+        raise _fail(path, "already exists; not overwriting it")
+    if not streams:
+        raise _fail(path, "nothing to write: no streams")
+    for s in streams:
+        check_rate(path, f"stream {s.name!r}", s.fs)
+    names = [s.name for s in streams]
+    if len(set(names)) != len(names):
+        raise _fail(path, "two streams have the same name")
+    record_s = _record_duration(streams, path)
+    duration_s = max((counts[s.name] / s.fs for s in streams), default=0.0)
+    check_duration(path, duration_s)
+    n_records = max(1, math.ceil(round(duration_s / record_s, 9)))
+    check_values(path, sum(int(round(n_records * record_s * s.fs)) * len(s.channels)
+                           for s in streams))
+    for i, a in enumerate(annotations):
+        check_annotation(path, f"annotation {i + 1} ({a.text[:30]!r})", a.onset_s, a.duration_s)
+    return fmt, record_s, n_records
+
+
+def check_column(path: Path, stream: StreamInfo, ch: ChannelInfo, n_bad: int, first_bad: int,
+                 lo: float, hi: float) -> None:
+    """A channel EDF can store: no NaN/inf, values within the 8-character range fields."""
+    if n_bad:
+        raise _fail(path, f"channel {ch.name!r} has {n_bad} missing (NaN/inf) "
+                          f"samples from {first_bad / stream.fs:.3f} s; EDF cannot store them")
+    if lo < -PHYSICAL_LIMIT / 10 or hi > PHYSICAL_LIMIT:
+        raise _fail(path, f"channel {ch.name!r} has values from {number(lo)} to "
+                          f"{number(hi)} {ch.unit}; EDF's 8-character range fields hold "
+                          f"{-PHYSICAL_LIMIT / 10:g} to {PHYSICAL_LIMIT:g}")
+
+
+def build_edf(path: Path, fmt: str, edf_signals: list[Any], signals: Any,
+              counts: Mapping[str, int], settings: Mapping[str, Any] | None,
+              record_s: float) -> Any:
+    """The edfio object: header fields, annotations and the metadata block. ``signals``:
+    anything with ``streams``, ``annotations``, ``start_time``, ``patient_code``,
+    ``metadata`` (a SignalSet or a chunked reader)."""
+    meta = _metadata(signals, counts, settings)
     annotations = [edfio.EdfAnnotation(a.onset_s, a.duration_s or None, _tal_text(a.text))
                    for a in signals.annotations]
     annotations += _meta_annotations(meta, record_s)
@@ -144,7 +172,7 @@ def write_edf(
         start = None
     cls = edfio.Bdf if fmt == "BDF" else edfio.Edf
     try:
-        edf = cls(
+        return cls(
             edf_signals,
             patient=edfio.Patient(code=_field(signals.patient_code) or "X"),
             recording=edfio.Recording(
@@ -157,14 +185,18 @@ def write_edf(
         )
     except ValueError as exc:
         raise _fail(path, f"cannot be written as {fmt}+: {one_line(str(exc), 120)}") from None
+
+
+def write_atomically(path: Path, write: Any, *, overwrite: bool, private: bool) -> None:
+    """``write(tmp)`` into a new temporary file beside ``path``, then rename it into place."""
     tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
     private = private or _in_private_dir(path)
     try:
         # created first with O_EXCL: the mode follows the user's umask (0600 when private);
-        # edfio then writes into this file, which keeps its mode
+        # the writer then writes into this file, which keeps its mode
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
                          0o600 if private else 0o666))
-        edf.write(tmp)
+        write(tmp)
         if private:
             os.chmod(tmp, 0o600)
         if not overwrite and path.exists():
@@ -174,7 +206,6 @@ def write_edf(
         raise _fail(path, describe_os_error(exc, "it")) from None
     finally:
         tmp.unlink(missing_ok=True)
-    return path
 
 
 def _source_serial(meta: dict[str, Any]) -> object:
@@ -206,6 +237,12 @@ def _make_signal(col: np.ndarray, n_target: int, fs: float, ch: ChannelInfo, fmt
         fill = col[-1] if len(col) else 0.0
         col = np.concatenate([col, np.full(n_target - len(col), fill)])
     lo, hi = (float(col.min()), float(col.max())) if len(col) else (-1.0, 1.0)
+    return edf_signal(col, fs, ch, fmt, lo, hi)
+
+
+def edf_signal(col: np.ndarray, fs: float, ch: ChannelInfo, fmt: str, lo: float,
+               hi: float) -> Any:
+    """An edfio signal for ``ch`` with the physical range fitted to ``lo..hi`` (the data's)."""
     if hi - lo < 1e-6 * max(1.0, abs(lo), abs(hi)):  # flat line: any small range will do
         lo, hi = lo - 1.0, hi + 1.0
     cls = edfio.BdfSignal if fmt == "BDF" else edfio.EdfSignal
@@ -237,7 +274,8 @@ def _tal_text(text: str) -> str:
     return re.sub(r"[\x00-\x1f]", " ", text)
 
 
-def _metadata(signals: SignalSet, settings: Mapping[str, Any] | None) -> dict[str, Any]:
+def _metadata(signals: Any, counts: Mapping[str, int],
+              settings: Mapping[str, Any] | None) -> dict[str, Any]:
     meta: dict[str, Any] = {k: v for k, v in signals.metadata.items() if _jsonable(v)}
     for key in ("format", "file", "resolution", "journal"):  # facts about another file
         meta.pop(key, None)
@@ -246,7 +284,7 @@ def _metadata(signals: SignalSet, settings: Mapping[str, Any] | None) -> dict[st
         {
             "name": s.name,
             "fs": s.fs,
-            "n": int(len(signals.data[s.name])),
+            "n": int(counts[s.name]),
             "channels": [
                 {"name": c.name, "kind": str(c.kind), "unit": c.unit, "label": c.label,
                  "physical_min": c.physical_min, "physical_max": c.physical_max,

@@ -202,8 +202,8 @@ def test_defect_14_record_duration_errors_say_what_is_wrong(value, words):
 def _meta_file(monkeypatch: pytest.MonkeyPatch, mutate: Any, name: str = "meta.bdf") -> Path:
     real = edf._metadata
 
-    def fake(signals: SignalSet, settings_: Any) -> dict[str, Any]:
-        meta = json.loads(json.dumps(real(signals, settings_)))
+    def fake(signals: SignalSet, counts: Any, settings_: Any) -> dict[str, Any]:
+        meta = json.loads(json.dumps(real(signals, counts, settings_)))
         mutate(meta)
         return meta
 
