@@ -8,7 +8,8 @@ from pathlib import Path
 
 from biofeedback.cli.errors import CliError
 from biofeedback.cli.progress import ProgressBar
-from biofeedback.formats.signal_file import WRITE_SUFFIXES, read_signal_file, write_signal_file
+from biofeedback.formats.signal_file import WRITE_SUFFIXES, open_signal_file
+from biofeedback.formats.stream_write import write_from_reader
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,12 +40,12 @@ def _convert(args: argparse.Namespace) -> int:
         raise CliError(f"{dst}: input and output are the same file")
     if dst.exists() and not args.force:
         raise CliError(f"{dst}: already exists (use --force to replace it)")
-    with ProgressBar(2, "converting", unit="steps") as bar:
+    # streamed: the input is read and the output written a few seconds at a time
+    with ProgressBar(2, "converting", unit="steps") as bar, open_signal_file(src) as signals:
         bar.update(0, f"reading {src.name}")
-        signals = read_signal_file(src)
         bar.update(1, f"writing {dst.name}")
         settings = signals.metadata.get("settings")
-        path = write_signal_file(signals, dst, overwrite=args.force, settings=settings)
+        path = write_from_reader(signals, dst, overwrite=args.force, settings=settings)
         bar.update(2)
     n = sum(len(s.channels) for s in signals.streams)
     print(f"wrote {path}: {n} channels, {signals.duration_s:.1f} s, "

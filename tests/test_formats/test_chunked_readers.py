@@ -178,3 +178,33 @@ def test_broken_csv_gives_the_whole_file_readers_message(tmp_path: Path, monkeyp
     else:
         with open_signal_file(path) as reader:
             _assert_same(reader, whole)
+
+
+@pytest.mark.parametrize("src_suffix", [".bdf", ".edf", ".csv"])
+@pytest.mark.parametrize("dst_suffix", [".bdf", ".edf", ".csv"])
+@pytest.mark.parametrize("seconds", [4.3, 0.0125])
+def test_streamed_convert_writes_the_same_bytes_as_the_whole_file_writers(
+        tmp_path: Path, monkeypatch, src_suffix: str, dst_suffix: str, seconds: float) -> None:
+    from biofeedback.formats import edf_writer, stream_write
+
+    monkeypatch.setattr(edf_writer, "RECORDS_PER_WRITE", 3)  # several writes, a short last one
+    monkeypatch.setattr(stream_write, "CSV_ROWS", 777)
+    src = write_signal_file(_signals(seconds), tmp_path / f"in{src_suffix}",
+                            settings={"band_hz": [20, 450]})
+    whole = read_signal_file(src)
+    ref = write_signal_file(whole, tmp_path / f"whole{dst_suffix}",
+                            settings=whole.metadata.get("settings"))
+    with open_signal_file(src) as reader:
+        out = stream_write.write_from_reader(reader, tmp_path / f"streamed{dst_suffix}",
+                                             settings=reader.metadata.get("settings"))
+    assert out.read_bytes() == ref.read_bytes()
+    if dst_suffix != ".csv":  # and edfio itself reads it as it reads the reference
+        a, b = edfio.read_bdf(out) if dst_suffix == ".bdf" else edfio.read_edf(out), \
+            edfio.read_bdf(ref) if dst_suffix == ".bdf" else edfio.read_edf(ref)
+        assert [s.label for s in a.signals] == [s.label for s in b.signals]
+        assert all(np.array_equal(x.data, y.data) for x, y in zip(a.signals, b.signals,
+                                                                  strict=True))
+        assert a.annotations == b.annotations
+    else:
+        side = tmp_path / "streamed.annotations.csv"
+        assert side.read_bytes() == (tmp_path / "whole.annotations.csv").read_bytes()
