@@ -245,7 +245,7 @@ def test_minor_sigterm_is_named_as_such(tmp_path, capsys, monkeypatch):
         os.kill(os.getpid(), signal.SIGTERM)  # as `kill PID` would, while converting
         raise AssertionError("SIGTERM did not stop the command")
 
-    monkeypatch.setattr("biofeedback.cli.convert.read_signal_file", killed)
+    monkeypatch.setattr("biofeedback.cli.convert.open_signal_file", killed)
     before = signal.getsignal(signal.SIGTERM)
     assert main(["convert", str(path), str(tmp_path / "o.edf")]) == 143
     err = capsys.readouterr().err.strip()
