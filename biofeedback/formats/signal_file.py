@@ -18,7 +18,7 @@ from typing import Any
 
 from biofeedback.formats.errors import FormatError, describe_os_error
 from biofeedback.formats.limits import MAX_CSV_BYTES, check_annotation, check_regular_file
-from biofeedback.formats.reader import MemoryReader, SignalReader
+from biofeedback.formats.reader import SignalReader
 from biofeedback.streams import Annotation, SignalSet
 
 READ_SUFFIXES = (".edf", ".bdf", ".bfrec", ".csv", ".txt")
@@ -91,9 +91,9 @@ def open_signal_file(path: Path | str, fs: float | None = None) -> SignalReader:
 
         return open_edf(path)
     if kind == "bfrec":
-        from biofeedback.formats.bfrec import read_bfrec
+        from biofeedback.formats.bfrec_reader import JournalReader
 
-        return MemoryReader(read_bfrec(path), path)
+        return JournalReader(path)
     from biofeedback.formats.csv_reader import open_csv
 
     return open_csv(path, fs)

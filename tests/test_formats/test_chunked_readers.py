@@ -208,3 +208,47 @@ def test_streamed_convert_writes_the_same_bytes_as_the_whole_file_writers(
     else:
         side = tmp_path / "streamed.annotations.csv"
         assert side.read_bytes() == (tmp_path / "whole.annotations.csv").read_bytes()
+
+
+def _journal(tmp_path: Path, *, torn: bool = False) -> Path:
+    """A journal with everything the reader must get right: device gaps, NaN rows, a block
+    written twice (the later copy wins), blocks out of order, annotations, settings, a torn
+    tail."""
+    from biofeedback.formats import bfrec
+
+    ss = _signals(3.0)
+    emg, p = ss.data["emg"].copy(), ss.data["pressure"]
+    emg[1234:1240, 1] = np.nan
+    parts = [bfrec.MAGIC, bfrec.encode_json(bfrec.HEADER, bfrec.header_payload(
+        ss.streams, patient_code="P7", start_time="2026-03-04T10:11:12",
+        settings={"band_hz": [20, 450]}, source={"name": "sim", "kind": "simulated"}))]
+    for k in [*range(0, 2000, 40), *range(2400, 6000, 40)]:  # a 0.2-s gap at 1.0 s
+        parts.append(bfrec.encode_block(0, k, 0, emg[k:k + 40]))
+        if k % 400 == 0:
+            parts.append(bfrec.encode_block(1, k // 20, 0, p[k // 20:k // 20 + 20]))
+    parts.append(bfrec.encode_block(0, 3000, 0, emg[3000:3040] + 1.0))  # written again
+    parts.append(bfrec.encode_block(0, 1000, 0, np.full((40, 2), np.nan)))  # NaN over good
+    parts.append(bfrec.encode_json(bfrec.ANNOTATION, {"onset": 0.5, "duration": 0,
+                                                      "text": "marker:1:x"}))
+    parts.append(bfrec.encode_json(bfrec.SETTINGS, {"band_hz": [10, 400]}))
+    if torn:
+        parts.append(bfrec.encode_block(0, 6000, 0, emg[:40])[:-7])
+    else:
+        parts.append(bfrec.encode_json(bfrec.END, {"reason": "stopped"}))
+    path = tmp_path / "rec.bfrec"
+    path.write_bytes(b"".join(parts))
+    return path
+
+
+@pytest.mark.parametrize("torn", [False, True])
+def test_chunked_journal_equals_the_whole_file_reader(tmp_path: Path, monkeypatch,
+                                                      torn: bool) -> None:
+    from biofeedback.formats import bfrec_reader
+
+    monkeypatch.setattr(bfrec_reader, "RELEASE_BYTES", 4096)  # give pages back while scanning
+    path = _journal(tmp_path, torn=torn)
+    whole = read_signal_file(path)
+    assert any(a.text == "gap:emg" for a in whole.annotations)
+    with open_signal_file(path) as reader:
+        assert isinstance(reader, bfrec_reader.JournalReader)
+        _assert_same(reader, whole)
