@@ -14,7 +14,6 @@ always agree. Parsing text is the cost: ~60 MB/s per pass on the test machine.
 from __future__ import annotations
 
 import io
-import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,9 +33,13 @@ from biofeedback.formats.reader import MemoryReader, SignalReader
 from biofeedback.streams import SignalSet
 
 BLOCK_BYTES = 2 << 20
-# line breaks that str.splitlines() honours besides "\n" and "\r\n": left to the whole-file reader
-_ODD_BREAKS = re.compile("\r(?!\n)|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# line breaks that str.splitlines() honours besides "\n" and "\r\n" (as UTF-8 bytes; a lone
+# "\r" is counted apart): left to the whole-file reader
+_ODD_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", "\x85".encode(), "\u2028".encode(),
+               "\u2029".encode())
 _BOM = b"\xef\xbb\xbf"
+_SPECIAL = np.zeros(256, dtype=bool)  # bytes that start any of them (and CR): look closer
+_SPECIAL[[0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0xC2, 0xE2]] = True
 
 
 class _Fallback(Exception):
@@ -126,10 +129,11 @@ class CsvReader(SignalReader):
             if longest > MAX_LINE_CHARS:
                 raise _Fallback
             try:
-                text = piece.decode("utf-8")
+                piece.decode("utf-8")
             except UnicodeDecodeError:
                 raise _Fallback from None
-            if _ODD_BREAKS.search(text):
+            if _SPECIAL[raw].any() and (any(c in piece for c in _ODD_BREAKS)
+                                        or piece.count(b"\r") != piece.count(b"\r\n")):
                 raise _Fallback
             body_at = 0
             if header is None:  # comments, then the header row
