@@ -112,80 +112,58 @@ class CsvReader(SignalReader):
             carry = data[cut:]
 
     def _scan(self) -> tuple[int, float | None, float | None]:
+        """The validating pass: ``(rows, rate from time_s or None, first time or None)``."""
         self._index: list[tuple[int, int, int, int]] = []  # (byte offset, bytes, row, rows)
         header: list[str] | None = None
         n_rows = 0
-        t_col = None
-        t_first = t_last = None
-        steps: list[tuple[np.ndarray, np.ndarray]] = []
-        lo_step, hi_step = np.inf, -np.inf
+        times: _TimeFacts | None = None
         pending, pending_at = b"", 0
         for offset, piece in self._iter_pieces():
             if offset == 0 and piece.startswith(_BOM):
                 piece, offset = piece[len(_BOM):], len(_BOM)
-            raw = np.frombuffer(piece, dtype=np.uint8)
-            ends = np.flatnonzero(raw == 10)
-            longest = int(np.diff(np.concatenate([[-1], ends, [len(raw)]])).max()) - 1
-            if longest > MAX_LINE_CHARS:
-                raise _Fallback
-            try:
-                piece.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _Fallback from None
-            if _SPECIAL[raw].any() and (any(c in piece for c in _ODD_BREAKS)
-                                        or piece.count(b"\r") != piece.count(b"\r\n")):
-                raise _Fallback
+            _check_piece(piece)
             body_at = 0
             if header is None:  # comments, then the header row
                 if not pending:
                     pending_at = offset
                 pending += piece
-                lines = pending.decode("utf-8").split("\n")
-                skip = 0
-                while skip < len(lines) and (not lines[skip].strip()
-                                             or lines[skip].lstrip().startswith("#")):
-                    skip += 1
-                if skip == len(lines):
-                    if len(pending) > BLOCK_BYTES + MAX_LINE_CHARS:
-                        raise _Fallback  # pages of comments: not worth a second path
+                found = self._header_in(pending)
+                if found is None:
                     continue
-                header, self._delim, self._channels = parse_header(
-                    self.path, lines[skip].rstrip("\r"), skip)
-                self._header = header
-                t_col = header.index(TIME_COLUMN) if TIME_COLUMN in header else None
+                header, body_at = found
+                if TIME_COLUMN in header:
+                    times = _TimeFacts(header.index(TIME_COLUMN))
                 piece, offset = pending, pending_at
-                body_at = min(len(piece), len("\n".join(lines[:skip + 1]).encode()) + 1)
             body = piece[body_at:]
             rows = self._parse(body)
             if len(rows):
                 self._index.append((offset + body_at, len(body), n_rows, len(rows)))
-                if t_col is not None:
-                    t = rows[:, t_col]
-                    dt = np.diff(t if t_last is None else np.concatenate([[t_last], t]))
-                    if len(dt):
-                        if (dt <= 0).any():
-                            raise _Fallback
-                        steps.append(np.unique(dt, return_counts=True))
-                        lo_step, hi_step = min(lo_step, dt.min()), max(hi_step, dt.max())
-                        if len(steps) > 64:
-                            steps = [_merge(steps)]
-                    t_first = float(t[0]) if t_first is None else t_first
-                    t_last = float(t[-1])
+                if times is not None:
+                    times.add(rows)
                 n_rows += len(rows)
         if header is None or n_rows == 0:
             raise _Fallback
         self._firsts = np.array([b[2] for b in self._index])
-        if t_col is None:
+        if times is None:
             return n_rows, None, None
-        if n_rows < 2 or not steps:
-            raise _Fallback
-        assert t_first is not None and t_last is not None
-        if not (np.isfinite(t_last - t_first) and t_last - t_first > 0):
-            raise _Fallback
-        step = _median(*_merge(steps))
-        if max(abs(lo_step - step), abs(hi_step - step)) > _TIME_TOLERANCE * step + 1e-9:
-            raise _Fallback  # irregular: the whole-file reader names the line
-        return n_rows, float((n_rows - 1) / (t_last - t_first)), t_first
+        return n_rows, times.rate(n_rows), times.first
+
+    def _header_in(self, pending: bytes) -> tuple[list[str], int] | None:
+        """The header row after any comments: ``(columns, byte offset of the body)``, or None
+        when ``pending`` holds only comments so far."""
+        lines = pending.decode("utf-8").split("\n")
+        skip = 0
+        while skip < len(lines) and (not lines[skip].strip()
+                                     or lines[skip].lstrip().startswith("#")):
+            skip += 1
+        if skip == len(lines):
+            if len(pending) > BLOCK_BYTES + MAX_LINE_CHARS:
+                raise _Fallback  # pages of comments: not worth a second path
+            return None
+        header, self._delim, self._channels = parse_header(
+            self.path, lines[skip].rstrip("\r"), skip)
+        self._header = header
+        return header, min(len(pending), len("\n".join(lines[:skip + 1]).encode()) + 1)
 
     def _parse(self, body: bytes) -> np.ndarray:
         """The rows of a block of whole lines, as the whole-file reader parses them."""
@@ -240,6 +218,59 @@ class CsvReader(SignalReader):
     def close(self) -> None:
         self._file.close()
         self._cache = None
+
+
+def _check_piece(piece: bytes) -> None:
+    """What the whole-file reader would judge differently: long lines, bad UTF-8, line breaks
+    other than ``\\n`` and ``\\r\\n``."""
+    raw = np.frombuffer(piece, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    if int(np.diff(np.concatenate([[-1], ends, [len(raw)]])).max()) - 1 > MAX_LINE_CHARS:
+        raise _Fallback
+    try:
+        piece.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Fallback from None
+    if _SPECIAL[raw].any() and (any(c in piece for c in _ODD_BREAKS)
+                                or piece.count(b"\r") != piece.count(b"\r\n")):
+        raise _Fallback
+
+
+class _TimeFacts:
+    """What the rate needs from ``time_s``, gathered block by block: first and last time, the
+    steps counted by value (for the exact median) and the extreme steps."""
+
+    def __init__(self, column: int) -> None:
+        self.column = column
+        self.first: float | None = None
+        self.last: float | None = None
+        self.steps: list[tuple[np.ndarray, np.ndarray]] = []
+        self.lo, self.hi = np.inf, -np.inf
+
+    def add(self, rows: np.ndarray) -> None:
+        t = rows[:, self.column]
+        dt = np.diff(t if self.last is None else np.concatenate([[self.last], t]))
+        if len(dt):
+            if (dt <= 0).any():
+                raise _Fallback  # not increasing: the whole-file reader names the line
+            self.steps.append(np.unique(dt, return_counts=True))
+            self.lo, self.hi = min(self.lo, dt.min()), max(self.hi, dt.max())
+            if len(self.steps) > 64:
+                self.steps = [_merge(self.steps)]
+        self.first = float(t[0]) if self.first is None else self.first
+        self.last = float(t[-1])
+
+    def rate(self, n_rows: int) -> float:
+        """``_rate_from_time``'s result, or _Fallback where it would raise."""
+        if n_rows < 2 or not self.steps or self.first is None or self.last is None:
+            raise _Fallback
+        span = self.last - self.first
+        if not (np.isfinite(span) and span > 0):
+            raise _Fallback
+        step = _median(*_merge(self.steps))
+        if max(abs(self.lo - step), abs(self.hi - step)) > _TIME_TOLERANCE * step + 1e-9:
+            raise _Fallback  # irregular: the whole-file reader names the line
+        return float((n_rows - 1) / span)
 
 
 def _merge(steps: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
