@@ -12,7 +12,7 @@ difference — which is what makes "replay gives the same events as offline anal
   (``detail``: ``onset_s`` in the file, ``time_s`` on the stream clock, ``duration_s``,
   ``text``); ``EventKind.END`` at the end unless ``loop``.
 * ``speed``: 1, 2, 10... times real time; ``0`` as fast as possible, in blocks of
-  ``fast_block_s`` (0.5 s: the consumer's per-block cost, not the file, is then the limit).
+  ``fast_block_s`` (2 s: the consumer's per-block cost, not the file, is then the limit).
   ``pause()``, ``resume()``, ``seek(s)``, ``speed`` and ``position_s`` are safe from any thread.
 * Samples stream from disk through a chunked reader
   (:func:`~biofeedback.formats.signal_file.open_signal_file`): memory does not grow with the
@@ -68,7 +68,7 @@ class ReplaySource(Source):
         loop: bool = False,
         block_s: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
-        fast_block_s: float = 0.5,
+        fast_block_s: float = 2.0,
     ) -> None:
         super().__init__()
         self._reader: SignalReader | None

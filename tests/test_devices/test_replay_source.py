@@ -65,7 +65,7 @@ def test_plays_every_sample_in_order_with_annotations_and_end():
     emg, firsts = c.stream("emg")
     np.testing.assert_array_equal(emg, ss.data["emg"])
     np.testing.assert_array_equal(c.stream("pressure")[0], ss.data["pressure"])
-    assert firsts[0] == 0 and np.all(np.diff(firsts) == 1000)  # 0.5-s blocks at full speed
+    assert firsts[0] == 0 and np.all(np.diff(firsts) == 4000)  # 2-s blocks at full speed
     anns = [e for e in c.events if e.kind is EventKind.ANNOTATION]
     assert [(e.detail["onset_s"], e.detail["text"]) for e in anns] == [
         (0.5, "marker:1:start"), (1.5, "contraction")]
