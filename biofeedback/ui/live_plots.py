@@ -443,6 +443,9 @@ def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> PlotV
     for axis in ("left", "bottom"):
         item.getAxis(axis).setTextPen(theme.MUTED)
         item.getAxis(axis).setPen(theme.MUTED)
+        # ticks outward: an inward tick makes the axis overlap the data area, so every
+        # trace redraw repainted the axes too
+        item.getAxis(axis).setStyle(tickLength=4)
     return w
 
 
@@ -482,6 +485,13 @@ def _curve(plot: pg.PlotWidget, pen: QPen, antialias: bool, strokes: int = 1) ->
     curve = FastCurve(pen, antialias, strokes)
     plot.getPlotItem().addItem(curve, ignoreBounds=True)
     return curve
+
+
+def _paint_nothing(*items: QGraphicsItem) -> None:
+    """Tell Qt these items draw nothing themselves (transparent bands, pen-less edges):
+    it then skips their Python ``paint`` each frame; their children (labels) still paint."""
+    for item in items:
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
 
 def _key(color: str, dash: str, text: str) -> str:
@@ -581,6 +591,7 @@ class LivePlotsWidget(QWidget):
             brush=pg.mkBrush(None), pen=pg.mkPen(None))
         self.baseline_band.setZValue(-10)
         self.baseline_band.setVisible(False)
+        _paint_nothing(self.baseline_band, *self.baseline_band.lines)  # filled in the background
         self.env_plot.add_band(self.baseline_band, pg.mkBrush(*theme.BASELINE_BAND))
         self.baseline_label = pg.InfLineLabel(
             self.baseline_band.lines[1], "your rest", position=0.98, anchors=[(1, 0), (1, 0)],
@@ -612,6 +623,7 @@ class LivePlotsWidget(QWidget):
                                    brush=pg.mkBrush(None), pen=pg.mkPen(None))
         band.setZValue(-20)
         self.env_plot.add_band(band, brush)  # the fill is in the cached background
+        _paint_nothing(band, *band.lines)
         band.setToolTip(f"{RESTING_TONE.label}\n{RESTING_TONE.source}\n{RESTING_TONE.caveat}")
         pg.InfLineLabel(band.lines[1], RESTING_TONE.label, position=0.5, anchors=[(0.5, 1),
                                                                                   (0.5, 1)],
@@ -891,6 +903,7 @@ class LivePlotsWidget(QWidget):
         region = pg.LinearRegionItem(values=(t0, t1), movable=False, brush=pg.mkBrush(*color),
                                      pen=pg.mkPen(None))
         region.setZValue(-15)
+        _paint_nothing(*region.lines)  # pen-less edges
         label = pg.TextItem("", color=theme.TEXT, anchor=(0, 0))
         label.setZValue(25)
         placed = _Placed(t0, t1, region, label, peak_uv)

@@ -70,8 +70,8 @@ class MainWindow(QMainWindow):
         window_parts.add_menus(self, self.actions)
         self._guard = ShortcutGuard(self.actions.all(), self._owns)
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._guard)
+        if isinstance(app, QApplication):
+            self._guard.attach(app)
         self.timer = QTimer(self)
         self.timer.setInterval(self.REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -161,8 +161,8 @@ class MainWindow(QMainWindow):
         self.prefs.set_geometry_bytes(bytes(self.saveGeometry().data()))
         self.save_preferences()
         app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self._guard)
+        if isinstance(app, QApplication):
+            self._guard.detach(app)
         self.timer.stop()
         self.plots.shutdown()
         super().closeEvent(event)
