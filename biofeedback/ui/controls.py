@@ -72,8 +72,12 @@ class ControlPanel(QWidget):
         self.patient_edit.setMinimumWidth(90)
         self.time_label = QLabel("")
         self.time_label.setObjectName("timeLabel")
-        self.time_label.setMinimumWidth(
-            self.time_label.fontMetrics().horizontalAdvance("0000.0 s · contractions: 00") + 8)
+        # a fixed size: the text changes ten times a second, and a label that may change size
+        # asks its whole row to lay out again at every change
+        self.time_label.ensurePolished()
+        self.time_label.setFixedSize(
+            self.time_label.fontMetrics().horizontalAdvance("00000.0 s · contractions: 000") + 8,
+            self.time_label.sizeHint().height())
         self.time_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.rest_button = _button(REST_TEXT, with_keys(
