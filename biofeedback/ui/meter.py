@@ -13,7 +13,7 @@ import math
 import time
 
 from PyQt6.QtCore import QRect, QRectF, Qt
-from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
+from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QPixmap
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from biofeedback.app.feedback import IDLE_VIEW, MeterView
@@ -49,6 +49,8 @@ class RelaxationMeterWidget(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paints its whole rect
         self._number_uv = math.nan  # the µV reading on screen (held, see set_view)
         self._number_at = -math.inf
+        self._watermark_pixmap: QPixmap | None = None
+        self._watermark_key: tuple | None = None
 
     # -- model --------------------------------------------------------------------------
     def set_view(self, view: MeterView, simulated: bool) -> None:
@@ -202,18 +204,30 @@ class RelaxationMeterWidget(QWidget):
             p.drawRoundedRect(QRectF(x, y0, 14, max(4.0, y1 - y0)), 4, 4)
 
     def _paint_watermark(self, p: QPainter, bar: QRectF, scale: float) -> None:
-        font = QFont(self.font())
-        font.setPointSizeF(max(8.0, 11 * scale))
-        font.setWeight(QFont.Weight.Bold)
-        font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
-        p.save()
-        p.setFont(font)
-        p.setPen(QColor(theme.MUTED))
-        p.translate(bar.center())
-        p.rotate(-90)
-        p.drawText(QRectF(-bar.height() / 2, -bar.width() / 2, bar.height(), bar.width()),
-                   Qt.AlignmentFlag.AlignCenter, WATERMARK)
-        p.restore()
+        """Rotated text has no glyph cache: it is drawn once into a pixmap per size and
+        blitted with every repaint of the gauge."""
+        dpr = self.devicePixelRatioF()
+        key = (round(bar.width()), round(bar.height()), round(scale, 3), dpr)
+        if self._watermark_key != key:
+            pix = QPixmap(max(1, round(bar.width() * dpr)), max(1, round(bar.height() * dpr)))
+            pix.setDevicePixelRatio(dpr)
+            pix.fill(Qt.GlobalColor.transparent)
+            q = QPainter(pix)
+            q.setRenderHint(QPainter.RenderHint.Antialiasing)
+            font = QFont(self.font())
+            font.setPointSizeF(max(8.0, 11 * scale))
+            font.setWeight(QFont.Weight.Bold)
+            font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
+            q.setFont(font)
+            q.setPen(QColor(theme.MUTED))
+            q.translate(bar.width() / 2, bar.height() / 2)
+            q.rotate(-90)
+            q.drawText(QRectF(-bar.height() / 2, -bar.width() / 2, bar.height(), bar.width()),
+                       Qt.AlignmentFlag.AlignCenter, WATERMARK)
+            q.end()
+            self._watermark_pixmap, self._watermark_key = pix, key
+        if self._watermark_pixmap is not None:
+            p.drawPixmap(bar.topLeft(), self._watermark_pixmap)
 
     def _paint_words(self, p: QPainter, w: int, top: float, scale: float) -> None:
         v = self.view
