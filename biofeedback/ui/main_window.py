@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         self.stop()
         self.prefs.patient_view = self.patient_view is not None and self.patient_view.isVisible()
         if self.patient_view is not None:
-            self.patient_view.close()
+            self.patient_view.shutdown()
         self.prefs.set_geometry_bytes(bytes(self.saveGeometry().data()))
         self.save_preferences()
         app = QApplication.instance()
