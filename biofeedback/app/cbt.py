@@ -50,7 +50,7 @@ EXPLANATIONS = {
     "thoughts": (
         "A thought record helps to look at a worrying thought calmly. Note the situation, "
         "the thought that came up, the feeling and how strong it was (0-100); then write a "
-        "more balanced thought and rate the feeling again. There are no wrong entries."),
+        "more balanced thought and rate the feeling again. Every entry helps, short or long."),
     "partner": (
         "Steps to share with your partner: closeness without penetration first, then the "
         "partner joining in step by step. Agree on each step together and tick it off when "
