@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="Examples:\n  biofeedback patients add P001 --name 'A. Example'\n"
         "  biofeedback patients list --search P0\n  biofeedback patients show P001 --json\n"
         "  biofeedback patients note P001 'Tolerated size 3 today'\n"
-        "  biofeedback patients swab P001 12=0 2=3 4=6 6=7 8=5 10=2",
+        "  biofeedback patients swab P001 12=0 2=3 4=6 6=7 8=5 10=2\n"
+        "  biofeedback patients hierarchy P001 list   (also: thoughts, partner, consent)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     what = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = what.add_parser("add", help="add a patient: biofeedback patients add P001")
