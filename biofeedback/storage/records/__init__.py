@@ -3,7 +3,8 @@
 * :mod:`.models` — the frozen dataclasses every call returns;
 * :mod:`.schema` — the tables (SQLAlchemy Core, portable to PostgreSQL);
 * :mod:`.migrations` — schema versions and forward migrations;
-* :mod:`.repository` — :class:`Repository`, all reads and writes;
+* :mod:`.repository` — :class:`Repository`, all reads and writes (CBT and partner steps:
+  :mod:`.cbt`, dataclasses in :mod:`.models_cbt`);
 * :mod:`.database` — the SQLite backend (file, WAL, backup, restore);
 * :mod:`.trends`, :mod:`.progression` — pure functions over records (trend points, the
   dilator progression rule).

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, delete, func, or_, select
 
 from biofeedback.storage.patient_code import check_patient_code
 from biofeedback.storage.records import schema as s
+from biofeedback.storage.records.cbt import CbtRecordsMixin
 from biofeedback.storage.records.errors import RecordsError
 from biofeedback.storage.records.migrations import read_version
 from biofeedback.storage.records.models import (
@@ -53,8 +54,9 @@ MAX_NAME = 200
 MAX_NOTE = 20_000
 
 
-class Repository:
-    """See the module docstring. ``where`` names the database in messages (its file)."""
+class Repository(CbtRecordsMixin):
+    """See the module docstring. ``where`` names the database in messages (its file). The CBT
+    and partner-support calls come from :class:`~.cbt.CbtRecordsMixin`."""
 
     def __init__(self, engine: Engine, where: str = "records", *,
                  _conn: Connection | None = None) -> None:

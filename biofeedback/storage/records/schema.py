@@ -145,11 +145,84 @@ programmes = Table(
     info={"since": 2},
 )
 
+# -- version 3: exposure hierarchy, thought records, partner steps, report consent ------------
+# (clinical.md §6 "Graded exposure / CBT"; private: see docs/records.md "CBT and partner steps")
+
+exposure_steps = Table(
+    "exposure_steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String(32), nullable=False, unique=True),
+    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("expectation", Text),  # "what I expect to happen"
+    Column("anxiety", Float, nullable=False),  # initial SUDS 0-100
+    Column("created", String(40), nullable=False),
+    info={"since": 3},
+)
+
+exposure_practice = Table(
+    "exposure_practice", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String(32), nullable=False, unique=True),
+    Column("step_id", Integer, ForeignKey("exposure_steps.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("practised", String(40), nullable=False),
+    Column("anxiety_before", Float, nullable=False),
+    Column("anxiety_after", Float, nullable=False),
+    Column("pain", Float),  # NRS 0-10, optional
+    Column("outcome", Text),  # what actually happened (expectancy violation)
+    Column("session_uid", String(64), ForeignKey("sessions.uid", ondelete="SET NULL")),
+    info={"since": 3},
+)
+
+thought_records = Table(
+    "thought_records", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String(32), nullable=False, unique=True),
+    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("taken", String(40), nullable=False),
+    Column("situation", Text, nullable=False),
+    Column("thought", Text, nullable=False),
+    Column("feeling", String(80), nullable=False),
+    Column("intensity", Float, nullable=False),
+    Column("balanced", Text),
+    Column("rerating", Float),
+    info={"since": 3},
+)
+
+partner_steps = Table(
+    "partner_steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String(32), nullable=False, unique=True),
+    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("agreed", String(40)),
+    Column("done", String(40)),
+    Column("notes", Text),
+    Column("created", String(40), nullable=False),
+    info={"since": 3},
+)
+
+cbt_consent = Table(
+    "cbt_consent", metadata,
+    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+    Column("reports", Boolean, nullable=False),
+    Column("changed", String(40), nullable=False),
+    info={"since": 3},
+)
+
 
 def tables_since(version: int) -> list[Table]:
     """The tables migration ``version`` creates, in dependency order."""
     return [t for t in metadata.sorted_tables if t.info["since"] == version]
 
 
-__all__ = ["dilator_log", "meta", "metadata", "notes", "patients", "programmes", "ratings",
-           "sessions", "steps", "swab_maps", "swab_points", "tables_since"]
+__all__ = ["cbt_consent", "dilator_log", "exposure_practice", "exposure_steps", "meta",
+           "metadata", "notes", "partner_steps", "patients", "programmes", "ratings", "sessions",
+           "steps", "swab_maps", "swab_points", "tables_since", "thought_records"]
