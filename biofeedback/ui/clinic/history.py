@@ -134,6 +134,9 @@ class SessionHistory(QWidget):
         self.heading.setText(f"<b>{r.title or r.protocol}</b>, {r.started.astimezone():%A %d %B %Y, %H:%M}"
                              f" · {r.minutes:.1f} min · {r.ended}")
         self.replay_button.setEnabled(r.recording is not None)
+        self.replay_button.setToolTip(
+            "Play this session's recording in the main window" if r.recording is not None
+            else "No recording was stored with this session")
         self.notes.setText("\n".join(f"• {n.created.astimezone():%Y-%m-%d}: {n.text}"
                                      for n in r.notes) or "No notes for this session.")
 

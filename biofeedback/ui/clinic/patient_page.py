@@ -97,7 +97,8 @@ class PatientPageWidget(QWidget):
         self.title.setText(f"<b>{p.code}</b>" + (f" · {p.name}" if p.name else "")
                            + f"  <span style='color:gray'>since {p.created.astimezone():%Y-%m-%d}"
                            f", {len(page.sessions)} session(s)</span>")
-        self.suggestion.setText(f"Dilator: {page.suggestion}" if page.suggestion else "")
+        self.suggestion.setText(f"Dilator progression. {page.suggestion}" if page.suggestion
+                                else "")
         self.suggestion.setVisible(bool(page.suggestion))
         self.history.set_sessions(page.sessions, keep=keep_session)
         self.charts.set_series(page.series)

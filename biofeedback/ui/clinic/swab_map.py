@@ -102,7 +102,7 @@ class ClockFace(QWidget):
         font.setPointSizeF(max(7.0, dot * 0.55))
         font.setBold(True)
         small = QFont(self.font())
-        small.setPointSizeF(max(6.0, dot * 0.38))
+        small.setPointSizeF(max(8.0, dot * 0.38))
         for hour in range(1, 13):
             at = self.position(hour, centre, r * 0.72)
             pain = self.pains.get(hour)
@@ -172,8 +172,8 @@ class SwabEntry(QWidget):
         form.addStretch(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.face, 1)
         layout.addLayout(form)
+        layout.addWidget(self.face, 1)
 
     def pains(self) -> dict[int, float]:
         return {h: float(b.value()) for h, b in self.boxes.items() if b.value() != NOT_TESTED}
@@ -209,7 +209,7 @@ class SwabPanel(QWidget):
         super().__init__(parent)
         self.entry = SwabEntry()
         self.history = QListWidget()
-        self.history.setMaximumWidth(230)
+        self.history.setMaximumHeight(120)
         self.history.currentRowChanged.connect(self._show_past)
         self.past = ClockFace()
         self.trend = pg.PlotWidget()
@@ -222,13 +222,13 @@ class SwabPanel(QWidget):
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         self._maps: tuple[SwabSummary, ...] = ()
-        left = QVBoxLayout()
-        left.addWidget(QLabel("Maps so far"))
-        left.addWidget(self.history, 1)
+        past = QVBoxLayout()
+        past.addWidget(QLabel("Maps so far"))
+        past.addWidget(self.history)
+        past.addWidget(self.past, 1)
         top = QHBoxLayout()
         top.addWidget(self.entry, 3)
-        top.addWidget(self.past, 2)
-        top.addLayout(left, 1)
+        top.addLayout(past, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top, 1)
@@ -239,7 +239,8 @@ class SwabPanel(QWidget):
         self.history.blockSignals(True)
         self.history.clear()
         for m in self._maps:
-            text = f"{m.map.taken:%Y-%m-%d}  highest {m.max_pain:g}, mean {m.mean_pain:.1f}"
+            text = (f"{m.map.taken.astimezone():%Y-%m-%d}: highest {m.max_pain:g}, "
+                    f"mean {m.mean_pain:.1f}")
             QListWidgetItem(text, self.history)
         self.history.blockSignals(False)
         if self._maps:
@@ -257,14 +258,14 @@ class SwabPanel(QWidget):
                       pen=pg.mkPen(theme.VERMILLION, width=1, style=Qt.PenStyle.DashLine),
                       symbol="o", symbolBrush=theme.PANEL, symbolPen=theme.VERMILLION,
                       symbolSize=8)
-            plot.getAxis("bottom").setTicks([[(x, f"{m.map.taken:%m-%d}")
+            plot.getAxis("bottom").setTicks([[(x, f"{m.map.taken.astimezone():%m-%d}")
                                               for x, m in zip(xs, self._maps, strict=True)]])
             plot.setXRange(0.5, len(xs) + 0.5)
 
     def _show_past(self, row: int) -> None:
         if 0 <= row < len(self._maps):
             m = self._maps[row]
-            self.past.set_pains(m.pains, f"map of {m.map.taken:%Y-%m-%d}")
+            self.past.set_pains(m.pains, f"map of {m.map.taken.astimezone():%Y-%m-%d}")
 
     def shutdown(self) -> None:
         self.trend.close()

@@ -51,7 +51,8 @@ class SessionTimeline(pg.PlotWidget):
             item.addItem(label)
             self.pins.append((r.at_s, text))
         item.setYRange(0, 1, padding=0)
-        item.setXRange(0, max(row.duration_s, max((e for _, _, e in row.steps), default=1.0)))
+        end = max(row.duration_s, max((e for _, _, e in row.steps), default=1.0))
+        item.setXRange(0, end, padding=0.01)
 
     def shutdown(self) -> None:
         if not self.closed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
+from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QWidget
 
 from biofeedback.app.clinic import Series
@@ -21,7 +22,7 @@ from biofeedback.ui import theme
 COLUMNS = 4
 COLOURS = {"pain": theme.VERMILLION, "anxiety": theme.PURPLE, "dilator_size": theme.GREEN,
            "minutes_per_week": theme.SKY}
-MAX_TICKS = 6
+TICK_PX = 64  # at least this much width per date label (they never overlap)
 
 
 class TrendCharts(pg.GraphicsLayoutWidget):
@@ -33,11 +34,12 @@ class TrendCharts(pg.GraphicsLayoutWidget):
         self.setMinimumHeight(300)
         self.plots: dict[str, pg.PlotItem] = {}
         self.points: dict[str, list[tuple[float, float]]] = {}  # what each chart shows (tests)
+        self._labels: dict[str, list[str]] = {}
         self.closed = False
 
     def set_series(self, series: Sequence[Series]) -> None:
         self.clear()
-        self.plots, self.points = {}, {}
+        self.plots, self.points, self._labels = {}, {}, {}
         for i, s in enumerate(series):
             plot = self.addPlot(row=i // COLUMNS, col=i % COLUMNS)
             self._draw(plot, s)
@@ -80,8 +82,9 @@ class TrendCharts(pg.GraphicsLayoutWidget):
             plot.addItem(text)
             text.setPos((n + 1) / 2, 0.5)
             plot.setYRange(0, 1)
-        step = max(1, -(-n // MAX_TICKS))
-        plot.getAxis("bottom").setTicks([[(i + 1, labels[i]) for i in range(0, n, step)]])
+        self._labels[s.key] = labels
+        plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
+        self._ticks(plot, labels)
         if n:
             plot.setXRange(0.5, n + 0.5, padding=0)
         if s.key == "pain":
@@ -91,6 +94,19 @@ class TrendCharts(pg.GraphicsLayoutWidget):
         elif pts or s.bars:
             top = max([y for _, y in pts] + [v for v in s.y if v is not None] + [0.0])
             plot.setYRange(0, top * 1.15 if top > 0 else 1)
+
+    def _ticks(self, plot: pg.PlotItem, labels: list[str]) -> None:
+        """As many date labels as the chart's width holds, the last session always labelled."""
+        n = len(labels)
+        room = max(2, int(plot.vb.width() // TICK_PX)) if plot.vb.width() > 0 else 4
+        step = max(1, -(-n // room))
+        keep = sorted({*range(n - 1, -1, -step)})
+        plot.getAxis("bottom").setTicks([[(i + 1, labels[i]) for i in keep]])
+
+    def resizeEvent(self, ev: QResizeEvent | None) -> None:
+        super().resizeEvent(ev)
+        for key, plot in getattr(self, "plots", {}).items():  # (also during __init__)
+            self._ticks(plot, self._labels.get(key, []))
 
     def shutdown(self) -> None:
         """Close the scene before the window goes (see ``PlotView.shutdown``)."""
