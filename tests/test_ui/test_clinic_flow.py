@@ -199,5 +199,7 @@ def test_patient_two_sessions_history_trends_report_and_replay(qtbot, tmp_path):
     page.history.replay_button.click()
     assert win.session.replay is not None and win.review is not None
     assert Path(rows[0].recording).name in win.windowTitle()
+    texts = [a.text for a in win.session.file_annotations()]  # drawn on the replayed plots
+    assert "rating:pain=2" in texts and "rating:anxiety=30" in texts
     win.stop()
     win.close()
