@@ -233,7 +233,7 @@ def clinic(app, out: Path) -> None:
     win = _window(app, "simulated:rest", speed=None)
     win.stop()
     link = win.clinic
-    model = link._model()
+    model = link.open_model()
     code = _example_records(model)
     cw = link.show()
     cw.resize(1200, 720)

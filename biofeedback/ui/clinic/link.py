@@ -46,7 +46,8 @@ class ClinicLink(QObject):
         win.addAction(self.action)
         win.guided.finished.connect(self.store)
 
-    def _model(self) -> ClinicModel | None:
+    def open_model(self) -> ClinicModel | None:
+        """The clinic model, opened on first use (None, and a banner, when it cannot be)."""
         if self.model is None:
             try:
                 self.model = self.factory()
@@ -57,7 +58,7 @@ class ClinicLink(QObject):
 
     def show(self) -> ClinicWindow | None:
         """Open (or raise) the clinic window."""
-        model = self._model()
+        model = self.open_model()
         if model is None:
             return None
         if self.window is None:
@@ -84,7 +85,7 @@ class ClinicLink(QObject):
 
     def open_replay(self, uid: str) -> bool:
         """Play a stored session's recording in the main window (after its checksum check)."""
-        model = self._model()
+        model = self.open_model()
         if model is None:
             return False
         try:
@@ -109,7 +110,7 @@ class ClinicLink(QObject):
         code = self.win.controls.patient_edit.text().strip()
         if not code:
             return
-        model = self._model()
+        model = self.open_model()
         if model is None:
             return
         bar = self.win.statusBar()
