@@ -72,6 +72,25 @@ def test_patient_list_type_to_filter_arrows_and_enter(qtbot, filled):
     assert "2 session(s)" in plist.list.item(0).text()
 
 
+def test_digits_typed_in_the_list_filter_it_and_are_no_marker_shortcut(qtbot, filled):
+    from PyQt6.QtGui import QAction, QKeySequence
+
+    plist = _shown(qtbot, PatientList())
+    plist.search_changed.connect(lambda text: plist.set_rows(filled.patients(text)))
+    plist.set_rows(filled.patients())
+    fired: list[bool] = []
+    marker = QAction("Marker 1", plist)  # the main window's markers: application-wide "1"
+    marker.setShortcut(QKeySequence("1"))
+    marker.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+    marker.triggered.connect(lambda: fired.append(True))
+    plist.addAction(marker)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is plist, timeout=3000)
+    plist.list.setFocus()
+    qtbot.keyClick(plist.list, Qt.Key.Key_1, Qt.KeyboardModifier.NoModifier)
+    assert plist.search.text() == "1" and not fired
+    assert plist.codes() == ["HOME12-B", "P001"]  # the codes holding a 1
+
+
 def test_new_patient_dialog_checks_the_code_as_it_is_typed(qtbot, filled):
     dialog = _shown(qtbot, NewPatientDialog(filled.code_problem, filled.add_patient))
     assert not dialog.ok.isEnabled()

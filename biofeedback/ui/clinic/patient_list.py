@@ -98,7 +98,12 @@ class PatientList(QWidget):
             self.opened.emit(code)
 
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
-        if event is None or event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+        if not isinstance(event, QKeyEvent):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride and obj is self.list and _typed(event):
+            event.accept()  # the list wants the key: a digit filters, it is no marker shortcut
+            return True
+        if event.type() != QEvent.Type.KeyPress:
             return False
         key = event.key()
         if obj is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown,
@@ -108,8 +113,7 @@ class PatientList(QWidget):
             if 0 <= row < self.list.count():
                 self.list.setCurrentRow(row)
             return True
-        if obj is self.list and event.text() and event.text().isprintable() and \
-                not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        if obj is self.list and _typed(event):
             self.search.setFocus()
             self.search.insert(event.text())  # typing in the list filters it
             return True
@@ -118,6 +122,13 @@ class PatientList(QWidget):
             self.search.backspace()
             return True
         return False
+
+
+def _typed(event: QKeyEvent) -> bool:
+    """A printable key without Ctrl/Alt (typing, not a command)."""
+    mods = event.modifiers() & (Qt.KeyboardModifier.ControlModifier
+                                | Qt.KeyboardModifier.AltModifier)
+    return bool(event.text()) and event.text().isprintable() and not mods
 
 
 __all__ = ["PatientList", "describe"]
