@@ -281,3 +281,25 @@ def test_link_says_when_the_records_cannot_be_opened(qtbot):
     assert "could not be opened: records.sqlite3: not an SQLite database" in win.banner.text()
     win.close()
 
+
+
+def test_while_streaming_digits_in_the_clinic_window_are_typed_not_markers(qtbot):
+    win = _main_window(qtbot)
+    assert win.start() and win.actions.markers[7].isEnabled()
+    clinic = win.clinic.show()
+    qtbot.addWidget(clinic)
+    win.clinic.model.add_patient("P001")
+    clinic.refresh_list()
+    clinic.open_patient("P001")
+    page = clinic.page
+    page.tabs.setCurrentWidget(page.swab)
+    clinic.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is clinic, timeout=3000)
+    box = page.swab.entry.boxes[6]
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_7)
+    assert box.value() == 7
+    assert not win.statusBar().currentMessage().startswith("Marker")
+    win.stop()
+    win.close()
