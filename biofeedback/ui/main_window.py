@@ -35,6 +35,7 @@ from biofeedback.app.live_types import (
 from biofeedback.app.preferences import Preferences, load_preferences, save_preferences
 from biofeedback.ui import window_parts
 from biofeedback.ui.actions import ShortcutGuard, WindowActions
+from biofeedback.ui.clinic.link import ClinicLink
 from biofeedback.ui.patient_view import PatientView
 from biofeedback.ui.review import ReplayReview
 from biofeedback.ui.session_control import GuidedController
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.guided = GuidedController(self)
         self.actions = WindowActions(self, window_parts.handlers(self), self._number_key)
         window_parts.add_menus(self, self.actions)
+        self.clinic = ClinicLink(self)  # "Patients…" (Ctrl+P): the clinic mode's records
         self._guard = ShortcutGuard(self.actions.all(), self._owns)
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             self._guard.detach(app)
         self.timer.stop()
+        self.clinic.close()
         self.plots.shutdown()
         super().closeEvent(event)
 

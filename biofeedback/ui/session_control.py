@@ -12,11 +12,14 @@ finished session of the same protocol (``app/session_history.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QObject
+from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from biofeedback.app.guided import GuidedSession
@@ -40,8 +43,20 @@ SOURCE_ENDED = "the source ended before the protocol did"
 SUMMARY_STRETCH = 2  # the summary takes more of the window than the runner
 
 
+@dataclass(frozen=True)
+class FinishedSession:
+    """What :attr:`GuidedController.finished` carries (the clinic stores it in the records)."""
+
+    result: SessionResult
+    protocol: Protocol
+    started: dt.datetime
+    recording: Path | None  # the recording the session started and saved, if any
+
+
 class GuidedController(QObject):
     """One guided session at a time in ``win``; see the module docstring."""
+
+    finished = pyqtSignal(object)  # FinishedSession, once per session, at its end
 
     def __init__(self, win: MainWindow) -> None:
         super().__init__(win)
@@ -56,6 +71,7 @@ class GuidedController(QObject):
         self._started_recording = False
         self._saved: str = ""
         self._ended = False
+        self._started_at = dt.datetime.now(dt.UTC)
         self.tone = SessionTone(self)
 
     # -- state -------------------------------------------------------------------------
@@ -112,6 +128,7 @@ class GuidedController(QObject):
             win.banner.set_message(f"Could not start the session: {exc}")
             return False
         self.guided, self.protocol, self._ended = guided, protocol, False
+        self._started_at = dt.datetime.now(dt.UTC)
         self.previous = load_last(protocol.name)
         self.tone.start()
         self.view = self._make_view(calm=False)
@@ -266,6 +283,9 @@ class GuidedController(QObject):
             self._saved = str(output) if saved else ""
         self._show_end(result)
         win.statusBar().showMessage(f"Guided session ended: {result.ended}")
+        if self.protocol is not None:
+            self.finished.emit(FinishedSession(result, self.protocol, self._started_at,
+                                               Path(self._saved) if self._saved else None))
 
     def _show_end(self, result: SessionResult) -> None:
         live = self.win.session
@@ -310,4 +330,4 @@ def _set_stretch(area: QWidget, stretch: int) -> None:
         layout.setStretchFactor(area, stretch)
 
 
-__all__ = ["GuidedController"]
+__all__ = ["FinishedSession", "GuidedController"]
