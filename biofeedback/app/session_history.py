@@ -21,10 +21,11 @@ patient, the programme's) :func:`migrate_legacy` moves it into the records once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,8 @@ from biofeedback.app.records import session_record, store_session
 from biofeedback.sessions.protocol import Protocol
 from biofeedback.sessions.results import SessionResult, StepResult
 from biofeedback.storage.paths import data_dir
-from biofeedback.storage.records import Repository, SessionRecord
+from biofeedback.storage.patient_code import patient_code_problem
+from biofeedback.storage.records import Repository, SessionRecord, open_records, records_path
 from biofeedback.storage.records.errors import RecordsError
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,25 @@ def keep_session(repo: Repository | None, code: str, result: SessionResult,
     return store_session(repo, code, result, protocol, recording=recording, origin=origin)
 
 
+@contextlib.contextmanager
+def default_records(code: str) -> Iterator[Repository | None]:
+    """The default records file, open for one call, for a valid patient code (None: no code,
+    or no records kept on this computer yet: nothing is created for a session)."""
+    if not code or patient_code_problem(code) or not records_path().is_file():
+        yield None
+        return
+    try:
+        db = open_records()
+    except (RecordsError, OSError) as exc:
+        log.warning("the records could not be opened: %s", exc)
+        yield None
+        return
+    try:
+        yield db.repo
+    finally:
+        db.close()
+
+
 # -- the JSON files of before issue 14 -------------------------------------------------------
 def legacy_dir() -> Path:
     return data_dir() / "sessions"
@@ -169,5 +190,5 @@ def _float(v: Any) -> float:
     return float("nan") if v is None else float(v)
 
 
-__all__ = ["from_json_dict", "keep_session", "legacy_dir", "load_legacy", "migrate_legacy",
+__all__ = ["default_records", "from_json_dict", "keep_session", "legacy_dir", "load_legacy", "migrate_legacy",
            "previous_session", "result_of", "shaping_factor", "shaping_level", "successful"]

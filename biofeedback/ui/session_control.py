@@ -14,9 +14,8 @@ patient's records, from which the next session's line shaping comes
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,13 +26,17 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from biofeedback.app.guided import GuidedSession
 from biofeedback.app.live_session import LiveSnapshot
 from biofeedback.app.live_types import SessionError, SessionPhase
-from biofeedback.app.session_history import keep_session, previous_session, shaping_factor
+from biofeedback.app.session_history import (
+    default_records,
+    keep_session,
+    previous_session,
+    shaping_factor,
+)
 from biofeedback.sessions.loader import ProtocolError, load_protocol
 from biofeedback.sessions.protocol import Pacer, Protocol, StepKind
 from biofeedback.sessions.results import SessionResult
 from biofeedback.sessions.runner import RunnerEvent, RunnerState, SessionEnded
-from biofeedback.storage.patient_code import patient_code_problem
-from biofeedback.storage.records import RecordsError, Repository, open_records, records_path
+from biofeedback.storage.records import RecordsError, Repository
 from biofeedback.ui.protocol_chooser import ProtocolChooser, ask_protocol_file
 from biofeedback.ui.session_view import SessionView, step_pacer
 from biofeedback.ui.target_band import TargetBand, target_words
@@ -351,25 +354,6 @@ class GuidedController(QObject):
         centre = self.win.centralWidget()
         if centre is not None:
             centre.setFocus()  # digits are markers again
-
-
-@contextlib.contextmanager
-def default_records(code: str) -> Iterator[Repository | None]:
-    """The default records file, open for one call, for a valid patient code (None: no code,
-    or no records kept on this computer yet: nothing is created for a session)."""
-    if not code or patient_code_problem(code) or not records_path().is_file():
-        yield None
-        return
-    try:
-        db = open_records()
-    except (RecordsError, OSError) as exc:
-        log.warning("the records could not be opened: %s", exc)
-        yield None
-        return
-    try:
-        yield db.repo
-    finally:
-        db.close()
 
 
 def _set_stretch(area: QWidget, stretch: int) -> None:

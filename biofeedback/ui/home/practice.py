@@ -1,0 +1,112 @@
+"""Practice at home on the clinic's own runner: one guided-session loop for both modes.
+
+:class:`PracticeHost` keeps a clinic :class:`~biofeedback.ui.main_window.MainWindow` hidden as
+the engine (its live session, refresh timer, recording and
+:class:`~biofeedback.ui.session_control.GuidedController`), and shows only the calm patient
+view inside the home window: the meter, the envelope with the line, the calm runner (pacer,
+countdown, ratings, Pause, End session, "Stop, I'm in pain") and the words-only summary. No
+thresholds, no raw EMG, no source list. Sessions are recorded with the programme's patient
+code and kept in the home records with ``origin="home"`` (the bundle for the clinician takes
+them from there); the previous session and the line's shaping come from the same records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtGui import QKeyEvent
+from PyQt6.QtWidgets import QWidget
+
+from biofeedback.app.preferences import Preferences
+from biofeedback.sessions.protocol import Protocol
+from biofeedback.storage.records import Repository
+from biofeedback.ui.main_window import MainWindow
+from biofeedback.ui.patient_view import PatientView
+
+LEAVE_HINT = "Esc: pause or resume \u00b7 End session, then Close the summary to go back"
+
+
+class PracticeView(PatientView):
+    """The patient view as a page of the home window (not full screen; Esc pauses)."""
+
+    escape_pressed = pyqtSignal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__()
+        self.setParent(parent, Qt.WindowType.Widget)
+        self.leave_hint.setText(LEAVE_HINT)
+
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        if event is not None and event.key() == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
+            return
+        QWidget.keyPressEvent(self, event)
+
+
+class PracticeHost(QObject):
+    """Runs one practice at a time in ``view``; ``finished`` when the person leaves it."""
+
+    finished = pyqtSignal()
+
+    def __init__(self, view: PracticeView, repo: Repository, source_spec: str,
+                 source_options: dict | None, prefs: Preferences, persist: bool,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.repo = repo
+        self.window = MainWindow(source_spec, source_options=source_options,
+                                 preferences=prefs, persist=persist)
+        self.window.patient_view = view  # the guided controller attaches its calm runner here
+        g = self.window.guided
+        g.records = lambda _code: contextlib.nullcontext(repo)
+        g.origin = "home"
+        view.escape_pressed.connect(self.escape)
+        self.error = ""
+
+    @property
+    def guided(self):  # the controller (tests and the window read its state)
+        return self.window.guided
+
+    @property
+    def active(self) -> bool:
+        return self.window.guided.guided is not None
+
+    def begin(self, code: str, protocol: Protocol) -> bool:
+        """Start streaming, recording and the protocol; False (``error`` says why) if not."""
+        w = self.window
+        w.controls.patient_edit.setText(code)
+        self.error = ""
+        if not w.guided.begin(protocol):
+            self.error = w.banner.text() or "The practice could not start."
+            w.stop()
+            return False
+        calm = w.guided.patient
+        if calm is not None:
+            calm.close_clicked.connect(self._leave)
+        return True
+
+    def escape(self) -> None:
+        g = self.window.guided
+        if g.active:
+            g.toggle_pause()
+        elif g.guided is not None:
+            g.close()
+            self._leave()
+
+    def _leave(self) -> None:
+        """After the summary: stop streaming (a recording still open is saved), go home."""
+        self.window.stop()
+        self.finished.emit()
+
+    def stop(self, reason: str = "stopped") -> None:
+        self.window.guided.stop(reason)
+
+    def shutdown(self) -> None:
+        """Stop and free the engine (a recording is saved); the view's plots shut down."""
+        self.window.patient_view = None
+        self.window.close()
+        self.view.plots.shutdown()
+
+
+__all__ = ["PracticeHost", "PracticeView"]
