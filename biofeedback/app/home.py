@@ -99,10 +99,15 @@ class TodayPlan:
     message: str  # the clinician's line from the programme
 
     def lines(self) -> list[str]:
-        out = [f"Today: {self.protocol.title}, about {self.minutes} min."]
+        out = [f"{self.protocol.title}, about {self.minutes} min."]
         if not self.practice_day:
             out[0] = (f"Today is a free day in your programme. If you would like to practise, "
                       f"{self.protocol.title} is ready (about {self.minutes} min).")
+        if self.protocol.description:
+            out.append(self.protocol.description)
+        others = [p.title for p in self.protocols if p is not self.protocol]
+        if others:
+            out.append("Also in your programme: " + ", ".join(others) + ".")
         if self.sessions_today:
             out.append(f"You have practised {self.minutes_today:.0f} min today. Lovely. "
                        "Another session is welcome if it feels right.")

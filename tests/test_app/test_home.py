@@ -139,12 +139,13 @@ def test_today_suggests_the_practice_done_longest_ago_and_knows_free_days(
     plan = model.today()
     assert plan is not None and plan.practice_day and plan.minutes == 15
     assert plan.protocol.name == "down-training" and plan.sessions_today == 0
-    assert plan.lines()[0].startswith("Today: ")
+    assert plan.lines()[0] == f"{plan.protocol.title}, about 15 min."
+    assert "Also in your programme: " in plan.lines()[-1]
     _add(model, make_session, clock, day=0, minutes=12)
     plan = model.today()
     assert plan.protocol.name == "body-scan"  # down-training was done today
     assert plan.sessions_today == 1 and plan.minutes_today == pytest.approx(12)
-    assert "12 min today" in plan.lines()[1]
+    assert "12 min today" in plan.lines()[-1]
     clock.days(1)  # Tuesday: not a programme day
     plan = model.today()
     assert not plan.practice_day and "free day" in plan.lines()[0]

@@ -24,7 +24,8 @@ from biofeedback.storage.records import Repository
 from biofeedback.ui.main_window import MainWindow
 from biofeedback.ui.patient_view import PatientView
 
-LEAVE_HINT = "Esc: pause or resume \u00b7 End session, then Close the summary to go back"
+PRACTICE_HINT = ("Let go gently, keep breathing. Stop if it hurts and tell your clinician. "
+                 "Esc pauses.")
 
 
 class PracticeView(PatientView):
@@ -35,7 +36,11 @@ class PracticeView(PatientView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__()
         self.setParent(parent, Qt.WindowType.Widget)
-        self.leave_hint.setText(LEAVE_HINT)
+        self.hint.setText(PRACTICE_HINT)  # one line: the home window may be 600 px high
+        self.leave_hint.hide()
+        layout = self.layout()
+        if layout is not None:
+            layout.setContentsMargins(16, 8, 16, 6)
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:
         if event is not None and event.key() == Qt.Key.Key_Escape:

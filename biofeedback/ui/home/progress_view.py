@@ -64,6 +64,8 @@ class MonthCalendar(QWidget):
                 cell.setMinimumSize(34 if compact else 64, 30 if compact else 48)
                 self.grid.addWidget(cell, row + 1, col)
                 self.cells.append(cell)
+        for row in range(1, 7):
+            self.grid.setRowStretch(row, 1)
         self.month: Month | None = None
 
     def show_month(self, m: Month) -> None:

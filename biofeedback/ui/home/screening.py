@@ -8,11 +8,13 @@ The stop rules are shown every time.
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QDialog,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +27,22 @@ INTRO = ("Before you practise today, please check. Tick anything that applies to
          "If nothing applies, just continue.")
 CONTINUE_TEXT = "Nothing applies: continue"
 CONTINUE_TICKED = "Continue"
+WIDTH = 760  # fits a 1024x600 screen
+
+
+class _ItemLabel(QLabel):
+    """An item's words, wrapped; a click ticks its box (a big target)."""
+
+    def __init__(self, text: str, box: QCheckBox) -> None:
+        super().__init__(text)
+        self.box = box
+        self.setObjectName("item")
+        self.setWordWrap(True)
+        self.setBuddy(box)
+
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:
+        if self.box.isEnabled():
+            self.box.toggle()
 
 
 class ScreeningDialog(QDialog):
@@ -36,7 +54,7 @@ class ScreeningDialog(QDialog):
         self.outcome: ScreeningOutcome | None = None
         self.setWindowTitle("Before you practise")
         self.setObjectName("screening")
-        self.setStyleSheet(f"QCheckBox {{ font-size: 14pt; padding: 6px; }}"
+        self.setStyleSheet(f"QLabel#item {{ font-size: 14pt; padding: 4px; }}"
                            f"QCheckBox::indicator {{ width: 26px; height: 26px; }}"
                            f"QLabel#stopRules {{ background: #EAF4FB; border: 1px solid "
                            f"{theme.SKY}; border-radius: 8px; padding: 8px; }}")
@@ -46,11 +64,15 @@ class ScreeningDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         for key, text in SCREENING:
-            box = QCheckBox(text)
-            box.setMinimumHeight(40)
+            box = QCheckBox()
+            box.setAccessibleName(text)
             box.toggled.connect(self._update)
             self.boxes[key] = box
-            layout.addWidget(box)
+            label = _ItemLabel(text, box)
+            row = QHBoxLayout()
+            row.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
+            row.addWidget(label, 1)
+            layout.addLayout(row)
         self.stop_rules = QLabel(STOP_RULES)
         self.stop_rules.setObjectName("stopRules")
         self.stop_rules.setWordWrap(True)
@@ -73,7 +95,9 @@ class ScreeningDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.continue_button)
         layout.addLayout(row)
-        self.resize(720, 10)
+        for w in self.findChildren(QLabel):  # a known width: wrapped text gets its height
+            w.setMinimumWidth(WIDTH - (80 if isinstance(w, _ItemLabel) else 40))
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         self.continue_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def applies(self) -> list[str]:

@@ -19,7 +19,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from biofeedback.app.home import Clearance, TodayPlan
+from biofeedback.app.home import STOP_RULES, Clearance, TodayPlan
 from biofeedback.app.home_progress import Progress
 from biofeedback.ui import theme
 
@@ -65,12 +65,12 @@ class StartPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(STYLE)
         self.title = _label("Your practice", "homeTitle")
         self.message = _label("", "homeMessage")
         self.today = _label("", "homeToday")
         self.hold = _label("", "homeNote")
         self.dilator = _label("", "hint")
+        self.safety = _label(STOP_RULES, "hint")
         self.start_button = QPushButton(START_TEXT)
         self.start_button.setObjectName("primary")
         self.start_button.setMinimumHeight(72)
@@ -78,6 +78,7 @@ class StartPage(QWidget):
         self.start_button.setToolTip("Start today's practice (Space)")
         self.start_button.clicked.connect(self.start_clicked.emit)
         self.progress = _label("")
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.progress_button = QPushButton("Progress and calendar")
         self.progress_button.clicked.connect(self.progress_clicked.emit)
         self.import_button = QPushButton("Import programme\u2026")
@@ -102,8 +103,9 @@ class StartPage(QWidget):
         tl.addWidget(self.today)
         tl.addWidget(self.hold)
         tl.addStretch(1)
-        tl.addWidget(self.start_button)
         tl.addWidget(self.dilator)
+        tl.addWidget(self.start_button)
+        tl.addWidget(self.safety)
         progress_card, pl = _card()
         pl.addWidget(_label("Your progress", "homeSection"))
         pl.addWidget(self.progress, 1)
@@ -120,6 +122,7 @@ class StartPage(QWidget):
         remind.addWidget(self.reminder_next, 1)
         foot = QHBoxLayout()
         foot.addLayout(remind, 1)
+        foot.addStretch(0)
         foot.addWidget(self.import_button)
         foot.addWidget(self.export_button)
         self.foot = QWidget()
@@ -135,6 +138,7 @@ class StartPage(QWidget):
         outer.addWidget(self.body, 1)
         outer.addWidget(self.status)
         outer.addWidget(self.foot)
+        outer.addStretch(0)  # without a programme: the explanation stays at the top
 
     def show_state(self, clearance: Clearance, plan: TodayPlan | None, progress: Progress,
                    hold: str, dilator: str | None) -> None:

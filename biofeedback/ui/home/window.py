@@ -32,7 +32,7 @@ from biofeedback.ui.home.practice import PracticeHost, PracticeView
 from biofeedback.ui.home.progress_view import ProgressView
 from biofeedback.ui.home.reminders import ReminderNotifier
 from biofeedback.ui.home.screening import ScreeningDialog
-from biofeedback.ui.home.start_page import StartPage
+from biofeedback.ui.home.start_page import STYLE, StartPage
 
 log = logging.getLogger(__name__)
 TITLE = "Biofeedback: home practice"
@@ -47,6 +47,7 @@ class HomeWindow(QMainWindow):
                  state_path: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle(TITLE)
+        self.setStyleSheet(STYLE)
         self.persist = persist
         if preferences is None:
             preferences = load_preferences()[0] if persist else Preferences()
