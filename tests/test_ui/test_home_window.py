@@ -158,3 +158,25 @@ def test_tone_and_pace_choices_are_kept_in_the_preferences(qtbot, tmp_path):
     ctl.stop("stopped")
     win.stop()
     win.close()
+
+
+def test_practice_without_a_sensor_says_it_shows_simulated_data(qtbot, tmp_path, monkeypatch):
+    from biofeedback.ui import window_parts
+    from biofeedback.ui.home.practice import NO_SENSOR_HINT
+
+    monkeypatch.setattr(window_parts, "discovered_ports", lambda: [])
+    db = SqliteDatabase(tmp_path / "records.sqlite3", backup_folder=tmp_path / "b")
+    win = HomeWindow("auto", repo=db.repo, clock=Clock(), persist=False,
+                     state_path=tmp_path / "state.json")
+    qtbot.addWidget(win)
+    win.show()
+    path = tmp_path / "H001.bfprog"
+    write_programme(Programme("H001", (ProgrammeProtocol("down-training"),),
+                              Schedule(3, 15, ())), path)
+    win.import_programme_file(path)
+    win.model.confirm_screening([])  # answered already today: no dialog
+    assert win.start_practice()
+    assert win.practice_view.hint.text() == NO_SENSOR_HINT
+    win.practice.stop()
+    win.close()
+    db.close()

@@ -21,9 +21,12 @@ from PyQt6.QtWidgets import QWidget
 from biofeedback.app.preferences import Preferences
 from biofeedback.sessions.protocol import Protocol
 from biofeedback.storage.records import Repository
+from biofeedback.ui import window_parts
 from biofeedback.ui.main_window import MainWindow
 from biofeedback.ui.patient_view import PatientView
 
+NO_SENSOR_HINT = ("No sensor found: this shows simulated data, not your muscles. Plug in your "
+                  "sensor, end the session and start again.")
 PRACTICE_HINT = ("Let go gently, keep breathing. Stop if it hurts and tell your clinician. "
                  "Esc pauses.")
 
@@ -63,6 +66,7 @@ class PracticeHost(QObject):
         self.window = MainWindow(source_spec, source_options=source_options,
                                  preferences=prefs, persist=persist)
         self.window.patient_view = view  # the guided controller attaches its calm runner here
+        self.source_spec = source_spec
         g = self.window.guided
         g.records = lambda _code: contextlib.nullcontext(repo)
         g.origin = "home"
@@ -80,12 +84,17 @@ class PracticeHost(QObject):
     def begin(self, code: str, protocol: Protocol) -> bool:
         """Start streaming, recording and the protocol; False (``error`` says why) if not."""
         w = self.window
+        if self.source_spec == "auto":  # a sensor plugged in since the window opened
+            w.no_sensor_found = False
+            window_parts.choose_source(w, "auto")
         w.controls.patient_edit.setText(code)
         self.error = ""
         if not w.guided.begin(protocol):
             self.error = w.banner.text() or "The practice could not start."
             w.stop()
             return False
+        simulated = w.no_sensor_found and w.session.snapshot().simulated
+        self.view.hint.setText(NO_SENSOR_HINT if simulated else PRACTICE_HINT)
         calm = w.guided.patient
         if calm is not None:
             calm.close_clicked.connect(self._leave)

@@ -48,6 +48,7 @@ class HomeWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(TITLE)
         self.setStyleSheet(STYLE)
+        self.resize(1100, 720)  # a first size; the window manager keeps it on small screens
         self.persist = persist
         if preferences is None:
             preferences = load_preferences()[0] if persist else Preferences()
