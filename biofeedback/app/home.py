@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from biofeedback.app.bundle import export_bundle
-from biofeedback.app.home_progress import Month, Progress, month, progress
+from biofeedback.app.home_progress import Month, Progress, minutes_text, month, progress
 from biofeedback.app.home_reminders import DAY_INDEX, Reminder, ReminderSchedule
 from biofeedback.app.programme import Programme, current_programme, dilator_suggestion
 from biofeedback.app.programme import import_programme as _import_programme
@@ -67,6 +67,9 @@ SCREENING: tuple[tuple[str, str], ...] = (
 STOP_RULES = ("Stop at any time if you feel sharp or increasing pain (6 out of 10 or more), "
               "see more than light spotting, or feel faint or panicky beyond what you can "
               "manage, and contact your clinician.")
+
+AFTER_PAIN = ("Your last practice ended because of pain. Please contact your clinician before "
+              "you practise again; the check below is asked again first.")
 
 SCREEN_HOLD = ("Thank you for checking. Please do not practise today: contact your clinician "
                "first and tell them what applies. Practice opens again when you next confirm "
@@ -109,8 +112,8 @@ class TodayPlan:
         if others:
             out.append("Also in your programme: " + ", ".join(others) + ".")
         if self.sessions_today:
-            out.append(f"You have practised {self.minutes_today:.0f} min today. Lovely. "
-                       "Another session is welcome if it feels right.")
+            out.append(f"You have practised {minutes_text(self.minutes_today)} today. Well "
+                       "done. Another session is welcome if it feels right.")
         return out
 
 
@@ -190,12 +193,20 @@ class HomeModel:
             return None
 
     def screening_due(self) -> bool:
-        """True before the first practice of the day (or after an answer that held practice)."""
+        """True before the first practice of the day, after an answer that held practice, and
+        after a practice that ended because of pain (clinical.md §7)."""
         last = self.last_screening()
         if last is None:
             return True
         at, clear = last
+        sessions = self.sessions()
+        if sessions and sessions[-1].ended == "pain" and sessions[-1].started >= at:
+            return True
         return not clear or at.astimezone(self.now().tzinfo).date() != self.now().date()
+
+    def last_ended_in_pain(self) -> bool:
+        sessions = self.sessions()
+        return bool(sessions) and sessions[-1].ended == "pain"
 
     def confirm_screening(self, applies: Sequence[str]) -> ScreeningOutcome:
         keys = {k for k, _ in SCREENING}
@@ -216,7 +227,9 @@ class HomeModel:
         if not c.cleared:
             return c.text
         last = self.last_screening()
-        return SCREEN_HOLD if last is not None and not last[1] else ""
+        if last is not None and not last[1]:
+            return SCREEN_HOLD
+        return AFTER_PAIN if self.last_ended_in_pain() else ""
 
     # -- today, progress, calendar, dilator ------------------------------------------------
     def sessions(self) -> list[SessionRecord]:
@@ -303,5 +316,5 @@ class HomeModel:
         self._save_state(state)
 
 
-__all__ = ["NO_PROGRAMME", "SCREENING", "STOP_RULES", "Clearance", "HomeModel",
+__all__ = ["AFTER_PAIN", "NO_PROGRAMME", "SCREENING", "STOP_RULES", "Clearance", "HomeModel",
            "ImportOutcome", "ScreeningOutcome", "TodayPlan"]

@@ -25,7 +25,7 @@ class Progress:
     minutes_this_week: float  # ISO week (Monday first), the person's time zone
     sessions_this_week: int
     planned_per_week: int | None  # the programme's sessions per week (None: no programme)
-    relaxed_sessions: int  # sessions that reached relaxation (below the line most of the time)
+    relaxed_sessions: int  # whole sessions that reached relaxation (below the line mostly)
     total_sessions: int
     best_below_percent: float | None  # the best time below the line in one session
     last_below_percent: float | None
@@ -39,7 +39,7 @@ class Progress:
             out.append(f"You have practised {self.streak_days} days in a row.")
         elif self.streak_days == 1:
             out.append("You practised today or yesterday: well done for making time.")
-        week = f"This week: {self.minutes_this_week:.0f} min in {self.sessions_this_week} " \
+        week = f"This week: {minutes_text(self.minutes_this_week)} in {self.sessions_this_week} " \
                f"session{'s' if self.sessions_this_week != 1 else ''}"
         if self.planned_per_week:
             week += f" (your programme suggests about {self.planned_per_week} a week)"
@@ -81,6 +81,11 @@ class Month:
         return f"{calendar.month_name[self.month]} {self.year}"
 
 
+def minutes_text(minutes: float) -> str:
+    """``"15 min"``; a short practice is "under 1 min", never "0 min"."""
+    return "under 1 min" if 0 < minutes < 0.5 else f"{minutes:.0f} min"
+
+
 def local_day(t: dt.datetime, tz: dt.tzinfo | None) -> dt.date:
     return t.astimezone(tz).date()
 
@@ -112,7 +117,8 @@ def progress(sessions: Sequence[SessionRecord], now: dt.datetime,
         day -= dt.timedelta(days=1)
     monday = today - dt.timedelta(days=today.weekday())
     week = [r for r in sessions if monday <= local_day(r.started, tz) <= today]
-    below = [(r.started, b) for r in sessions if (b := below_percent(r)) is not None]
+    below = [(r.started, b) for r in sessions
+             if r.ended == "finished" and (b := below_percent(r)) is not None]
     below.sort(key=lambda x: x[0])
     return Progress(
         streak_days=streak,
@@ -149,5 +155,5 @@ def shift_month(year: int, month_no: int, delta: int) -> tuple[int, int]:
     return k // 12, k % 12 + 1
 
 
-__all__ = ["RELAXED_PERCENT", "CalendarDay", "Month", "Progress", "below_percent", "month",
-           "progress", "shift_month"]
+__all__ = ["RELAXED_PERCENT", "CalendarDay", "Month", "Progress", "below_percent",
+           "minutes_text", "month", "progress", "shift_month"]

@@ -72,6 +72,9 @@ class GuidedController(QObject):
         self.records: Callable[[str], AbstractContextManager[Repository | None]] = \
             default_records
         self.origin = "clinic"
+        # home: every session's recording is saved when it ends (no one is there to press
+        # Stop recording); clinic: only a whole session's, the clinician decides the rest
+        self.save_recording_always = False
         p = win.prefs
         self.tone = SessionTone(self)
         self.tone.choice = ToneChoice(p.tone_on, p.tone_volume, p.tone_muted,
@@ -299,7 +302,8 @@ class GuidedController(QObject):
         for band in self.bands:
             band.show(None, None)
         self.tone.stop()
-        if result.ended == "finished" and self._started_recording and win.session.recording:
+        whole = result.ended == "finished" or self.save_recording_always
+        if whole and self._started_recording and win.session.recording:
             output = win.session.recording_output
             win.toggle_record()  # a whole session: its recording is complete, save it
             saved = output is not None and not win.session.recording

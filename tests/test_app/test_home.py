@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 
 from biofeedback.app.bundle import import_bundle, read_bundle
-from biofeedback.app.home import NO_PROGRAMME, SCREEN_HOLD, SCREENING, STOP_RULES, HomeModel
-from biofeedback.app.home_progress import progress, shift_month
+from biofeedback.app.home import (
+    AFTER_PAIN,
+    NO_PROGRAMME,
+    SCREEN_HOLD,
+    SCREENING,
+    STOP_RULES,
+    HomeModel,
+)
+from biofeedback.app.home_progress import minutes_text, progress, shift_month
 from biofeedback.app.home_reminders import ReminderSchedule, describe_next
 from biofeedback.app.programme import (
     DilatorSize,
@@ -259,3 +266,27 @@ def test_reminders_are_off_by_default_then_once_on_programme_days(home, tmp_path
     assert model.reminder_due(on) is not None
     for word in ("missed", "forgot", "late"):
         assert word not in r.text.lower()
+
+
+def test_after_a_pain_stop_the_clinician_is_suggested_and_the_check_asked_again(
+        home, tmp_path, make_session):
+    model, clock = home
+    model.import_programme(_programme(tmp_path))
+    model.confirm_screening([])
+    assert not model.screening_due()
+    clock.t += dt.timedelta(minutes=5)
+    _add(model, make_session, clock, day=5 / 1440, minutes=3, below=100.0, ended="pain")
+    assert model.screening_due() and model.practice_hold() == AFTER_PAIN
+    assert "contact your clinician" in AFTER_PAIN
+    p = model.progress()
+    assert p.best_below_percent is None and p.relaxed_sessions == 0  # a pain stop is no score
+    clock.t += dt.timedelta(minutes=5)
+    model.confirm_screening([])
+    assert not model.screening_due()
+    _add(model, make_session, clock, day=15 / 1440, minutes=10, below=75.0)
+    assert model.practice_hold() == ""
+
+
+def test_short_practice_is_never_zero_minutes():
+    assert minutes_text(0.2) == "under 1 min" and minutes_text(0.0) == "0 min"
+    assert minutes_text(14.6) == "15 min"

@@ -1,7 +1,8 @@
 """Home mode end to end (issue 14): a programme exported on the clinic side imports at home,
 the screening is confirmed, a short session runs on the simulated sensor, progress updates, a
-home bundle goes back into the right patient in the clinic, and a tampered bundle is refused
-with a clear message and the clinic's database unchanged."""
+second one is compared with it and stopped for pain, a home bundle goes back into the right
+patient in the clinic, and a tampered bundle is refused with a clear message and the clinic's
+database unchanged."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication
 
 from biofeedback.app.bundle import import_bundle
-from biofeedback.app.home import NO_PROGRAMME, SCREEN_HOLD
+from biofeedback.app.home import AFTER_PAIN, NO_PROGRAMME, SCREEN_HOLD
 from biofeedback.app.programme import Programme, ProgrammeProtocol, Schedule, write_programme
 from biofeedback.sessions.loader import parse_protocol
 from biofeedback.sessions.scripted import protocol_scenario
@@ -178,10 +179,23 @@ def test_home_practice_from_programme_to_clinic(qtbot, tmp_path):
     assert "1 session" in page.progress.text() and "first session" not in page.progress.text()
     assert "missed" not in page.progress.text().lower()
     assert "practised" in page.today.text()
+    # a second practice, the same day (no check asked again): compared with the first from
+    # the records; it hurts: the pain stop ends it, its recording is saved and kept with it
+    assert win.start_practice()
+    assert ctl.previous is not None and ctl.previous.ended == "finished"
+    calm = ctl.patient
+    qtbot.waitUntil(lambda: ctl.guided.view() is not None, timeout=5000)
+    calm.pain_button.click()
+    assert ctl.result.ended == "pain" and "contact your clinician" in calm.safety_end.text()
+    assert "Still recording" not in calm.end_note.text() and not live.recording
+    calm.close_button.click()
+    pain = db.repo.sessions("H001")[-1]
+    assert pain.ended == "pain" and pain.recording_path and Path(pain.recording_path).is_file()
+    assert page.hold.text() == AFTER_PAIN and win.model.screening_due()
     # the bundle for the clinician
     bundle = tmp_path / "H001-home.bfbundle"
     assert win.export_bundle_to(bundle)
-    assert "Saved 1 session (1 recording)" in page.status.text()
+    assert "Saved 2 sessions (2 recordings)" in page.status.text()
     with _clinic(tmp_path) as clinic:
         # a tampered bundle is refused with one clear line; nothing is stored or copied
         bad = _tampered(bundle, tmp_path / "tampered.bfbundle")
@@ -193,9 +207,11 @@ def test_home_practice_from_programme_to_clinic(qtbot, tmp_path):
         assert not folder.exists() or list(folder.iterdir()) == []
         # the real one goes into the right patient
         res = import_bundle(clinic.repo, bundle, folder=folder)
-        assert res.patient_code == "H001" and res.added == (rec.uid,) and res.recordings == 1
-        (back,) = clinic.repo.sessions("H001")
+        assert res.patient_code == "H001" and res.added == (rec.uid, pain.uid)
+        assert res.recordings == 2
+        back, back_pain = clinic.repo.sessions("H001")
         assert back.origin == "home" and back.recording_sha256 == rec.recording_sha256
-        assert import_bundle(clinic.repo, bundle, folder=folder).skipped == (rec.uid,)
+        assert back_pain.ended == "pain"  # the clinician sees the pain stop
+        assert import_bundle(clinic.repo, bundle, folder=folder).skipped == (rec.uid, pain.uid)
     win.close()
     db.close()
