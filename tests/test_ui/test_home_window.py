@@ -177,6 +177,10 @@ def test_practice_without_a_sensor_says_it_shows_simulated_data(qtbot, tmp_path,
     win.model.confirm_screening([])  # answered already today: no dialog
     assert win.start_practice()
     assert win.practice_view.hint.text() == NO_SENSOR_HINT
+    # what the clinic would say in its banner is said in the practice view too
+    win.practice.window.banner.set_message("The sensor stopped answering.")
+    qtbot.waitUntil(lambda: win.practice_view.notice.isVisible(), timeout=3000)
+    assert "The sensor stopped answering." in win.practice_view.notice.text()
     win.practice.stop()
     win.close()
     db.close()

@@ -16,7 +16,7 @@ import contextlib
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtGui import QKeyEvent
-from PyQt6.QtWidgets import QWidget
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from biofeedback.app.preferences import Preferences
 from biofeedback.sessions.protocol import Protocol
@@ -41,9 +41,21 @@ class PracticeView(PatientView):
         self.setParent(parent, Qt.WindowType.Widget)
         self.hint.setText(PRACTICE_HINT)  # one line: the home window may be 600 px high
         self.leave_hint.hide()
+        # what the clinic shows in its banner (the sensor stopped answering, a recording
+        # could not be written...), here in the same words
+        self.notice = QLabel("")
+        self.notice.setObjectName("banner")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
         layout = self.layout()
-        if layout is not None:
+        if isinstance(layout, QVBoxLayout):
             layout.setContentsMargins(16, 8, 16, 6)
+            layout.insertWidget(0, self.notice)
+
+    def show_notice(self, text: str) -> None:
+        if text != self.notice.text():
+            self.notice.setText(text)
+            self.notice.setVisible(bool(text))
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:
         if event is not None and event.key() == Qt.Key.Key_Escape:
@@ -72,6 +84,7 @@ class PracticeHost(QObject):
         g.origin = "home"
         g.save_recording_always = True
         view.escape_pressed.connect(self.escape)
+        self.window.timer.timeout.connect(self._mirror_banner)
         self.error = ""
 
     @property
@@ -89,6 +102,7 @@ class PracticeHost(QObject):
             w.no_sensor_found = False
             window_parts.choose_source(w, "auto")
         w.controls.patient_edit.setText(code)
+        self.view.show_notice("")
         self.error = ""
         if not w.guided.begin(protocol):
             self.error = w.banner.text() or "The practice could not start."
@@ -100,6 +114,9 @@ class PracticeHost(QObject):
         if calm is not None:
             calm.close_clicked.connect(self._leave)
         return True
+
+    def _mirror_banner(self) -> None:
+        self.view.show_notice("  \u00b7  ".join(self.window.banner.lines()))
 
     def escape(self) -> None:
         g = self.window.guided
