@@ -38,7 +38,7 @@ class Clock:
 def home(qtbot, tmp_path):
     db = SqliteDatabase(tmp_path / "records.sqlite3", backup_folder=tmp_path / "b")
     clock = Clock()
-    prefs = Preferences()
+    prefs = Preferences(window_geometry="Y2xpbmlj", last_source="serial:/dev/ttyACM0")
     win = HomeWindow("simulated:rest", repo=db.repo, clock=clock, preferences=prefs,
                      persist=False, state_path=tmp_path / "state.json")
     qtbot.addWidget(win)
@@ -49,6 +49,8 @@ def home(qtbot, tmp_path):
                               Schedule(3, 15, ("mon", "wed"))), path)
     yield win, clock, path
     win.close()
+    # the clinic window's own settings are not changed by the home window's engine
+    assert prefs.window_geometry == "Y2xpbmlj" and prefs.last_source == "serial:/dev/ttyACM0"
     db.close()
 
 

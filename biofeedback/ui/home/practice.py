@@ -136,8 +136,12 @@ class PracticeHost(QObject):
 
     def shutdown(self) -> None:
         """Stop and free the engine (a recording is saved); the view's plots shut down."""
+        p = self.window.prefs
+        clinic = (p.window_geometry, p.patient_view, p.last_source)
         self.window.patient_view = None
         self.window.close()
+        # the hidden engine's geometry and source are not the clinic window's to keep
+        p.window_geometry, p.patient_view, p.last_source = clinic
         self.view.plots.shutdown()
 
 
