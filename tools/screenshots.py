@@ -277,6 +277,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["BIOFEEDBACK_DATA_DIR"] = tmp
         sys.path.insert(0, str(ROOT))
+        sys.path.insert(0, str(ROOT / "tools"))
         from biofeedback.ui.app import make_application
 
         app = make_application()
@@ -291,6 +292,9 @@ def main(argv: list[str]) -> int:
         lost_sensor(app, out)
         guided_session(app, out)
         clinic(app, out)
+        from screenshots_home import home_shots  # the patient's home mode (docs/home-guide.md)
+
+        home_shots(app, out, Path(tmp))
     return 0
 
 

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 VERSION = 1
 NOTCH_CHOICES = (None, 50.0, 60.0)
+START_MODES = ("clinic", "home")
+_STRINGS = ("last_source", "window_geometry", "start_mode", "reminder_time")
 
 
 @dataclass
@@ -36,6 +38,15 @@ class Preferences:
     notch_hz: float | None = None  # None (off), 50 or 60
     window_geometry: str = ""  # base64 of the window's saved geometry ("" = default size)
     patient_view: bool = False  # the patient view was open when the window closed
+    start_mode: str = "clinic"  # what `biofeedback run` opens: "clinic" or "home" (patient)
+    tone_on: bool = True  # guided sessions' tone (ui/tone_controls.py)
+    tone_volume: float = 0.5
+    tone_muted: bool = False
+    tone_silent_below: bool = True
+    pacer_inhale_s: float | None = None  # a chosen breathing pace; None: the protocol's own
+    pacer_exhale_s: float | None = None
+    reminders_on: bool = False  # home practice reminders: off until the person turns them on
+    reminder_time: str = "18:00"  # local time of day, "HH:MM"
 
     @property
     def manual_line(self) -> float | None:
@@ -111,9 +122,12 @@ def _from_dict(data: dict[str, Any]) -> tuple[Preferences, list[str]]:
         value = data[f.name]
         if _valid(f.name, value):
             setattr(prefs, f.name, float(value) if isinstance(value, int | float)
-                    and not isinstance(value, bool) and f.name != "last_source" else value)
+                    and not isinstance(value, bool) and f.name not in _STRINGS else value)
         else:
             bad.append(f.name)
+    if (prefs.pacer_inhale_s is None) != (prefs.pacer_exhale_s is None):
+        prefs.pacer_inhale_s = prefs.pacer_exhale_s = None
+        bad.append("pacer_inhale_s")
     if prefs.relax_line_manual and prefs.relax_line_uv is None:
         prefs.relax_line_manual = False
         bad.append("relax_line_manual")
@@ -123,8 +137,17 @@ def _from_dict(data: dict[str, Any]) -> tuple[Preferences, list[str]]:
 def _valid(name: str, value: Any) -> bool:
     if name in ("last_source", "window_geometry"):
         return isinstance(value, str) and len(value) < 100_000
-    if name in ("relax_line_manual", "patient_view"):
+    if name in ("relax_line_manual", "patient_view", "tone_on", "tone_muted",
+                "tone_silent_below", "reminders_on"):
         return isinstance(value, bool)
+    if name == "start_mode":
+        return value in START_MODES
+    if name == "reminder_time":
+        return isinstance(value, str) and parse_hhmm(value) is not None
+    if name == "tone_volume":
+        return _number(value) and 0.0 <= value <= 1.0
+    if name in ("pacer_inhale_s", "pacer_exhale_s"):
+        return value is None or (_number(value) and 1.0 <= value <= 20.0)
     if name == "relax_line_uv":
         return value is None or (_number(value) and math.isfinite(value) and 0 < value < 10_000)
     if name == "notch_hz":
@@ -132,8 +155,18 @@ def _valid(name: str, value: Any) -> bool:
     return False
 
 
+def parse_hhmm(text: str) -> tuple[int, int] | None:
+    """``"18:30"`` → ``(18, 30)``; None when it is not a time of day."""
+    parts = text.strip().split(":")
+    if len(parts) != 2 or not all(p.isdigit() and 1 <= len(p) <= 2 for p in parts):
+        return None
+    h, m = int(parts[0]), int(parts[1])
+    return (h, m) if 0 <= h < 24 and 0 <= m < 60 else None
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-__all__ = ["NOTCH_CHOICES", "Preferences", "load_preferences", "save_preferences"]
+__all__ = ["NOTCH_CHOICES", "START_MODES", "Preferences", "load_preferences", "parse_hhmm",
+           "save_preferences"]

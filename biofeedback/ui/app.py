@@ -22,6 +22,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 
+from biofeedback.app.preferences import load_preferences
 from biofeedback.storage.paths import data_dir, ensure_private_dir
 from biofeedback.ui import theme
 from biofeedback.ui.main_window import MainWindow
@@ -124,10 +125,38 @@ def install_signal_handlers(window: MainWindow) -> QTimer:
     return timer
 
 
+def home_mode(args: argparse.Namespace) -> bool:
+    """``--home``, or the preference ``start_mode = "home"`` unless ``--clinic``."""
+    if getattr(args, "home", False) or getattr(args, "clinic", False):
+        return bool(getattr(args, "home", False))
+    return load_preferences()[0].start_mode == "home"
+
+
+def run_home(args: argparse.Namespace, app: QApplication, log_path: Path | None) -> int:
+    """The patient's home window (``ui/home/``)."""
+    from biofeedback.ui.home.window import HomeWindow
+
+    screenshot = getattr(args, "screenshot", None)
+    window = HomeWindow(getattr(args, "source", "auto") or "auto", persist=not screenshot)
+    install_excepthook(window, log_path)  # type: ignore[arg-type]
+    install_signal_handlers(window)  # type: ignore[arg-type]
+    window.show()
+    if screenshot:
+        def grab() -> None:
+            window.grab().save(screenshot)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(int(args.screenshot_delay * 1000), grab)
+    return app.exec()
+
+
 def run_app(args: argparse.Namespace) -> int:
     """Open the window on ``args.source``; ``--screenshot PNG`` saves it after a delay and quits."""
     app = make_application()
     log_path = setup_logging()
+    if home_mode(args):
+        return run_home(args, app, log_path)
     source = getattr(args, "source", "auto") or "auto"
     speed = getattr(args, "speed", None)  # `biofeedback replay --speed X`
     options = {"speed": speed} if speed is not None and str(source).startswith("replay:") else {}

@@ -13,13 +13,14 @@ pytest.importorskip("pytestqt")
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication
 
-from biofeedback.app.session_history import load_last
+from biofeedback.app.session_history import previous_session
 from biofeedback.formats.signal_file import read_signal_file
 from biofeedback.sessions.loader import load_protocol
 from biofeedback.sessions.protocol import Rating
 from biofeedback.sessions.runner import RunnerState
 from biofeedback.sessions.scripted import protocol_scenario
 from biofeedback.storage.paths import recordings_dir
+from biofeedback.storage.records import open_records
 from biofeedback.ui.breathing_pacer import BREATHE_IN, BREATHE_OUT
 from biofeedback.ui.main_window import MainWindow
 from biofeedback.ui.rating_dialog import RatingPanel
@@ -132,7 +133,10 @@ def _saved_recordings() -> list[Path]:
 def test_a_short_down_training_session_end_to_end_on_the_simulated_sensor(qtbot, tmp_path):
     path = _protocol_file(tmp_path)
     protocol = load_protocol(path)
+    with open_records() as db:
+        db.repo.add_patient("P101")
     win = _window(qtbot, f"simulated:{protocol_scenario(protocol)}")
+    win.controls.patient_edit.setText("P101")
     assert win.guided.begin_named(str(path))
     ctl = win.guided
     view = ctl.view
@@ -191,8 +195,12 @@ def test_a_short_down_training_session_end_to_end_on_the_simulated_sensor(qtbot,
     texts = [a.text for a in read_signal_file(files[0]).annotations]
     for st in protocol.steps:
         assert f"protocol:{st.label}" in texts
-    # kept for next time's comparison; streaming goes on; Close returns to the live view
-    assert load_last(protocol.name) is not None
+    # kept in the patient's records with its recording (next time's comparison and line
+    # shaping come from there); streaming goes on; Close returns to the live view
+    with open_records() as db:
+        (stored,) = db.repo.sessions("P101")
+        assert stored.origin == "clinic" and stored.recording_path == str(files[0].resolve())
+        assert previous_session(db.repo, "P101", protocol.name) is not None
     assert win.session.running
     view.close_button.click()
     assert ctl.view is None and not win.session_area.isVisible()
@@ -222,7 +230,9 @@ def test_pain_stop_ends_the_session_shows_the_safety_text_and_keeps_recording(qt
         assert load_protocol(_protocol_file(tmp_path)).safety in text
         assert "Still recording" in v.end_note.text()
     assert win.session.recording  # the recording is never lost by stopping
-    assert load_last("short-down-training") is None  # a stopped session is not "last time"
+    # no patient code: nothing is kept, nothing is compared
+    with open_records() as db:
+        assert db.repo.list_patients() == []
     pv.close()
     win.stop()
     files = _saved_recordings()

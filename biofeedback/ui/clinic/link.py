@@ -108,7 +108,7 @@ class ClinicLink(QObject):
         """A guided session ended in the main window: store it for the code in the patient
         field, if that patient is in the records (else say why it was not)."""
         code = self.win.controls.patient_edit.text().strip()
-        if not code:
+        if not code or self.win.guided.origin != "clinic":  # home practice keeps its own
             return
         model = self.open_model()
         if model is None:
