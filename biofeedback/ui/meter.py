@@ -218,6 +218,13 @@ class RelaxationMeterWidget(QWidget):
             font.setPointSizeF(max(8.0, 11 * scale))
             font.setWeight(QFont.Weight.Bold)
             font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
+            while font.pointSizeF() > 5 and (QFontMetrics(font).horizontalAdvance(WATERMARK)
+                                              > bar.height() - 8):
+                font.setPointSizeF(font.pointSizeF() - 1)  # a short gauge: smaller, never cut
+            if font.pointSizeF() < 7:  # unreadable: the plots beside it carry the label
+                q.end()
+                self._watermark_pixmap, self._watermark_key = None, key
+                return
             q.setFont(font)
             q.setPen(QColor(theme.MUTED))
             q.translate(bar.width() / 2, bar.height() / 2)
