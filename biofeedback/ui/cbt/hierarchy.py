@@ -7,19 +7,15 @@ It shows what the ratings say and never judges: the hint under the ladder is
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -33,8 +29,10 @@ from biofeedback.ui.cbt.common import (
     rating_of,
     text_or_none,
 )
+from biofeedback.ui.tables import record_table, set_row
 
 COLUMNS = ("#", "Step", "I expect", "First", "Now", "Practised")  # ratings: SUDS 0-100
+_TEXT = (1, 2)  # the wordy columns: stretched, not centred
 
 
 class HierarchyEditor(QWidget):
@@ -47,16 +45,7 @@ class HierarchyEditor(QWidget):
         self.model = model
         self.session_uid: str | None = None  # set by a window running a session
         self._steps: list[ExposureStep] = []
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table = record_table(COLUMNS, stretch=_TEXT)
         self.hint = QLabel("")
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
@@ -140,11 +129,7 @@ class HierarchyEditor(QWidget):
         for i, s in enumerate(self._steps):
             cells = (str(s.position), s.text, s.expectation or "", f"{s.anxiety:g}",
                      f"{s.current_anxiety:g}", f"{len(s.practices)}×")
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if j != 1 and j != 2:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.table.setItem(i, j, item)
+            set_row(self.table, i, cells, left=_TEXT)
         if chosen is not None:
             self.select(chosen.uid)
         self._selection_changed()

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,6 +18,7 @@ from PyQt6.QtWidgets import (
 from biofeedback.app.cbt import PartnerModel
 from biofeedback.storage.records.models_cbt import PartnerStep
 from biofeedback.ui.cbt.common import MessageLine, explanation, text_or_none
+from biofeedback.ui.tables import record_table
 
 COLUMNS = ("Step", "Agreed", "Done together", "Notes")
 AGREED, DONE, NOTES = 1, 2, 3
@@ -40,14 +38,7 @@ class PartnerChecklist(QWidget):
         self.model = model
         self._steps: list[PartnerStep] = []
         self._filling = False
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(NOTES, QHeaderView.ResizeMode.Stretch)
+        self.table = record_table(COLUMNS, stretch=(0, NOTES), pick_rows=False)
         self.progress = QLabel("")
         self.new_text = QLineEdit()
         self.new_text.setPlaceholderText("A step to share, e.g. a massage without genital touch")

@@ -11,21 +11,18 @@ from collections.abc import Sequence
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from biofeedback.app.clinic import SessionRow
 from biofeedback.ui.clinic.timeline import SessionTimeline
+from biofeedback.ui.tables import record_table, set_row
 
 COLUMNS = ("Date", "Protocol", "Min", "Ended", "Baseline µV", "Pain", "Anxiety", "Dilator",
            "From")
@@ -51,15 +48,7 @@ class SessionHistory(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: tuple[SessionRow, ...] = ()
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table = record_table(COLUMNS, stretch=(1,))
         self.table.currentCellChanged.connect(lambda row, *_: self._show(row))
         self.table.cellDoubleClicked.connect(lambda *_: self._replay())
         self.empty = QLabel("No sessions yet. Run a guided session for this patient from the "
@@ -105,11 +94,7 @@ class SessionHistory(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
-            for j, text in enumerate(row_cells(r)):
-                cell = QTableWidgetItem(text)
-                if j >= 2:
-                    cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.table.setItem(i, j, cell)
+            set_row(self.table, i, row_cells(r), left=(0, 1))
         self.table.blockSignals(False)
         self.empty.setVisible(not self.rows)
         self._detail.setVisible(bool(self.rows))
