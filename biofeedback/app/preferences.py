@@ -107,6 +107,17 @@ def save_preferences(prefs: Preferences, path: Path | None = None) -> Path:
     return path
 
 
+def keep_preferences(prefs: Preferences) -> bool:
+    """Save ``prefs``, logging a failure instead of raising: settings are a convenience a
+    window keeps on the way, never a reason to interrupt a session. True when saved."""
+    try:
+        save_preferences(prefs)
+    except OSError as exc:
+        log.warning("could not save the settings: %s", exc)
+        return False
+    return True
+
+
 def _defaults_with_warning(message: str) -> tuple[Preferences, str]:
     message = f"settings not loaded: {message}; using the defaults"
     log.warning(message)
@@ -168,5 +179,5 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-__all__ = ["NOTCH_CHOICES", "START_MODES", "Preferences", "load_preferences", "parse_hhmm",
-           "save_preferences"]
+__all__ = ["NOTCH_CHOICES", "START_MODES", "Preferences", "keep_preferences", "load_preferences",
+           "parse_hhmm", "save_preferences"]

@@ -20,7 +20,7 @@ from types import FrameType, TracebackType
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtWidgets import QApplication, QWidget
 
 from biofeedback.app.preferences import load_preferences
 from biofeedback.storage.paths import data_dir, ensure_private_dir
@@ -132,6 +132,16 @@ def home_mode(args: argparse.Namespace) -> bool:
     return load_preferences()[0].start_mode == "home"
 
 
+def _screenshot_later(app: QApplication, window: QWidget, png: str, delay_s: float) -> None:
+    """``--screenshot PNG``: save the window after ``delay_s`` (it has drawn by then) and quit."""
+    def grab() -> None:
+        window.grab().save(png)
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(int(delay_s * 1000), grab)
+
+
 def run_home(args: argparse.Namespace, app: QApplication, log_path: Path | None) -> int:
     """The patient's home window (``ui/home/``)."""
     from biofeedback.ui.home.window import HomeWindow
@@ -142,12 +152,7 @@ def run_home(args: argparse.Namespace, app: QApplication, log_path: Path | None)
     install_signal_handlers(window)  # type: ignore[arg-type]
     window.show()
     if screenshot:
-        def grab() -> None:
-            window.grab().save(screenshot)
-            window.close()
-            app.quit()
-
-        QTimer.singleShot(int(args.screenshot_delay * 1000), grab)
+        _screenshot_later(app, window, screenshot, args.screenshot_delay)
     return app.exec()
 
 
@@ -173,10 +178,5 @@ def run_app(args: argparse.Namespace) -> int:
         if window.prefs.patient_view:
             QTimer.singleShot(500, window.toggle_patient_view)
     else:
-        def grab() -> None:
-            window.grab().save(screenshot)
-            window.close()
-            app.quit()
-
-        QTimer.singleShot(int(args.screenshot_delay * 1000), grab)
+        _screenshot_later(app, window, screenshot, args.screenshot_delay)
     return app.exec()

@@ -11,7 +11,6 @@ window-wide actions (``ui/actions.py``); preferences persist (``app/preferences.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from PyQt6.QtCore import QTimer
@@ -32,7 +31,7 @@ from biofeedback.app.live_types import (
     SessionPhase,
     SourceEventReceived,
 )
-from biofeedback.app.preferences import Preferences, load_preferences, save_preferences
+from biofeedback.app.preferences import Preferences, keep_preferences, load_preferences
 from biofeedback.ui import window_parts
 from biofeedback.ui.actions import ShortcutGuard, WindowActions
 from biofeedback.ui.clinic.link import ClinicLink
@@ -40,7 +39,6 @@ from biofeedback.ui.patient_view import PatientView
 from biofeedback.ui.review import ReplayReview
 from biofeedback.ui.session_control import GuidedController
 
-log = logging.getLogger(__name__)
 TITLE = "Pelvic-floor biofeedback"
 
 
@@ -246,12 +244,8 @@ class MainWindow(QMainWindow):
             w.blockSignals(False)
 
     def save_preferences(self) -> None:
-        if not self.persist:
-            return
-        try:
-            save_preferences(self.prefs)
-        except OSError as exc:
-            log.warning("could not save the settings: %s", exc)
+        if self.persist:
+            keep_preferences(self.prefs)
 
     # -- the GUI timer -------------------------------------------------------------------
     def refresh(self) -> None:

@@ -10,7 +10,12 @@ import sys
 
 import pytest
 
-from biofeedback.app.preferences import Preferences, load_preferences, save_preferences
+from biofeedback.app.preferences import (
+    Preferences,
+    keep_preferences,
+    load_preferences,
+    save_preferences,
+)
 from biofeedback.storage.paths import settings_file
 
 
@@ -25,6 +30,17 @@ def test_round_trip_in_the_per_user_folder():
     assert loaded.manual_line == 4.5
     assert loaded.geometry_bytes() == b"\x01\xd9\xd0\xcb\x00\x03"
     assert json.loads(path.read_text())["version"] == 1
+
+
+def test_a_window_keeps_its_settings_or_logs_why_not(tmp_path, monkeypatch, caplog):
+    assert keep_preferences(Preferences(notch_hz=60.0))
+    assert load_preferences()[0].notch_hz == 60.0
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("BIOFEEDBACK_DATA_DIR", str(blocked))
+    with caplog.at_level(logging.WARNING):
+        assert not keep_preferences(Preferences(notch_hz=50.0))  # no exception
+    assert "could not save the settings" in caplog.text
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")

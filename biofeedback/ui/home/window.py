@@ -9,7 +9,6 @@ summary). File dialogs are thin wrappers around :meth:`HomeWindow.import_program
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, Qt, QTime
@@ -24,7 +23,12 @@ from PyQt6.QtWidgets import (
 
 from biofeedback.app.home import Clock, HomeModel
 from biofeedback.app.home_reminders import Reminder, ReminderSchedule, describe_next
-from biofeedback.app.preferences import Preferences, load_preferences, parse_hhmm, save_preferences
+from biofeedback.app.preferences import (
+    Preferences,
+    keep_preferences,
+    load_preferences,
+    parse_hhmm,
+)
 from biofeedback.formats.errors import user_message
 from biofeedback.storage.records import RecordsError, Repository, SqliteDatabase, open_records
 from biofeedback.ui.actions import ShortcutGuard
@@ -34,7 +38,6 @@ from biofeedback.ui.home.reminders import ReminderNotifier
 from biofeedback.ui.home.screening import ScreeningDialog
 from biofeedback.ui.home.start_page import STYLE, StartPage
 
-log = logging.getLogger(__name__)
 TITLE = "Biofeedback: home practice"
 PROGRAMME_FILTER = "Programme files (*.bfprog);;All files (*)"
 BUNDLE_FILTER = "Session bundles (*.bfbundle)"
@@ -209,12 +212,8 @@ class HomeWindow(QMainWindow):
             self.start_page.say(f"{reminder.title}. {reminder.text}")
 
     def _save_preferences(self) -> None:
-        if not self.persist:
-            return
-        try:
-            save_preferences(self.prefs)
-        except OSError as exc:
-            log.warning("could not save the settings: %s", exc)
+        if self.persist:
+            keep_preferences(self.prefs)
 
     def show_error(self, text: str) -> None:
         """An error a person can act on (the exception hook of ``ui/app.py``)."""
