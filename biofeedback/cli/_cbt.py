@@ -9,10 +9,12 @@ yes`` (clinical.md §6 for the scales: SUDS 0-100, pain NRS 0-10).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from biofeedback.app.cbt import cbt_models, step_hint
+from biofeedback.app.cbt import CbtModels, cbt_models, step_hint
 from biofeedback.cli._records import open_database, print_json
 from biofeedback.cli.errors import CliError
 from biofeedback.storage.records.cbt_codec import (
@@ -20,6 +22,7 @@ from biofeedback.storage.records.cbt_codec import (
     step_to_dict,
     thought_to_dict,
 )
+from biofeedback.storage.records.models_cbt import ExposureStep, PartnerStep, ThoughtRecord
 
 EPILOG = (
     "Examples:\n"
@@ -57,7 +60,8 @@ def add_actions(what: argparse._SubParsersAction) -> None:
     r.add_argument("--outcome", help="what actually happened")
     r.add_argument("--session", metavar="UID", help="the session it was practised in")
     r.set_defaults(func=_h_rate)
-    _list_parser(hs, _h_list)
+    _list_parser(hs, _Listing(lambda m: m.hierarchy.steps(), step_to_dict, _step_line,
+                              "no hierarchy steps yet"))
 
     t = what.add_parser("thoughts", help="thought records: add, list", epilog=EPILOG,
                         formatter_class=fmt)
@@ -71,7 +75,8 @@ def add_actions(what: argparse._SubParsersAction) -> None:
     ta.add_argument("--balanced", help="a more balanced thought")
     ta.add_argument("--rerate", type=float, help="the feeling again after it, 0-100")
     ta.set_defaults(func=_t_add)
-    _list_parser(ts, _t_list)
+    _list_parser(ts, _Listing(lambda m: m.thoughts.records(), thought_to_dict, _thought_line,
+                              "no thought records yet"))
 
     p = what.add_parser("partner", help="partner steps: add, agree, done, list", epilog=EPILOG,
                         formatter_class=fmt)
@@ -86,7 +91,8 @@ def add_actions(what: argparse._SubParsersAction) -> None:
         x.add_argument("step", help="the step's number in the list, or its id")
         x.add_argument("--undo", action="store_true", help="take the mark back")
         x.set_defaults(func=_p_mark, mark=name)
-    _list_parser(ps, _p_list)
+    _list_parser(ps, _Listing(lambda m: m.partner.steps(), partner_to_dict, _partner_line,
+                              "no partner steps yet"))
 
     c = what.add_parser("consent", help="CBT and partner content in reports: "
                         "consent P001 --reports yes|no (no option: show)", epilog=EPILOG,
@@ -97,10 +103,33 @@ def add_actions(what: argparse._SubParsersAction) -> None:
     c.set_defaults(func=_consent)
 
 
-def _list_parser(sub: argparse._SubParsersAction, func: Any) -> None:
+@dataclass(frozen=True)
+class _Listing:
+    """How ``list`` shows one kind of record: fetched, then one line (or one dict) each."""
+
+    fetch: Callable[[CbtModels], Sequence[Any]]
+    to_dict: Callable[[Any], dict[str, Any]]
+    line: Callable[[Any], str]
+    empty: str
+
+
+def _list_parser(sub: argparse._SubParsersAction, listing: _Listing) -> None:
     ls = sub.add_parser("list", help="list them [--json]")
     ls.add_argument("--json", action="store_true", help="one JSON list on stdout")
-    ls.set_defaults(func=func)
+    ls.set_defaults(func=partial(_list, listing=listing))
+
+
+def _list(args: argparse.Namespace, listing: _Listing) -> int:
+    with open_database() as db:
+        items = listing.fetch(cbt_models(db.repo, args.code))
+    if args.json:
+        print_json([listing.to_dict(x) for x in items])
+        return 0
+    for x in items:
+        print(listing.line(x))
+    if not items:
+        print(listing.empty)
+    return 0
 
 
 def _pick(items: Sequence[Any], ref: str, what: str) -> Any:
@@ -142,19 +171,10 @@ def _h_rate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _h_list(args: argparse.Namespace) -> int:
-    with open_database() as db:
-        steps = cbt_models(db.repo, args.code).hierarchy.steps()
-    if args.json:
-        print_json([step_to_dict(s) for s in steps])
-        return 0
-    for s in steps:
-        print(f"{s.position:3d}. {s.text}  (first {s.anxiety:g}, now {s.current_anxiety:g}, "
-              f"{len(s.practices)} practice(s))" + (f"  expects: {s.expectation}"
-                                                   if s.expectation else ""))
-    if not steps:
-        print("no hierarchy steps yet")
-    return 0
+def _step_line(s: ExposureStep) -> str:
+    return (f"{s.position:3d}. {s.text}  (first {s.anxiety:g}, now {s.current_anxiety:g}, "
+            f"{len(s.practices)} practice(s))"
+            + (f"  expects: {s.expectation}" if s.expectation else ""))
 
 
 # -- thoughts -------------------------------------------------------------------------------
@@ -167,19 +187,10 @@ def _t_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _t_list(args: argparse.Namespace) -> int:
-    with open_database() as db:
-        records = cbt_models(db.repo, args.code).thoughts.records()
-    if args.json:
-        print_json([thought_to_dict(t) for t in records])
-        return 0
-    for t in records:
-        again = "" if t.rerating is None else f" -> {t.rerating:g}"
-        print(f"{t.taken:%Y-%m-%d}  {t.situation}: \"{t.thought}\"  {t.feeling} "
-              f"{t.intensity:g}{again}" + (f"  balanced: \"{t.balanced}\"" if t.balanced else ""))
-    if not records:
-        print("no thought records yet")
-    return 0
+def _thought_line(t: ThoughtRecord) -> str:
+    again = "" if t.rerating is None else f" -> {t.rerating:g}"
+    return (f"{t.taken:%Y-%m-%d}  {t.situation}: \"{t.thought}\"  {t.feeling} "
+            f"{t.intensity:g}{again}" + (f"  balanced: \"{t.balanced}\"" if t.balanced else ""))
 
 
 # -- partner --------------------------------------------------------------------------------
@@ -203,20 +214,11 @@ def _p_mark(args: argparse.Namespace) -> int:
     return 0
 
 
-def _p_list(args: argparse.Namespace) -> int:
-    with open_database() as db:
-        steps = cbt_models(db.repo, args.code).partner.steps()
-    if args.json:
-        print_json([partner_to_dict(s) for s in steps])
-        return 0
-    for s in steps:
-        mark = "x" if s.done else "~" if s.agreed else " "
-        when = (f"  done {s.done:%Y-%m-%d}" if s.done else
-                f"  agreed {s.agreed:%Y-%m-%d}" if s.agreed else "")
-        print(f"[{mark}] {s.position:2d}. {s.text}{when}" + (f"  ({s.notes})" if s.notes else ""))
-    if not steps:
-        print("no partner steps yet")
-    return 0
+def _partner_line(s: PartnerStep) -> str:
+    mark = "x" if s.done else "~" if s.agreed else " "
+    when = (f"  done {s.done:%Y-%m-%d}" if s.done else
+            f"  agreed {s.agreed:%Y-%m-%d}" if s.agreed else "")
+    return f"[{mark}] {s.position:2d}. {s.text}{when}" + (f"  ({s.notes})" if s.notes else "")
 
 
 # -- consent --------------------------------------------------------------------------------

@@ -60,6 +60,10 @@ def test_thoughts_partner_steps_and_consent_into_the_report(clinic, tmp_path, ca
                  "--balanced", "It stretched last time", "--rerate", "35"]) == 0
     (t,) = _json(capsys, "patients", "thoughts", "P001", "list", "--json")
     assert (t["feeling"], t["intensity"], t["rerating"]) == ("afraid", 80, 35)
+    capsys.readouterr()
+    assert main(["patients", "thoughts", "P001", "list"]) == 0
+    assert 'Before practice: "It will tear"  afraid 80 -> 35  balanced: "It stretched last time"' \
+        in capsys.readouterr().out
     assert "intensity is rated 0-100" in _err(
         capsys, "patients", "thoughts", "P001", "add", "--situation", "s", "--thought", "t",
         "--feeling", "f", "--intensity", "-3")
@@ -74,6 +78,11 @@ def test_thoughts_partner_steps_and_consent_into_the_report(clinic, tmp_path, ca
     out = capsys.readouterr().out
     assert "[x]  1. Massage without genital touch" in out and "[ ]  2. Shower together" in out
     assert main(["patients", "add", "P002"]) == 0
+    for what, empty in (("hierarchy", "no hierarchy steps yet"),
+                        ("thoughts", "no thought records yet"), ("partner", "no partner steps yet")):
+        capsys.readouterr()
+        assert main(["patients", what, "P002", "list"]) == 0
+        assert capsys.readouterr().out.strip() == empty
     assert "there are no partner steps yet" in _err(capsys, "patients", "partner", "P002",
                                                     "done", "1")
 
