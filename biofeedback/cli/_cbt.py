@@ -40,12 +40,31 @@ EPILOG = (
 
 def add_actions(what: argparse._SubParsersAction) -> None:
     """Add the four CBT actions to ``biofeedback patients``."""
-    fmt = argparse.RawDescriptionHelpFormatter
-    h = what.add_parser("hierarchy", help="the exposure hierarchy: add, rate, list",
-                        description="Steps ranked by anxiety (SUDS 0-100), practised and "
-                        "re-rated before and after.", epilog=EPILOG, formatter_class=fmt)
-    h.add_argument("code")
-    hs = h.add_subparsers(dest="cbt_action", metavar="ACTION", required=True)
+    _hierarchy_actions(_record_group(
+        what, "hierarchy", "the exposure hierarchy: add, rate, list",
+        description="Steps ranked by anxiety (SUDS 0-100), practised and re-rated before and "
+        "after."))
+    _thought_actions(_record_group(what, "thoughts", "thought records: add, list"))
+    _partner_actions(_record_group(what, "partner", "partner steps: add, agree, done, list"))
+    c = what.add_parser("consent", help="CBT and partner content in reports: "
+                        "consent P001 --reports yes|no (no option: show)", epilog=EPILOG,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("code")
+    c.add_argument("--reports", choices=("yes", "no"),
+                   help="include this content in the care team's report (default: no)")
+    c.set_defaults(func=_consent)
+
+
+def _record_group(what: argparse._SubParsersAction, name: str, helptext: str,
+                  description: str | None = None) -> argparse._SubParsersAction:
+    """``patients NAME CODE ACTION``: the group's parser; returns where its actions go."""
+    g = what.add_parser(name, help=helptext, description=description, epilog=EPILOG,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("code")
+    return g.add_subparsers(dest="cbt_action", metavar="ACTION", required=True)
+
+
+def _hierarchy_actions(hs: argparse._SubParsersAction) -> None:
     a = hs.add_parser("add", help="add a step: add TEXT --anxiety 0-100 [--expect TEXT]")
     a.add_argument("text")
     a.add_argument("--anxiety", type=float, required=True, help="how anxious it makes you, 0-100")
@@ -63,10 +82,8 @@ def add_actions(what: argparse._SubParsersAction) -> None:
     _list_parser(hs, _Listing(lambda m: m.hierarchy.steps(), step_to_dict, _step_line,
                               "no hierarchy steps yet"))
 
-    t = what.add_parser("thoughts", help="thought records: add, list", epilog=EPILOG,
-                        formatter_class=fmt)
-    t.add_argument("code")
-    ts = t.add_subparsers(dest="cbt_action", metavar="ACTION", required=True)
+
+def _thought_actions(ts: argparse._SubParsersAction) -> None:
     ta = ts.add_parser("add", help="add a thought record")
     ta.add_argument("--situation", required=True)
     ta.add_argument("--thought", required=True, help="the worrying thought")
@@ -78,10 +95,8 @@ def add_actions(what: argparse._SubParsersAction) -> None:
     _list_parser(ts, _Listing(lambda m: m.thoughts.records(), thought_to_dict, _thought_line,
                               "no thought records yet"))
 
-    p = what.add_parser("partner", help="partner steps: add, agree, done, list", epilog=EPILOG,
-                        formatter_class=fmt)
-    p.add_argument("code")
-    ps = p.add_subparsers(dest="cbt_action", metavar="ACTION", required=True)
+
+def _partner_actions(ps: argparse._SubParsersAction) -> None:
     pa = ps.add_parser("add", help="add a step: add TEXT [--notes TEXT]")
     pa.add_argument("text")
     pa.add_argument("--notes")
@@ -93,14 +108,6 @@ def add_actions(what: argparse._SubParsersAction) -> None:
         x.set_defaults(func=_p_mark, mark=name)
     _list_parser(ps, _Listing(lambda m: m.partner.steps(), partner_to_dict, _partner_line,
                               "no partner steps yet"))
-
-    c = what.add_parser("consent", help="CBT and partner content in reports: "
-                        "consent P001 --reports yes|no (no option: show)", epilog=EPILOG,
-                        formatter_class=fmt)
-    c.add_argument("code")
-    c.add_argument("--reports", choices=("yes", "no"),
-                   help="include this content in the care team's report (default: no)")
-    c.set_defaults(func=_consent)
 
 
 @dataclass(frozen=True)
