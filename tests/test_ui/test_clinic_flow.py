@@ -102,17 +102,11 @@ def _run_session(qtbot, win: MainWindow, protocol_file: Path, pain: int, anxiety
     win.stop()
 
 
-def test_patient_two_sessions_history_trends_report_and_replay(qtbot, tmp_path):
+def test_patient_two_sessions_history_trends_report_and_replay(qtbot, tmp_path, main_window):
     protocol_file = tmp_path / "short.toml"
     protocol_file.write_text(SHORT, encoding="utf-8")
     protocol = load_protocol(protocol_file)
-    win = MainWindow(f"simulated:{protocol_scenario(protocol)}",
-                     source_options={"speed": SPEED}, persist=False)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
+    win = main_window(f"simulated:{protocol_scenario(protocol)}", SPEED)
 
     # the "Patients" entry (Ctrl+P) opens the clinic window on the (empty) patient list
     assert win.clinic.action.shortcut().toString() == "Ctrl+P"

@@ -16,7 +16,6 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import QApplication
 
 from biofeedback.app.bundle import import_bundle
 from biofeedback.app.home import AFTER_PAIN, NO_PROGRAMME, SCREEN_HOLD
@@ -84,18 +83,13 @@ def _export_programme(tmp_path: Path) -> Path:
     return path
 
 
-def _home(qtbot, tmp_path: Path, clock: Clock) -> tuple[HomeWindow, SqliteDatabase]:
+def _home(show_active, tmp_path: Path, clock: Clock) -> tuple[HomeWindow, SqliteDatabase]:
     db = SqliteDatabase(tmp_path / "home" / "records.sqlite3",
                         backup_folder=tmp_path / "home" / "backups")
     scenario = protocol_scenario(parse_protocol(SHORT, "short"))
     win = HomeWindow(f"simulated:{scenario}", {"speed": SPEED}, repo=db.repo, clock=clock,
                      persist=False, state_path=tmp_path / "home" / "state.json")
-    qtbot.addWidget(win)
-    win.resize(1024, 600)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
-    return win, db
+    return show_active(win, (1024, 600)), db
 
 
 def _answer_screening(win: HomeWindow, ticks: tuple[str, ...] = ()) -> None:
@@ -128,10 +122,10 @@ def _tampered(bundle: Path, out: Path) -> Path:
     return out
 
 
-def test_home_practice_from_programme_to_clinic(qtbot, tmp_path):
+def test_home_practice_from_programme_to_clinic(qtbot, tmp_path, show_active):
     clock = Clock()
     programme = _export_programme(tmp_path)
-    win, db = _home(qtbot, tmp_path, clock)
+    win, db = _home(show_active, tmp_path, clock)
     page = win.start_page
     # no programme yet: a calm explanation, nothing to start (Space does nothing)
     assert page.no_programme.isVisible() and page.no_programme.text() == NO_PROGRAMME
