@@ -233,16 +233,9 @@ def test_an_empty_file_gets_version_3_directly(tmp_path):
     assert _tables(path) >= CBT_TABLES
 
 
-def test_a_failed_version_3_step_leaves_version_2(tmp_path, monkeypatch):
-    from biofeedback.storage.records import migrations
-
+def test_a_failed_version_3_step_leaves_version_2(tmp_path, break_migration):
     path = _v2_file(tmp_path / "records.sqlite3", tmp_path)
-
-    def broken(conn):
-        migrations.schema.metadata.create_all(conn, tables=migrations.schema.tables_since(3))
-        raise RuntimeError("power cut halfway")
-
-    monkeypatch.setitem(migrations.MIGRATIONS, 3, broken)
+    break_migration(3, "power cut halfway")
     with pytest.raises(RuntimeError, match="halfway"):
         SqliteDatabase(path, backup_folder=tmp_path / "b")
     assert not CBT_TABLES & _tables(path)

@@ -85,16 +85,9 @@ def test_a_version_1_file_is_backed_up_then_migrated_keeping_its_data(tmp_path):
         assert db.repo.get_session(V1_UID).dilator.size == 2
 
 
-def test_a_failed_migration_leaves_the_old_schema(tmp_path, monkeypatch):
-    from biofeedback.storage.records import migrations
-
+def test_a_failed_migration_leaves_the_old_schema(tmp_path, break_migration):
     path = _v1_file(tmp_path / "records.sqlite3")
-
-    def broken(conn):
-        migrations.schema.metadata.create_all(conn, tables=migrations.schema.tables_since(2))
-        raise RuntimeError("disk trouble halfway")
-
-    monkeypatch.setitem(migrations.MIGRATIONS, 2, broken)
+    break_migration(2, "disk trouble halfway")
     with pytest.raises(RuntimeError, match="halfway"):
         SqliteDatabase(path, backup_folder=tmp_path / "b")
     assert _tables(path) == {"records_meta", "patients", "sessions", "steps", "ratings"}
