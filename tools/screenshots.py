@@ -17,8 +17,10 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -271,7 +273,10 @@ def _settle(app) -> None:
         time.sleep(0.02)
 
 
-def main(argv: list[str]) -> int:
+@contextmanager
+def screenshot_app(argv: list[str]) -> Iterator[tuple[Any, Path, Path]]:
+    """``(app, out, data)``: the application, the folder for the images (``argv[1]`` or
+    docs/images) and a throw-away data folder, so no screenshot reads or writes real records."""
     out = Path(argv[1]) if len(argv) > 1 else OUT
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -280,7 +285,11 @@ def main(argv: list[str]) -> int:
         sys.path.insert(0, str(ROOT / "tools"))
         from biofeedback.ui.app import make_application
 
-        app = make_application()
+        yield make_application(), out, Path(tmp)
+
+
+def main(argv: list[str]) -> int:
+    with screenshot_app(argv) as (app, out, tmp):
         if os.environ.get("SCREENSHOTS_ONLY") == "clinic":  # iterate on one set
             clinic(app, out)
             return 0
@@ -288,13 +297,13 @@ def main(argv: list[str]) -> int:
         small_screen(app, out)
         guarded_start(app, out)
         bearing_down(app, out)
-        replay_review(app, out, Path(tmp))
+        replay_review(app, out, tmp)
         lost_sensor(app, out)
         guided_session(app, out)
         clinic(app, out)
         from screenshots_home import home_shots  # the patient's home mode (docs/home-guide.md)
 
-        home_shots(app, out, Path(tmp))
+        home_shots(app, out, tmp)
     return 0
 
 

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "docs" / "images"
 SMALL = (1024, 600)
 LARGE = (1280, 800)
 
@@ -121,16 +118,11 @@ def home_shots(app, out: Path, folder: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1]) if len(argv) > 1 else OUT
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["BIOFEEDBACK_DATA_DIR"] = tmp
-        sys.path.insert(0, str(ROOT))
-        sys.path.insert(0, str(ROOT / "tools"))
-        from biofeedback.ui.app import make_application
+    sys.path.insert(0, str(ROOT / "tools"))
+    from screenshots import screenshot_app
 
-        app = make_application()
-        home_shots(app, out, Path(tmp))
+    with screenshot_app(argv) as (app, out, tmp):
+        home_shots(app, out, tmp)
     return 0
 
 
