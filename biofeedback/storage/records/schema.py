@@ -148,18 +148,27 @@ programmes = Table(
 # -- version 3: exposure hierarchy, thought records, partner steps, report consent ------------
 # (clinical.md §6 "Graded exposure / CBT"; private: see docs/records.md "CBT and partner steps")
 
-exposure_steps = Table(
-    "exposure_steps", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("uid", String(32), nullable=False, unique=True),
-    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+def _patient_content(name: str, *columns: Column) -> Table:
+    """A version-3 table of one patient's private content: a local id, the uid that matches a
+    row across exchanged copies, the patient it belongs to (deleted with them), ``columns``."""
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("uid", String(32), nullable=False, unique=True),
+        Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"),
+               nullable=False, index=True),
+        *columns,
+        info={"since": 3},
+    )
+
+
+exposure_steps = _patient_content(
+    "exposure_steps",
     Column("position", Integer, nullable=False),
     Column("text", Text, nullable=False),
     Column("expectation", Text),  # "what I expect to happen"
     Column("anxiety", Float, nullable=False),  # initial SUDS 0-100
     Column("created", String(40), nullable=False),
-    info={"since": 3},
 )
 
 exposure_practice = Table(
@@ -177,12 +186,8 @@ exposure_practice = Table(
     info={"since": 3},
 )
 
-thought_records = Table(
-    "thought_records", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("uid", String(32), nullable=False, unique=True),
-    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+thought_records = _patient_content(
+    "thought_records",
     Column("taken", String(40), nullable=False),
     Column("situation", Text, nullable=False),
     Column("thought", Text, nullable=False),
@@ -190,22 +195,16 @@ thought_records = Table(
     Column("intensity", Float, nullable=False),
     Column("balanced", Text),
     Column("rerating", Float),
-    info={"since": 3},
 )
 
-partner_steps = Table(
-    "partner_steps", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("uid", String(32), nullable=False, unique=True),
-    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+partner_steps = _patient_content(
+    "partner_steps",
     Column("position", Integer, nullable=False),
     Column("text", Text, nullable=False),
     Column("agreed", String(40)),
     Column("done", String(40)),
     Column("notes", Text),
     Column("created", String(40), nullable=False),
-    info={"since": 3},
 )
 
 cbt_consent = Table(
