@@ -35,6 +35,7 @@ from biofeedback.storage.records.models_cbt import (
     PartnerStep,
     ThoughtRecord,
 )
+from biofeedback.storage.records.timestamps import ts, when
 
 _STEPS, _PRACTICE, _THOUGHTS, _PARTNER = (s.exposure_steps, s.exposure_practice,
                                           s.thought_records, s.partner_steps)
@@ -342,15 +343,5 @@ def check_rating(value: float | None, what: str, bounds: tuple[float, float], *,
     return float(value)
 
 
-def ts(t: dt.datetime) -> str:
-    if t.tzinfo is None:
-        raise RecordsError(f"time {t.isoformat()} has no time zone (use UTC)")
-    return t.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def when(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
-
-
 __all__ = ["CbtRecordsMixin", "check_rating", "check_text", "count_rows", "insert_practice",
-           "insert_thought", "make_room", "ts", "when"]
+           "insert_thought", "make_room"]

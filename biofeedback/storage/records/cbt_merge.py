@@ -17,7 +17,6 @@ from biofeedback.storage.records.cbt import (
     insert_practice,
     insert_thought,
     make_room,
-    ts,
 )
 from biofeedback.storage.records.errors import RecordsError
 from biofeedback.storage.records.models_cbt import (
@@ -31,6 +30,7 @@ from biofeedback.storage.records.models_cbt import (
     PartnerStep,
     ThoughtRecord,
 )
+from biofeedback.storage.records.timestamps import ts
 
 _STEPS, _PRACTICE, _THOUGHTS, _PARTNER = (s.exposure_steps, s.exposure_practice,
                                           s.thought_records, s.partner_steps)
