@@ -200,6 +200,10 @@ def test_report_preview_renders_every_page_and_the_name_only_when_asked(qtbot, f
         "P001", lambda named: filled.report_pdf("P001", include_name=named),
         filled.save_report, has_name=True))
     assert preview.pages is not None and len(preview.page_labels) == preview.pages.count >= 2
+    page = preview.pages.render(0)
+    assert page.pixelColor(2, 2).name() == "#ffffff"  # white paper, not the frame's grey
+    assert any(page.pixelColor(x, y).name() != "#ffffff"  # and the text is on it
+               for x in range(0, page.width(), 7) for y in range(0, page.height() // 4, 7))
     plain = preview.pdf
     preview.name_box.setChecked(True)  # rebuilt with the name
     assert preview.pdf != plain and len(preview.page_labels) == preview.pages.count

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
-from PyQt6.QtGui import QImage, QPixmap
+from PyQt6.QtGui import QImage, QPainter, QPixmap
 from PyQt6.QtPdf import QPdfDocument
 from PyQt6.QtWidgets import (
     QCheckBox,
@@ -51,7 +51,14 @@ class PdfPages:
     def render(self, page: int, width: int = PAGE_WIDTH) -> QImage:
         size = self.doc.pagePointSize(page)
         height = round(width * size.height() / size.width()) if size.width() else width
-        return self.doc.render(page, QSize(width, height))
+        image = self.doc.render(page, QSize(width, height))
+        # the renderer leaves the paper transparent: lay it on white, as it prints
+        paper = QImage(image.size(), QImage.Format.Format_RGB32)
+        paper.fill(Qt.GlobalColor.white)
+        painter = QPainter(paper)
+        painter.drawImage(0, 0, image)
+        painter.end()
+        return paper
 
     def close(self) -> None:
         self.doc.close()
