@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 V1_SQL = REPO / "tests" / "fixtures" / "records" / "records-v1.sql"
 V1_UID = "0123456789abcdef0123456789abcdef"
 ALL_TABLES = {"records_meta", "patients", "sessions", "steps", "ratings", "dilator_log", "notes",
-              "swab_maps", "swab_points", "programmes"}
+              "swab_maps", "swab_points", "programmes", "accounts", "audit_log"}
 
 
 def _tables(path: Path) -> set[str]:
@@ -64,8 +64,8 @@ def test_a_version_1_file_is_backed_up_then_migrated_keeping_its_data(tmp_path):
         assert db.version() == 1  # left alone when asked
     with SqliteDatabase(path, backup_folder=tmp_path / "backups") as db:
         m = db.last_migration
-        assert (m.from_version, m.to_version) == (1, 2)
-        assert db.version() == 2 and _tables(path) == ALL_TABLES
+        assert (m.from_version, m.to_version) == (1, SCHEMA_VERSION)
+        assert db.version() == SCHEMA_VERSION and _tables(path) == ALL_TABLES
         repo = db.repo
         p = repo.get_patient("P007")
         assert p.name == "Old Name"

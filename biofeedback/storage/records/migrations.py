@@ -8,7 +8,8 @@ was (SQLite and PostgreSQL both have transactional DDL). The SQLite backend back
 before it migrates (``database.py``).
 
 * version 1: patients, sessions, per-step results, ratings;
-* version 2: dilator log, clinician notes, cotton-swab maps, imported programmes.
+* version 2: dilator log, clinician notes, cotton-swab maps, imported programmes;
+* version 3: the clinic server: accounts, audit log, version columns (``clinic_schema.py``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from collections.abc import Callable
 from sqlalchemy import Connection, inspect, select
 
 from biofeedback.storage.records import schema
+from biofeedback.storage.records.clinic_schema import migrate_clinic
 from biofeedback.storage.records.errors import RecordsError
 
 FORMAT = "biofeedback-records"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _create(version: int) -> Callable[[Connection], None]:
@@ -32,7 +34,8 @@ def _create(version: int) -> Callable[[Connection], None]:
 
 
 #: version N → the step that turns version N-1 into N
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create(1), 2: _create(2)}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create(1), 2: _create(2),
+                                                      3: migrate_clinic}
 
 
 def read_version(conn: Connection, where: str) -> int:
