@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from biofeedback.storage.records import SCHEMA_VERSION, SqliteDatabase, open_records
+from biofeedback.app.workstation import pending_sessions, sync_outbox
+from biofeedback.cli.errors import CliError
+from biofeedback.storage.records import (
+    SCHEMA_VERSION,
+    SqliteDatabase,
+    load_clinic_config,
+    open_records,
+)
 from biofeedback.storage.records.database import inspect_backup
 
 
@@ -36,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     m = what.add_parser("migrate", help="bring the records to this app's schema: "
                         "biofeedback db migrate")
     m.set_defaults(func=_migrate)
+    y = what.add_parser("sync", help="upload the sessions kept on this workstation while the "
+                        "clinic server was unreachable: biofeedback db sync")
+    y.set_defaults(func=_sync)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -73,6 +83,24 @@ def _migrate(args: argparse.Namespace) -> int:
         print(f"{_name(db)}: migrated from schema {m.from_version} to {m.to_version}"
               + (f"; backup: {m.backup}" if m.backup else ""))
     return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    config = load_clinic_config()
+    if not config.server:
+        raise CliError("no clinic server is configured (BIOFEEDBACK_DATABASE_URL or "
+                       "clinic.toml); nothing to upload to")
+    waiting = pending_sessions()
+    if not waiting:
+        print("nothing to upload: no sessions are waiting on this workstation")
+        return 0
+    with open_records(config=config) as db:
+        r = sync_outbox(db, share=config.share)
+    print(f"uploaded {r.uploaded} session(s) of {len(r.patients)} patient(s) to {db.where}"
+          + (f" ({r.already} were there already)" if r.already else ""))
+    for reason in r.kept:
+        print(f"kept on this workstation: {reason}")
+    return 1 if r.kept else 0
 
 
 def _name(db: object) -> str:

@@ -21,7 +21,7 @@ from biofeedback.sessions.protocol import Protocol
 from biofeedback.sessions.results import SessionResult
 from biofeedback.sessions.runner import RunnerState, StepStarted
 from biofeedback.sessions.scripted import protocol_scenario
-from biofeedback.storage.records import SessionRecord, SqliteDatabase, utc_now
+from biofeedback.storage.records import RecordsDatabase, SessionRecord, utc_now
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,9 +98,9 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if result.ended == "finished" else 1
 
 
-def _records_of(code: str) -> SqliteDatabase:
+def _records_of(code: str) -> RecordsDatabase:
     """The records, checked before the session starts: the patient must be there."""
-    db = open_database()
+    db = open_database(patient=code)  # the server, or the local outbox when it is unreachable
     try:
         db.repo.get_patient(code)
     except BaseException:
