@@ -91,6 +91,14 @@ class Repository:
             with conn.begin():
                 yield Repository(self.engine, self.where, actor=self.actor, _conn=conn)
 
+    @property
+    def connection(self) -> Connection:
+        """The connection of the transaction this repository belongs to (the one
+        :meth:`transaction` yields), for modules that add tables of their own."""
+        if self._conn is None:
+            raise RuntimeError("Repository.connection is only there inside transaction()")
+        return self._conn
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         with self.transaction() as tx:
