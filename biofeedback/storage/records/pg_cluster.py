@@ -120,11 +120,12 @@ class LocalCluster:
                           database=database, query={"host": str(self.socket_dir),
                                                     "port": str(self.port)})
 
-    def execute(self, *sql: str, database: str = "postgres") -> None:
-        """Run statements as the superuser, each in its own transaction (CREATE DATABASE...)."""
+    def execute(self, *sql: str, database: str = "postgres", user: str = SUPERUSER) -> None:
+        """Run SQL scripts (as the superuser unless ``user``), each in its own transaction
+        unless it manages its own (CREATE DATABASE...)."""
         import psycopg
 
-        with psycopg.connect(host=str(self.socket_dir), port=self.port, user=SUPERUSER,
+        with psycopg.connect(host=str(self.socket_dir), port=self.port, user=user,
                              dbname=database, autocommit=True) as c:
             for statement in sql:
                 c.execute(statement)  # type: ignore[arg-type]
