@@ -130,6 +130,18 @@ class LocalCluster:
             for statement in sql:
                 c.execute(statement)  # type: ignore[arg-type]
 
+    def enable_tls(self, cert: Path, key: Path) -> None:
+        """Serve TLS with this certificate and key (copied into the cluster's folder)."""
+        assert self.folder is not None
+        for src, name in ((cert, "server.crt"), (key, "server.key")):
+            dest = self.folder / "data" / name
+            shutil.copyfile(src, dest)
+            os.chmod(dest, 0o600)
+            if self._as_user:
+                user = pwd.getpwnam(SUPERUSER)
+                os.chown(dest, user.pw_uid, user.pw_gid)
+        self.execute("ALTER SYSTEM SET ssl = on", "SELECT pg_reload_conf()")
+
     def create_database(self, name: str, owner: str = SUPERUSER) -> URL:
         self.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
         return self.url(name)
