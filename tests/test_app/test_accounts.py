@@ -119,3 +119,16 @@ def test_accounts_and_audit_commands(monkeypatch, capsys):
     assert any("t.smith: disabled" in e["detail"] for e in log)
     assert run(["audit", "--admin", "t.smith", "--password-stdin"], "new long password\n") == 1
     assert "disabled" in capsys.readouterr().err
+
+
+def test_opening_and_exporting_from_the_command_line_are_audited(tmp_path, capsys):
+    from biofeedback.storage.records import SqliteDatabase
+
+    assert main(["patients", "add", "P001"]) == 0
+    assert main(["patients", "show", "P001", "--json"]) == 0
+    assert main(["bundle", "export", "P001", "-o", str(tmp_path / "b.bfbundle")]) == 0
+    assert main(["report", "P001", "-o", str(tmp_path / "r.pdf")]) == 0
+    with SqliteDatabase() as db:
+        got = [(e.action, e.detail) for e in reversed(db.repo.audit_log(patient="P001"))]
+    assert [a for a, _ in got] == ["created", "opened", "exported", "exported"]
+    assert "b.bfbundle" in got[2][1] and "r.pdf" in got[3][1]
