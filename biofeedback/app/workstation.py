@@ -11,20 +11,27 @@ patient. Recordings go onto the clinic share when one is configured.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from biofeedback.app.bundle import export_bundle, import_bundle
+from biofeedback.app.records import session_record
+from biofeedback.sessions.protocol import Protocol
+from biofeedback.sessions.results import SessionResult
 from biofeedback.storage.paths import data_dir, ensure_private_dir
 from biofeedback.storage.records import (
     ClinicConfig,
     RecordsDatabase,
     RecordsError,
     ServerUnreachableError,
+    SessionRecord,
     SqliteDatabase,
     load_clinic_config,
+    new_session_uid,
     open_records,
 )
+from biofeedback.storage.records.share import store_on_share
 
 OUTBOX = "outbox.sqlite3"
 
@@ -69,6 +76,23 @@ def open_workstation(patient: str | None = None, *, config: ClinicConfig | None 
                       "'biofeedback db sync' uploads them")
 
 
+def store_clinic_session(db: RecordsDatabase, code: str, result: SessionResult,
+                         protocol: Protocol, *, recording: Path | None = None,
+                         share: Path | None = None, **kwargs: Any) -> SessionRecord:
+    """Store a finished session (one transaction, ``app/records.py``); on a clinic server
+    with a share configured, the recording is copied onto the share first and stored as its
+    ``share:`` path with the checksum (the local file stays). The outbox keeps local paths."""
+    uid = kwargs.pop("uid", None) or new_session_uid()
+    rec = session_record(code, result, protocol, recording=recording, uid=uid, **kwargs)
+    if recording is not None and share is not None and not isinstance(db, SqliteDatabase):
+        path, sha = store_on_share(recording, share, code, uid)
+        rec = replace(rec, recording_path=path, recording_sha256=sha)
+    with db.repo.transaction() as tx:
+        tx.get_patient(code)
+        tx.add_session(rec)
+    return rec
+
+
 def pending_sessions() -> int:
     """How many sessions wait in the outbox (0 when there is none)."""
     if not outbox_path().exists():
@@ -108,4 +132,4 @@ def sync_outbox(server: RecordsDatabase, *, share: Path | None = None) -> SyncRe
 
 
 __all__ = ["OUTBOX", "Opened", "SyncResult", "open_outbox", "open_workstation", "outbox_path",
-           "pending_sessions", "sync_outbox"]
+           "pending_sessions", "store_clinic_session", "sync_outbox"]

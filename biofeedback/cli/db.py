@@ -69,6 +69,7 @@ def _restore(args: argparse.Namespace) -> int:
         version = inspect_backup(args.file) if isinstance(db, SqliteDatabase) \
             else db.inspect_backup(args.file)
         safety = db.restore(args.file)
+        db.repo.record_audit("restored", None, f"records restored from {args.file.name}")
     print(f"restored {args.file} (schema {version}); the records before the restore are in "
           f"{safety}")
     return 0

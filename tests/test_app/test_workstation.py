@@ -81,3 +81,42 @@ def test_a_recording_on_the_share_is_verified_when_opened(tmp_path, make_session
         open_recording(dataclasses.replace(stored, recording_path="share:../etc/x"), elsewhere)
     with pytest.raises(RecordsError, match="not mounted"):
         store_on_share(src, tmp_path / "nowhere", "P001", rec.uid)
+
+
+def test_a_clinic_session_run_goes_to_the_server_and_its_recording_to_the_share(
+        pg_cluster, pg_database, tmp_path, monkeypatch, capsys):
+    import json
+    from pathlib import Path
+
+    from biofeedback.storage.paths import data_dir
+
+    short = Path(__file__).resolve().parents[1] / "fixtures" / "records" / "short-check.toml"
+    share = tmp_path / "share"
+    share.mkdir()
+    data_dir().mkdir(parents=True, exist_ok=True)
+    (data_dir() / "clinic.toml").write_text(f'[share]\nrecordings = "{share}"\n')
+    url = pg_cluster.url(pg_database)
+    monkeypatch.setenv("BIOFEEDBACK_DATABASE_URL", _env_url(url))
+    assert main(["patients", "add", "P001"]) == 0
+    capsys.readouterr()
+    run = ["session", "run", str(short), "--source", "simulated", "--fast", "--json",
+           "--answer", "Pain=2", "--answer", "Anxiety=30"]
+    assert main([*run, "--patient", "P001"]) == 0
+    uid = json.loads(capsys.readouterr().out)["session_uid"]
+    with PostgresDatabase(url) as server:
+        rec = server.repo.get_session(uid)
+    assert rec.recording_path == f"share:P001/{uid}.bdf"
+    assert open_recording(rec, share).stat().st_size > 0
+    # the server goes away: the next session is kept on this workstation, said in one line
+    monkeypatch.setenv("BIOFEEDBACK_DATABASE_URL",
+                       _env_url(pg_cluster.url(pg_database, tcp=True).set(port=free_port())))
+    assert main([*run, "--patient", "P001"]) == 0
+    captured = capsys.readouterr()
+    kept = json.loads(captured.out)["session_uid"]
+    warning = [x for x in captured.err.splitlines() if "warning" in x]
+    assert len(warning) == 1 and "cannot reach the clinic server" in warning[0]
+    assert pending_sessions() == 1
+    monkeypatch.setenv("BIOFEEDBACK_DATABASE_URL", _env_url(url))
+    assert main(["db", "sync"]) == 0
+    with PostgresDatabase(url) as server:
+        assert {r.uid for r in server.repo.sessions("P001")} == {uid, kept}
