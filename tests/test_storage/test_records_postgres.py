@@ -130,3 +130,27 @@ def test_wrong_password_and_unreachable_server_are_one_line(pg_cluster, pg_datab
     with pytest.raises(ServerUnreachableError, match="cannot reach the clinic server") as e:
         PostgresDatabase(url, connect_timeout_s=2)
     assert "\n" not in str(e.value)
+
+
+def test_db_commands_on_the_server(pg_cluster, pg_database, tmp_path, monkeypatch, capsys):
+    import json
+
+    from biofeedback.cli import main
+
+    url = pg_cluster.url(pg_database).render_as_string(hide_password=False)
+    monkeypatch.setenv("BIOFEEDBACK_DATABASE_URL", url)
+    assert main(["db", "status"]) == 0
+    assert f"{pg_database}: schema version 0" in capsys.readouterr().out
+    assert main(["db", "migrate"]) == 0
+    assert f"migrated from schema 0 to {SCHEMA_VERSION}" in capsys.readouterr().out
+    assert main(["patients", "add", "P001"]) == 0
+    copy = tmp_path / "records.pgdump"
+    assert main(["db", "backup", "-o", str(copy)]) == 0
+    assert main(["patients", "add", "P002"]) == 0
+    assert main(["db", "restore", str(copy)]) == 0
+    assert "the records before the restore are in" in capsys.readouterr().out
+    assert main(["patients", "list", "--json"]) == 0
+    assert [p["code"] for p in json.loads(capsys.readouterr().out)] == ["P001"]
+    assert main(["db", "restore", str(tmp_path / "nope.pgdump")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such file" in err[0]
