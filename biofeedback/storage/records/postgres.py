@@ -67,6 +67,11 @@ class PostgresDatabase:
             version = self.version()
             check_known(version, self.where)
             if auto_migrate and version < SCHEMA_VERSION:
+                if not self.may_migrate():
+                    raise RecordsError(
+                        f"{self.where}: the records are at schema version {version} and this "
+                        f"app needs {SCHEMA_VERSION}; the administrator runs 'biofeedback db "
+                        "migrate' as the owner role (docs/clinic-server.md)")
                 self.last_migration = self.migrate(backup=version > 0)
         except BaseException:
             self.close()
@@ -76,6 +81,12 @@ class PostgresDatabase:
     def version(self) -> int:
         with self.guard(), self.engine.connect() as c:
             return read_version(c, self.where)
+
+    def may_migrate(self) -> bool:
+        """Whether this login may change the schema (the owner role; not the app role)."""
+        with self.guard(), self.engine.connect() as c:
+            return bool(c.execute(text("SELECT has_schema_privilege(current_user, "
+                                       "current_schema(), 'CREATE')")).scalar())
 
     def migrate(self, target: int = SCHEMA_VERSION, *, backup: bool = True) -> Migration:
         """Migrate forward in one transaction under an advisory lock; ``pg_dump`` first when
