@@ -72,8 +72,7 @@ def open_workstation(patient: str | None = None, *, config: ClinicConfig | None 
         box = open_outbox()
         if patient and box.repo.find_patient(patient) is None:
             box.repo.add_patient(patient)
-        return Opened(box, True, f"{exc}; sessions are kept on this workstation until "
-                      "'biofeedback db sync' uploads them")
+        return Opened(box, True, f"{exc}; upload them later with 'biofeedback db sync'")
 
 
 def store_clinic_session(db: RecordsDatabase, code: str, result: SessionResult,
