@@ -50,6 +50,8 @@ def _export(args: argparse.Namespace) -> int:
     with open_database() as db:
         r = export_bundle(db.repo, args.code, args.output, deidentify=args.deidentify,
                           since=since, include_cbt=not args.no_cbt)
+        db.repo.record_audit("exported", args.code, f"bundle {r.path.name}, {r.sessions} "
+                             "session(s)" + (", de-identified" if r.deidentified else ""))
     print(f"{r.sessions} session(s), {r.recordings} recording(s) written to {r.path}"
           + (" (de-identified)" if r.deidentified else "")
           + (f"; {len(r.missing_recordings)} recording file(s) not found, left out"

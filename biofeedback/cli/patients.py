@@ -99,6 +99,7 @@ def patient_view(repo: Repository, code: str) -> dict[str, Any]:
 def _show(args: argparse.Namespace) -> int:
     with open_database() as db:
         view = patient_view(db.repo, args.code)
+        db.repo.record_audit("opened", view["patient"]["code"], "patients show")
     if args.json:
         print_json(view)
         return 0

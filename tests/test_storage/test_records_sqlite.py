@@ -27,7 +27,7 @@ V1_SQL = REPO / "tests" / "fixtures" / "records" / "records-v1.sql"
 V1_UID = "0123456789abcdef0123456789abcdef"
 ALL_TABLES = {"records_meta", "patients", "sessions", "steps", "ratings", "dilator_log", "notes",
               "swab_maps", "swab_points", "programmes", "exposure_steps", "exposure_practice",
-              "thought_records", "partner_steps", "cbt_consent"}
+              "thought_records", "partner_steps", "cbt_consent", "accounts", "audit_log"}
 
 
 def _tables(path: Path) -> set[str]:

@@ -10,7 +10,8 @@ before it migrates (``database.py``).
 * version 1: patients, sessions, per-step results, ratings;
 * version 2: dilator log, clinician notes, cotton-swab maps, imported programmes;
 * version 3: exposure hierarchy and practice, thought records, partner steps, report consent
-  (only new tables: :func:`_v3`).
+  (only new tables: :func:`_v3`);
+* version 4: the clinic server: accounts, audit log, version columns (``clinic_schema.py``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from collections.abc import Callable
 from sqlalchemy import Connection, inspect, select
 
 from biofeedback.storage.records import schema
+from biofeedback.storage.records.clinic_schema import migrate_clinic
 from biofeedback.storage.records.errors import RecordsError
 
 FORMAT = "biofeedback-records"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _create(version: int) -> Callable[[Connection], None]:
@@ -40,7 +42,8 @@ def _v3(conn: Connection) -> None:
 
 
 #: version N → the step that turns version N-1 into N
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create(1), 2: _create(2), 3: _v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create(1), 2: _create(2), 3: _v3,
+                                                      4: migrate_clinic}
 
 
 def read_version(conn: Connection, where: str) -> int:

@@ -7,7 +7,8 @@ backends store and return exactly the same values.
 
 Rule for later versions: never change a table's ``since``; a version that adds a column to an
 existing table adds it here with ``info={"since": N}`` and its migration issues the
-``ALTER TABLE`` (migration N-1 and older create tables without such columns).
+``ALTER TABLE`` only where the column is missing (a table created from this module already has
+it; an older database gets it from the migration).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ patients = Table(
     Column("code", String(32), nullable=False, unique=True),
     Column("name", Text),
     Column("created", String(40), nullable=False),
+    # version 3 (clinic server): bumped by every change; a stale writer gets ConflictError
+    Column("version", Integer, nullable=False, server_default="1", info={"since": 4}),
     info={"since": 1},
 )
 
@@ -112,6 +115,8 @@ notes = Table(
     Column("session_uid", String(64), ForeignKey("sessions.uid", ondelete="CASCADE")),
     Column("created", String(40), nullable=False),
     Column("text", Text, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1", info={"since": 4}),
+    Column("edited", String(40), info={"since": 4}),
     info={"since": 2},
 )
 
