@@ -204,7 +204,10 @@ def _v2_file(path: Path, tmp_path: Path) -> Path:
         c.executescript(V1_SQL.read_text())
     with SqliteDatabase(path, auto_migrate=False, backup_folder=tmp_path / "b2") as db:
         db.migrate(target=2)
-        db.repo.add_note("P007", "before version 3", session_uid=V1_UID)
+    with sqlite3.connect(path) as c:  # as version 2 wrote it (today's repository is newer)
+        c.execute("INSERT INTO notes (patient_id, session_uid, created, text) SELECT id, ?, "
+                  "'2026-01-05T10:00:00.000000+00:00', 'before version 3' FROM patients "
+                  "WHERE code = 'P007'", (V1_UID,))
     return path
 
 
