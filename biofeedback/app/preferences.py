@@ -2,10 +2,11 @@
 
 One small JSON file at :func:`biofeedback.storage.paths.settings_file` (the per-user folder
 found by ``platformdirs``): the last source, the "relax below" line and whether it was set by
-hand, the mains notch, the window geometry (Qt's opaque bytes as base64) and whether the
-patient view was open. Written atomically (a private temporary file, then a rename) with mode
-0600. A missing file gives the defaults silently; a broken one gives the defaults and one
-warning (logged, and returned so a window can say it once).
+hand, the mains notch, the window geometry (Qt's opaque bytes as base64), whether the
+patient view was open and whether the live samples go out on LSL (off by default). Written
+atomically (a private temporary file, then a rename) with mode 0600. A missing file gives the
+defaults silently; a broken one gives the defaults and one warning (logged, and returned so a
+window can say it once).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Preferences:
     notch_hz: float | None = None  # None (off), 50 or 60
     window_geometry: str = ""  # base64 of the window's saved geometry ("" = default size)
     patient_view: bool = False  # the patient view was open when the window closed
+    lsl_enabled: bool = False  # publish the live samples and markers on LSL (docs/lsl.md)
+    lsl_scope: str = "machine"  # "machine" (this computer only) or "network" (liblsl's config)
 
     @property
     def manual_line(self) -> float | None:
@@ -123,7 +126,9 @@ def _from_dict(data: dict[str, Any]) -> tuple[Preferences, list[str]]:
 def _valid(name: str, value: Any) -> bool:
     if name in ("last_source", "window_geometry"):
         return isinstance(value, str) and len(value) < 100_000
-    if name in ("relax_line_manual", "patient_view"):
+    if name == "lsl_scope":
+        return value in ("machine", "network")
+    if name in ("relax_line_manual", "patient_view", "lsl_enabled"):
         return isinstance(value, bool)
     if name == "relax_line_uv":
         return value is None or (_number(value) and math.isfinite(value) and 0 < value < 10_000)
