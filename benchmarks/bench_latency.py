@@ -21,11 +21,12 @@ block time (``SampleBlock.t0``, a lower bound).
 live session, the engine, the plots) streams from the emulator. A hook that is off by default
 (``PlotView.painted_hook``) reports each finished paint of the envelope and raw EMG plots, and
 the benchmark notes, per frame, the newest EMG sample whose data went into it (the envelope has
-a point every 20th EMG sample; the raw trace is redrawn every other frame). Every EMG sample is
-an event: its latency is the end of the first paint that shows it minus the time the emulator
-took it, split into link (taken → in the engine's ring buffer), wait (→ the GUI timer's frame
-picks it up) and draw (→ that frame's paint has finished). The first ``--warmup`` seconds are
-left out (the clock map settles, the plots size themselves). Target: median ≤ 40 ms, p99 ≤ 80 ms.
+a point for every 20th EMG sample, the last of each 10 ms; the raw trace is redrawn every other
+frame). Every EMG sample is an event: its latency is the end of the first paint that shows
+it minus the time the emulator took it, split into link (taken → in the engine's ring buffer),
+wait (→ the GUI timer's frame picks it up) and draw (→ that frame's paint has finished). The
+first ``--warmup`` seconds are left out (the clock map settles, the plots size themselves).
+Target: median ≤ 40 ms, p99 ≤ 80 ms.
 """
 
 from __future__ import annotations
@@ -147,8 +148,8 @@ def _instrument(plots, emg_fs: float, decim: int) -> _Frames:
         original(traces)
         if plots._frame == before:  # nothing new: no data set, no repaint asked for
             return
-        if traces.env_t.size:
-            frames.env_set = int(round(traces.env_t[-1] * emg_fs / decim)) * decim
+        if traces.env_t.size:  # display point k holds EMG sample k * decim - 1 (the engine)
+            frames.env_set = int(round(traces.env_t[-1] * emg_fs / decim)) * decim - 1
             frames.updates.append((t, frames.env_set))
         if raw and traces.emg_t.size:
             frames.raw_set = int(round(traces.emg_t[-1] * emg_fs))
@@ -248,6 +249,12 @@ def measure_screen(seconds: float, warmup: float, refresh_ms: int | None) -> Scr
                         (mapped - c - boot) * 1e3, samples % decim)
 
 
+def _window_refresh_ms() -> int:
+    from biofeedback.ui.main_window import MainWindow
+
+    return MainWindow.REFRESH_MS
+
+
 def _row(label: str, x: np.ndarray) -> str:
     a = x * 1e3
     return (f"| {label} | {np.median(a):.1f} | {np.percentile(a, 95):.1f} | "
@@ -259,9 +266,13 @@ def screen_part(seconds: float, warmup: float, refresh_ms: int | None) -> int:
         print("bench_latency: --part screen needs a display: run it under xvfb-run "
               "(or QT_QPA_PLATFORM=offscreen)", file=sys.stderr)
         return 2
+    load0 = os.getloadavg()[0]
     r = measure_screen(seconds, warmup, refresh_ms)
+    period = refresh_ms or _window_refresh_ms()
     print(f"{seconds:g} s after {warmup:g} s warm-up; {len(r.total):,} EMG samples as events; "
-          f"{r.fps:.1f} frames/s; platform {os.environ.get('QT_QPA_PLATFORM') or 'xcb'}")
+          f"GUI timer {period} ms, {r.fps:.1f} frames/s; platform "
+          f"{os.environ.get('QT_QPA_PLATFORM') or 'xcb'}; load average {load0:.1f} → "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print()
     print("| sample → | median ms | p95 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|")
