@@ -8,7 +8,9 @@ Usage::
 
 **The emulator's sample clock.** The emulator stamps samples with ``CLOCK_MONOTONIC − boot``
 (µs) and boots immediately before printing its ``PORT`` line, so ``boot ≈`` the moment we read
-that line (late by the pipe hand-off, well under 1 ms: the figures are optimistic by that much).
+that line (late by the pipe hand-off: under 1 ms on a quiet machine, a few ms on a loaded one;
+no sample can arrive before it was taken, so the earliest arrival bounds it as well, and the
+earlier of the two is used: the figures are optimistic by at most that hand-off).
 Python's ``time.monotonic()`` is the same clock on Linux. The time sample ``i`` of a stream was
 taken is then ``boot + t_us(block) + (i − first_index) / fs``, from each DATA frame's raw stamp.
 
@@ -93,10 +95,12 @@ def measure_emulator(seconds: float, faults: str | None) -> dict[str, dict[str, 
         sensor.stop()
         sensor.close()
     out: dict[str, dict[str, list[float]]] = {}
-    for stream, first, n, fs, t0, handed in sink.rows[5:]:  # skip the clock map's first blocks
-        t_us = sensor.t_us.get((stream, first))
-        if t_us is None:
-            continue
+    rows = [(r, sensor.t_us.get((r[0], r[1]))) for r in sink.rows[5:]]  # skip the first blocks
+    rows = [(r, t_us) for r, t_us in rows if t_us is not None]
+    # the PORT line is read after the boot, so ``boot`` can be late on a loaded machine: no
+    # block can be handed over before its newest sample exists, which bounds it too
+    boot = min(boot, min(r[5] - (t_us * 1e-6 + (r[2] - 1) / r[3]) for r, t_us in rows))
+    for (stream, _first, n, fs, t0, handed), t_us in rows:
         newest = boot + t_us * 1e-6 + (n - 1) / fs
         d = out.setdefault(stream, {"abs": [], "mapped": []})
         d["abs"].append(handed - newest)
