@@ -19,10 +19,12 @@ from biofeedback.formats.signal_file import read_signal_file, write_signal_file
 from biofeedback.streams import Annotation, SignalSet
 
 REPO = Path(__file__).resolve().parents[2]
-DEADLINE_S = 20.0  # a loaded machine: a fresh interpreter imports numpy, scipy and numba
+DEADLINE_S = 60.0  # a loaded machine: a fresh interpreter imports numpy, scipy and numba
+SECONDS = 14.0  # of the file; its annotations come late enough for the inlets to be connected
+MARKERS = [(10.0, 0.0, "marker:2:relax"), (12.0, 2.0, "protocol:Rest")]
 
 
-def _recording(path: Path, serial: str, seconds: float = 10.0) -> Path:
+def _recording(path: Path, serial: str, seconds: float = SECONDS) -> Path:
     signal = SimulatedSignal(get_scenario("demo"), SimulatedConfig())
     blocks: dict[str, list[np.ndarray]] = {"emg": [], "pressure": []}
     for _ in range(int(seconds / SimulatedConfig().block_s)):
@@ -30,7 +32,7 @@ def _recording(path: Path, serial: str, seconds: float = 10.0) -> Path:
             blocks[b.stream].append(b.data)
     info = source_info(SimulatedConfig())
     ss = SignalSet(info.streams, {k: np.concatenate(v) for k, v in blocks.items()},
-                   [Annotation(6.0, 0.0, "marker:2:relax"), Annotation(8.0, 2.0, "protocol:Rest")],
+                   [Annotation(*m) for m in MARKERS],
                    metadata={"source": {"serial": serial, "firmware": "test"}})
     return write_signal_file(ss, path)
 
@@ -55,11 +57,13 @@ def test_a_replayed_file_reaches_an_inlet_sample_for_sample_with_its_annotations
                              f"replay:{path}", "--speed", "2"], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        hits = pylsl.resolve_bypred(f"starts-with(source_id,'biofeedback-{serial}-')", 3,
+                                    DEADLINE_S)  # all three at once
+        assert len(hits) == 3, proc.stderr.read() if proc.poll() is not None else "not found"
+        by_id = {h.source_id(): h for h in hits}
         found = {}
-        for kind in ("emg", "markers"):
-            hits = pylsl.resolve_byprop("source_id", f"biofeedback-{serial}-{kind}", 1, DEADLINE_S)
-            assert hits, f"the {kind} stream was not found: {proc.stderr.read() if proc.poll() else ''}"
-            found[kind] = pylsl.StreamInlet(hits[0], max_buflen=60)
+        for kind in ("markers", "emg"):  # markers first: they must not be missed
+            found[kind] = pylsl.StreamInlet(by_id[f"biofeedback-{serial}-{kind}"], max_buflen=60)
             found[kind].open_stream(DEADLINE_S)
         meta = found["emg"].info(DEADLINE_S)
         assert meta.get_channel_labels() == ["pfm", "abdominal"]
@@ -73,15 +77,15 @@ def test_a_replayed_file_reaches_an_inlet_sample_for_sample_with_its_annotations
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, err
-    assert "published 10.0 s of samples" in out
+    assert f"published {SECONDS:.1f} s of samples" in out
     assert "source_id=biofeedback-" + serial + "-emg" in err
     emg = read_signal_file(path).data["emg"]
     got = np.array(got)
     k = int(np.flatnonzero((emg == got[0]).all(axis=1))[0])
     assert np.array_equal(got, emg[k:k + len(got)])  # what the replay produced, unchanged
     assert [t[0] for t in texts] == ["marker:2:relax", "protocol:Rest;duration_s=2.000"]
-    # markers on the samples' clock: the file's 6.0 s is EMG sample 12000
-    assert abs((ts_m[0] - ts[0]) - (12000 - k) / 2000.0) < 1e-6
+    # markers on the samples' clock: the file's 10.0 s is EMG sample 20000
+    assert abs((ts_m[0] - ts[0]) - (20000 - k) / 2000.0) < 1e-6
     assert abs((ts_m[1] - ts_m[0]) - 2.0) < 1e-6
     for inlet in found.values():
         inlet.close_stream()
