@@ -237,3 +237,37 @@ def test_lsl_is_off_by_default_and_the_setting_persists(tmp_path):
     loaded, warning = load_preferences(path)
     assert not loaded.lsl_enabled and loaded.lsl_scope == "machine"
     assert "lsl_enabled" in warning and "lsl_scope" in warning
+
+
+@pytest.mark.firmware
+def test_a_sensor_on_a_real_pty_is_stamped_with_its_host_mapped_sample_clock():
+    """The compiled emulator through SerialSensor: the device serial is in the metadata and the
+    timestamps are the clock map's host times on local_clock (sample spacing exact, no more
+    than the link's latency before the moment they arrive)."""
+    from biofeedback.devices import emulator as emu_mod
+
+    try:
+        binary = emu_mod.find_emulator()
+    except emu_mod.EmulatorError as exc:
+        pytest.skip(f"sensor emulator not available here: {exc}")
+    serial = f"EMU-{uuid.uuid4().hex[:8]}"
+    with emu_mod.EmulatorProcess(binary=binary, scenario="test", serial=serial) as emu:
+        session = LiveSession()
+        session.add_subscriber(outlet_factory())
+        session.start(f"serial:{emu.port}")
+        try:
+            inlet = _inlet(f"biofeedback-{serial}-emg")
+            meta = inlet.info(DEADLINE_S).desc().child("acquisition")
+            assert meta.child_value("serial_number") == serial
+            assert meta.child_value("source_kind") == "serial"
+            _pull(inlet, 2000)  # the clock map settles over the first second
+            got, ts = _pull(inlet, 400)
+            received = pylsl.local_clock()
+            step = np.diff(ts)  # the sample clock; a block boundary may carry the clock map's
+            assert np.median(step) == pytest.approx(1 / 2000.0, abs=1e-7)  # small corrections
+            assert np.all(np.abs(step - 1 / 2000.0) < 5e-3)
+            assert 0.0 <= received - ts[-1] < 1.0  # taken before it arrived, on local_clock
+            assert np.isfinite(np.array(got)).all()
+            inlet.close_stream()
+        finally:
+            session.stop()
