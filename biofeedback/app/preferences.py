@@ -2,10 +2,11 @@
 
 One small JSON file at :func:`biofeedback.storage.paths.settings_file` (the per-user folder
 found by ``platformdirs``): the last source, the "relax below" line and whether it was set by
-hand, the mains notch, the window geometry (Qt's opaque bytes as base64) and whether the
-patient view was open. Written atomically (a private temporary file, then a rename) with mode
-0600. A missing file gives the defaults silently; a broken one gives the defaults and one
-warning (logged, and returned so a window can say it once).
+hand, the mains notch, the window geometry (Qt's opaque bytes as base64), whether the
+patient view was open and whether the live samples go out on LSL (off by default). Written
+atomically (a private temporary file, then a rename) with mode 0600. A missing file gives the
+defaults silently; a broken one gives the defaults and one warning (logged, and returned so a
+window can say it once).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class Preferences:
     pacer_exhale_s: float | None = None
     reminders_on: bool = False  # home practice reminders: off until the person turns them on
     reminder_time: str = "18:00"  # local time of day, "HH:MM"
+    lsl_enabled: bool = False  # publish the live samples and markers on LSL (docs/lsl.md)
+    lsl_scope: str = "machine"  # "machine" (this computer only) or "network" (liblsl's config)
 
     @property
     def manual_line(self) -> float | None:
@@ -148,8 +151,10 @@ def _from_dict(data: dict[str, Any]) -> tuple[Preferences, list[str]]:
 def _valid(name: str, value: Any) -> bool:
     if name in ("last_source", "window_geometry"):
         return isinstance(value, str) and len(value) < 100_000
+    if name == "lsl_scope":
+        return value in ("machine", "network")
     if name in ("relax_line_manual", "patient_view", "tone_on", "tone_muted",
-                "tone_silent_below", "reminders_on"):
+                "tone_silent_below", "reminders_on", "lsl_enabled"):
         return isinstance(value, bool)
     if name == "start_mode":
         return value in START_MODES

@@ -43,7 +43,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -378,15 +378,20 @@ class PlotView(pg.PlotWidget):
         self._bands = []
         self.close()
 
+    #: Called after each paint (``benchmarks/bench_latency.py`` times the frames); None: no cost.
+    painted_hook: Callable[[], None] | None = None
+
     def paintEvent(self, ev: QPaintEvent | None) -> None:
         if getattr(self, "closed", False):  # shut down: its scene is gone
             return
         if PROFILER is None:
             super().paintEvent(ev)
-            return
-        t0 = time.thread_time()
-        super().paintEvent(ev)
-        PROFILER.painted(time.thread_time() - t0)
+        else:
+            t0 = time.thread_time()
+            super().paintEvent(ev)
+            PROFILER.painted(time.thread_time() - t0)
+        if self.painted_hook is not None:
+            self.painted_hook()
 
     def drawBackground(self, painter: QPainter | None, rect: QRectF) -> None:
         super().drawBackground(painter, rect)

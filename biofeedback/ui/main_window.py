@@ -35,6 +35,7 @@ from biofeedback.app.preferences import Preferences, keep_preferences, load_pref
 from biofeedback.ui import window_parts
 from biofeedback.ui.actions import ShortcutGuard, WindowActions
 from biofeedback.ui.clinic.link import ClinicLink
+from biofeedback.ui.lsl_toggle import LslToggle
 from biofeedback.ui.patient_view import PatientView
 from biofeedback.ui.review import ReplayReview
 from biofeedback.ui.session_control import GuidedController
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.actions = WindowActions(self, window_parts.handlers(self), self._number_key)
         window_parts.add_menus(self, self.actions)
         self.clinic = ClinicLink(self)  # "Patients…" (Ctrl+P): the clinic mode's records
+        self.lsl = LslToggle(self)  # Session menu: stream to LSL (off by default)
         self._guard = ShortcutGuard(self.actions.all(), self._owns)
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         window_parts.connect(self)
         window_parts.choose_source(self, source_spec)
         window_parts.apply_preferences(self)
+        self.lsl.apply_preferences()
         self._render_idle()
         if warning:
             self.statusBar().showMessage(warning, 15_000)
