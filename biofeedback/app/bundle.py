@@ -271,11 +271,16 @@ def import_bundle(repo: Repository, path: Path, *, folder: Path | None = None) -
                 if tx.has_session(rec.uid) and not tx.add_session(rec):
                     skipped.append(rec.uid)  # stored before (another patient's: an error)
                     continue
+                copied = None
                 if member is not None:
-                    dest = target / f"{safe_name(checked.code)}-{Path(member).name}"
-                    _copy_member(z, member, dest, rec.recording_sha256 or "", created)
-                    rec = replace(rec, recording_path=str(dest.resolve()))
-                tx.add_session(rec)
+                    copied = target / f"{safe_name(checked.code)}-{Path(member).name}"
+                    _copy_member(z, member, copied, rec.recording_sha256 or "", created)
+                    rec = replace(rec, recording_path=str(copied.resolve()))
+                if not tx.add_session(rec):  # another workstation stored it meanwhile
+                    skipped.append(rec.uid)
+                    if copied is not None:
+                        _drop_unless_used(tx, rec.uid, copied, created)
+                    continue
                 added.append(rec.uid)
             merged = None if checked.cbt is None else tx.merge_cbt(checked.code, checked.cbt)
     except BaseException:
@@ -284,6 +289,18 @@ def import_bundle(repo: Repository, path: Path, *, folder: Path | None = None) -
                 p.unlink()
         raise
     return ImportResult(checked.code, tuple(added), tuple(skipped), len(created), merged)
+
+
+def _drop_unless_used(repo: Repository, uid: str, copied: Path, created: list[Path]) -> None:
+    """The session was stored by a concurrent import: the copy just made is not needed,
+    unless that import's session points at the very same file (one shared folder)."""
+    stored = repo.get_session(uid).recording_path
+    if stored is not None and Path(stored).resolve() == copied.resolve():
+        return
+    with contextlib.suppress(OSError):
+        copied.unlink()
+    if copied in created:
+        created.remove(copied)
 
 
 def _copy_member(z: zipfile.ZipFile, member: str, dest: Path, sha: str,
