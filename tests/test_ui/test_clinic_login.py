@@ -158,7 +158,8 @@ def test_the_login_dialog_comes_first_refuses_a_wrong_password_then_opens(qtbot,
         ("opened", "t.smith", "P002", "patient page")]
     logins = [e[3] for e in _audit(path) if e[0] == "login"]
     assert logins[:2] == ["t.smith logged in", "failed login as t.smith"]
-    link.close()
+    link.close()  # the main window closing ends the login too
+    assert _audit(path)[0] == ("login", "t.smith", None, "t.smith logged out")
 
 
 def test_cancelling_the_login_keeps_the_clinic_window_closed(qtbot, tmp_path, clinic_records,

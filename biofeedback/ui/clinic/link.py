@@ -208,10 +208,10 @@ class ClinicLink(QObject):
             self.window = None  # unparented: gone with the last reference
 
     def close(self) -> None:
-        """The main window closes: the clinic window and the records with it."""
+        """The main window closes: the clinic window, the login and the records with it."""
+        self.log_out()
         self._close_window()
         self.model = None
-        self.user = None
         if self.records is not None:
             self.records.close()
             self.records = None
