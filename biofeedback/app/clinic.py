@@ -10,11 +10,17 @@ missing or was altered since the session was stored (its SHA-256 no longer match
 The trend series are :func:`~biofeedback.storage.records.trends.trends` of the stored
 sessions, one series per chart, with the definitions the PDF report prints
 (``docs/records.md`` "Trend points").
+
+Clinic mode with accounts (``app/accounts.py``): when the records hold any account, the window
+asks for a login first (:meth:`ClinicModel.needs_login`) and then works on
+:meth:`ClinicModel.as_user`, whose repository audits every read and change as that person.
+Without accounts (one therapist's laptop) the model works as this computer's user.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from biofeedback import __version__
+from biofeedback.app.accounts import ClinicUser
 from biofeedback.app.programme import dilator_suggestion
 from biofeedback.app.records import processing_block, sha256_file, store_session
 from biofeedback.reports.data import collect
@@ -42,6 +49,7 @@ from biofeedback.storage.records import (
     SwabPoint,
     open_records,
 )
+from biofeedback.storage.records.accounts import list_accounts
 from biofeedback.storage.records.files import write_atomically
 from biofeedback.storage.records.trends import TrendPoint, Trends, trends
 
@@ -137,14 +145,41 @@ WEEKLY = ("minutes_per_week", "Practice per week", "min", "minutes practised per
 class ClinicModel:
     """The clinic mode over a records repository (see the module docstring)."""
 
-    def __init__(self, repo: Repository, database: SqliteDatabase | None = None) -> None:
+    def __init__(self, repo: Repository, database: SqliteDatabase | None = None, *,
+                 user: ClinicUser | None = None) -> None:
         self.repo = repo
+        self.user = user
         self._db = database
+        self._reports: dict[str, tuple[str, bool]] = {}  # sha256 of a built PDF -> (code, named)
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+    # -- who is working ----------------------------------------------------------------
+    def needs_login(self) -> bool:
+        """True when the records have accounts and nobody is logged in here: a clinic that set
+        up accounts (always so on the server) works only as a named person."""
+        return self.user is None and bool(list_accounts(self.repo))
+
+    def as_user(self, user: ClinicUser) -> ClinicModel:
+        """The same records through ``user.repo``: everything is audited as that person. The
+        database stays owned (and closed) by this model."""
+        return ClinicModel(user.repo, user=user)
+
+    def who(self) -> str:
+        """"T. Smith (t.smith, therapist)" for the window's header; "" without a login."""
+        if self.user is None:
+            return ""
+        a = self.user.account
+        return (f"{a.display_name} ({a.username}, {a.role})" if a.display_name
+                else f"{a.username} ({a.role})")
+
+    def log_out(self) -> None:
+        """Audit the end of the login (the window forgets the user)."""
+        if self.user is not None:
+            self.repo.record_audit("login", None, f"{self.user.account.username} logged out")
 
     # -- the patient list ------------------------------------------------------------
     def patients(self, search: str = "") -> list[PatientRow]:
@@ -170,6 +205,10 @@ class ClinicModel:
         return bool(code.strip()) and self.repo.find_patient(code.strip()) is not None
 
     # -- the patient page ------------------------------------------------------------
+    def opened(self, code: str) -> None:
+        """Audit that a person opened this patient's page (redraws after an edit do not)."""
+        self.repo.record_audit("opened", code, "patient page")
+
     def page(self, code: str) -> PatientPage:
         patient = self.repo.get_patient(code)
         records = self.repo.sessions(patient.code)
@@ -228,12 +267,22 @@ class ClinicModel:
                        include_name=include_name, software=f"biofeedback {__version__}")
         out = io.BytesIO()
         build(data, out)
-        return out.getvalue()
+        pdf = out.getvalue()
+        if len(self._reports) >= 8:  # previews of this session only: keep a few
+            self._reports.pop(next(iter(self._reports)))
+        self._reports[hashlib.sha256(pdf).hexdigest()] = (data.patient.code, include_name)
+        return pdf
 
-    @staticmethod
-    def save_report(pdf: bytes, path: Path) -> Path:
-        """Write the previewed bytes atomically, mode 0600 (``storage/records/files.py``)."""
-        return write_atomically(Path(path), lambda f: f.write(pdf))
+    def save_report(self, pdf: bytes, path: Path) -> Path:
+        """Write the previewed bytes atomically, mode 0600 (``storage/records/files.py``); a
+        report this model built is audited as *exported* (as ``biofeedback report`` does)."""
+        out = write_atomically(Path(path), lambda f: f.write(pdf))
+        built = self._reports.get(hashlib.sha256(pdf).hexdigest())
+        if built is not None:
+            code, named = built
+            self.repo.record_audit("exported", code, f"PDF report {out.name}"
+                                   + (" with name" if named else ""))
+        return out
 
 
 def open_clinic(path: str | None = None) -> ClinicModel:

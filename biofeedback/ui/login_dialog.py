@@ -7,6 +7,8 @@ the same way. ``user`` holds the :class:`~biofeedback.app.accounts.ClinicUser` a
 
 from __future__ import annotations
 
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -53,6 +55,14 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        """Return in a field was handled there (``returnPressed``); passed on, the dialog's
+        default button would try again with the password already cleared."""
+        if event is not None and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def try_login(self) -> None:
         if not self.username.text().strip() or not self.password.text():

@@ -1,6 +1,7 @@
 """The clinic model without Qt: patient list and search, a patient page (history, trend series,
 notes, swab maps, dilator suggestion), notes and swab maps added, replay paths checked against
-the stored checksum, and the report in memory (its text extracted)."""
+the stored checksum, the report in memory (its text extracted) and its export audited, and
+clinic mode with accounts (a login needed, the model audited as the person)."""
 
 from __future__ import annotations
 
@@ -133,6 +134,41 @@ def test_report_in_memory_has_the_code_and_metrics_and_saves_private(model, make
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     with pytest.raises(ClinicError, match="does not exist"):
         model.save_report(pdf, tmp_path / "no-such-folder" / "x.pdf")
+    model.save_report(model.report_pdf("P001", include_name=True), tmp_path / "named.pdf")
+    exported = [e.detail for e in model.repo.audit_log(patient="P001") if e.action == "exported"]
+    assert exported == ["PDF report named.pdf with name", "PDF report P001.pdf"]
+    model.save_report(b"%PDF not built here", tmp_path / "other.pdf")  # not a report of ours
+    assert len([e for e in model.repo.audit_log() if e.action == "exported"]) == 2
+
+
+@pytest.fixture
+def fast_hashes(monkeypatch):
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr("biofeedback.app.accounts._hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def test_with_accounts_the_model_needs_a_login_and_then_audits_as_the_person(model,
+                                                                             fast_hashes):
+    from biofeedback.app.accounts import create_account, login
+
+    assert not model.needs_login() and model.who() == ""  # one therapist's laptop
+    create_account(model.repo, "admin", "admin password 1", "administrator",
+                   display_name="A. Admin")
+    assert model.needs_login()
+    mine = model.as_user(login(model.repo, "admin", "admin password 1"))
+    assert not mine.needs_login() and mine.who() == "A. Admin (admin, administrator)"
+    mine.add_patient("P001")
+    mine.opened("P001")
+    model.page("P001")  # drawing a page is not an opening: only ``opened`` is audited
+    mine.log_out()
+    log = [(e.action, e.actor, e.patient_code, e.detail) for e in model.repo.audit_log()]
+    assert log[:3] == [("login", "admin", None, "admin logged out"),
+                       ("opened", "admin", "P001", "patient page"),
+                       ("created", "admin", "P001", "patient added")]
+    mine.close()  # the database is the original model's: this does not close it
+    assert model.patients()[0].code == "P001"
 
 
 def test_open_clinic_uses_the_private_data_folder():

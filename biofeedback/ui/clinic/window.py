@@ -2,17 +2,20 @@
 
 A separate top-level window beside the live window, so the therapist can keep a patient's
 history open while the session runs. It holds no records itself: a
-:class:`~biofeedback.app.clinic.ClinicModel` is handed in.
+:class:`~biofeedback.app.clinic.ClinicModel` is handed in. A model with a logged-in user
+(``ClinicModel.as_user``) puts a line on top: who is logged in, **Log out**, and for an
+administrator **Audit log…** (``ui/audit_view.py``).
 """
 
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PyQt6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from biofeedback.app.clinic import ClinicModel
 from biofeedback.formats.errors import UserError
+from biofeedback.ui.audit_view import AuditView
 from biofeedback.ui.clinic.new_patient import NewPatientDialog
 from biofeedback.ui.clinic.patient_list import PatientList
 from biofeedback.ui.clinic.patient_page import PatientPageWidget
@@ -22,16 +25,27 @@ DEFAULT_SIZE = (1024, 600)
 
 
 class ClinicWindow(QWidget):
-    """``replay_requested(uid)`` and ``session_requested(code)`` go to the main window."""
+    """``replay_requested(uid)``, ``session_requested(code)`` and ``logout_requested`` go to
+    the main window (``ui/clinic/link.py``)."""
 
     replay_requested = pyqtSignal(str)
     session_requested = pyqtSignal(str)
+    logout_requested = pyqtSignal()
 
     def __init__(self, model: ClinicModel, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.model = model
         self.setWindowTitle(TITLE)
         self.dialog: NewPatientDialog | None = None
+        self.audit_view: AuditView | None = None
+        self.who = QLabel(f"Logged in as {model.who()}" if model.user is not None else "")
+        self.who.setObjectName("hint")
+        self.logout_button = QPushButton("Log out")
+        self.logout_button.setToolTip("Close the patient records; the next person logs in")
+        self.logout_button.clicked.connect(self.logout_requested.emit)
+        self.audit_button = QPushButton("Audit log…")
+        self.audit_button.setToolTip("Who opened, changed, exported or deleted which record")
+        self.audit_button.clicked.connect(self.open_audit)
         self.list = PatientList()
         self.list.search_changed.connect(lambda _t: self.refresh_list())
         self.list.opened.connect(self.open_patient)
@@ -49,6 +63,14 @@ class ClinicWindow(QWidget):
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 6)
+        if model.user is not None:
+            self.setWindowTitle(f"{TITLE} — {model.user.account.username}")
+            top = QHBoxLayout()
+            top.addWidget(self.who, 1)
+            if model.user.is_admin:
+                top.addWidget(self.audit_button)
+            top.addWidget(self.logout_button)
+            layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.status)
         for keys, slot in (("Ctrl+N", self.new_patient), ("Esc", self.show_list),
@@ -73,6 +95,7 @@ class ClinicWindow(QWidget):
     def open_patient(self, code: str) -> None:
         try:
             self.page.show_patient(code)
+            self.model.opened(code)
         except UserError as exc:
             self.say(str(exc))
             return
@@ -103,9 +126,25 @@ class ClinicWindow(QWidget):
         self.say(f"Added {p.code}.")
         self.open_patient(p.code)
 
+    def open_audit(self) -> AuditView | None:
+        """The administrator's audit log, in a window of its own (raised when open)."""
+        if self.model.user is None or not self.model.user.is_admin:
+            return None
+        if self.audit_view is None:
+            self.audit_view = AuditView(self.model.user, self)
+            self.audit_view.setWindowFlag(Qt.WindowType.Window)
+            self.audit_view.resize(*DEFAULT_SIZE)
+        else:
+            self.audit_view.reload()
+        self.audit_view.show()
+        self.audit_view.raise_()
+        return self.audit_view
+
     def closeEvent(self, event: QCloseEvent | None) -> None:
         if self.page.preview is not None:
             self.page.preview.close()
+        if self.audit_view is not None:
+            self.audit_view.close()
         super().closeEvent(event)
 
     def shutdown(self) -> None:
