@@ -280,7 +280,7 @@ def test_a_bundle_stored_meanwhile_by_another_workstation_counts_as_skipped(tmp_
     """Two workstations import one bundle at once: both see the session missing, one stores
     it. The other's insert stores nothing (ON CONFLICT), so it reports the session skipped and
     removes the recording copy it no longer needs."""
-    db, recs = home
+    db, _recs = home
     bundle = tmp_path / "P001.bfbundle"
     export_bundle(db.repo, "P001", bundle)
     with _db(tmp_path, "clinic") as clinic:

@@ -58,6 +58,8 @@ from biofeedback.storage.records.models import (
     SwabPoint,
     utc_now,
 )
+from biofeedback.storage.records.timestamps import ts as _ts
+from biofeedback.storage.records.timestamps import when as _dt
 
 #: set on a connection that will write: the SQLite backend then takes the write lock up front
 WRITE_OPTION = "records_write"
@@ -464,16 +466,6 @@ class Repository(CbtRecordsMixin):
 def _insert(c: Connection, table: Table) -> Any:
     """An INSERT of the connection's dialect (both have ``on_conflict_do_nothing``)."""
     return (postgresql.insert if c.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-def _ts(t: dt.datetime) -> str:
-    if t.tzinfo is None:
-        raise RecordsError(f"time {t.isoformat()} has no time zone (use UTC)")
-    return t.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _dt(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
 
 
 def _json(value: Any, where: str) -> str:
