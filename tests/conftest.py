@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from biofeedback.storage.records import (
     DilatorEntry,
+    PostgresDatabase,
     Rating,
     Repository,
     SessionRecord,
@@ -18,6 +20,7 @@ from biofeedback.storage.records import (
     StepRecord,
     new_session_uid,
 )
+from biofeedback.storage.records.pg_cluster import LocalCluster, missing_reason
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -46,22 +49,58 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-# -- records (issue 14): the backends the repository suite runs on ---------------------------
-# Issue 17 adds "postgresql" (a throw-away server cluster started by a fixture); every test
-# taking ``repo`` then runs on both.
-BACKENDS = ["sqlite"]
+# -- records (issues 14, 17): the backends the repository suite runs on ----------------------
+# "postgresql" is a real throw-away server cluster (storage/records/pg_cluster.py), started once
+# per test session; each test gets a database of its own. Every test taking ``repo`` or
+# ``records_db`` runs on both backends.
+BACKENDS = ["sqlite", "postgresql"]
+_db_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[LocalCluster]:
+    """The local PostgreSQL server of this test run (skipped where it cannot be started)."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(f"postgresql backend: {reason}")
+    cluster = LocalCluster().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_database(pg_cluster: LocalCluster) -> Iterator[str]:
+    """A new empty database on the test server: its name (dropped after the test)."""
+    name = f"t{os.getpid()}_{next(_db_names)}"
+    pg_cluster.create_database(name)
+    try:
+        yield name
+    finally:
+        pg_cluster.drop_database(name)
 
 
 @pytest.fixture(params=BACKENDS)
-def repo(request: pytest.FixtureRequest, tmp_path) -> Iterator[Repository]:
+def records_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[SqliteDatabase |
+                                                                      PostgresDatabase]:
+    """A new records database on each backend, migrated to the app's schema."""
     if request.param == "sqlite":
-        db = SqliteDatabase(tmp_path / "records.sqlite3", backup_folder=tmp_path / "backups")
-        try:
-            yield db.repo
-        finally:
-            db.close()
-    else:  # pragma: no cover - a backend named without a fixture
-        raise AssertionError(f"no fixture for backend {request.param}")
+        db: SqliteDatabase | PostgresDatabase = SqliteDatabase(
+            tmp_path / "records.sqlite3", backup_folder=tmp_path / "backups")
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        name = request.getfixturevalue("pg_database")
+        db = PostgresDatabase(cluster.url(name), backup_folder=tmp_path / "backups")
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def repo(records_db: SqliteDatabase | PostgresDatabase) -> Repository:
+    return records_db.repo
 
 
 @pytest.fixture

@@ -17,8 +17,10 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -168,22 +170,140 @@ def guided_session(app, out: Path) -> None:
     win.close()
 
 
-def main(argv: list[str]) -> int:
+def _example_records(model) -> str:
+    """Synthetic example records for the clinic screenshots (they say so in the notes): six
+    sessions over five weeks, settling baseline, less pain, dilator sizes 2 → 3, three swab
+    maps, a few notes. Returns the patient code shown."""
+    import datetime as dt
+
+    from biofeedback.storage.records import (
+        DilatorEntry,
+        Rating,
+        SessionRecord,
+        StepRecord,
+        SwabPoint,
+        new_session_uid,
+    )
+
+    repo = model.repo
+    code = "P017"
+    repo.add_patient(code, "A. Example")
+    repo.add_patient("P018")
+    repo.add_patient("HOME12-B")
+    t0 = dt.datetime(2026, 3, 2, 16, 30, tzinfo=dt.UTC)
+    days = [0, 4, 9, 15, 22, 31]
+    for i, day in enumerate(days):
+        base = 6.2 - 0.55 * i
+        steps = [StepRecord(0, "Rest", "Rest", "", "rest", 0.0, 60.0, True,
+                            {"mean_uv": base, "sd_uv": base * (0.22 - 0.015 * i),
+                             "cv_percent": 100 * (0.22 - 0.015 * i)})]
+        for k in range(1, 6):
+            steps.append(StepRecord(k, f"Quick flick {k} of 5", "Quick flick", "Quick flicks",
+                                    "contract", 60.0 + 12 * k, 63.0 + 12 * k, True,
+                                    {"contraction_peak_uv": 38 + 2.5 * i + k,
+                                     "recovery_latency_s": 3.4 - 0.35 * i + 0.1 * k}))
+        dilator = i >= 2
+        size = 2 if i < 4 else 3
+        pain = [6, 5, 4, 3, 3, 2][i]
+        ratings = (Rating("pain", pain, 0.0, "Pain before"),
+                   Rating("anxiety", [70, 60, 50, 40, 40, 30][i], 30.0, "Anxiety before"),
+                   Rating("pain", max(0, pain - 1), 540.0, "Pain after"))
+        rec = SessionRecord(
+            uid=new_session_uid(), patient_code=code,
+            protocol="dilator" if dilator else "assessment",
+            title="Dilator practice" if dilator else "Glazer assessment",
+            started=t0 + dt.timedelta(days=day), duration_s=600.0 + 60 * i, ended="finished",
+            summary={"baseline_uv": base}, processing={"emg_fs_hz": 2000.0},
+            origin="home" if i in (3, 4) else "clinic", steps=tuple(steps), ratings=ratings,
+            dilator=DilatorEntry(size, True, 600.0, pain, base * 1.1, base) if dilator else None)
+        repo.add_session(rec)
+        if i == 2:
+            repo.add_note(code, "First dilator practice: size 2, full insertion, calm breathing.",
+                          session_uid=rec.uid)
+    repo.add_note(code, "Example records for the screenshots (synthetic data).")
+    for day, pains in ((0, {12: 1, 2: 3, 4: 6, 6: 8, 8: 6, 10: 3}),
+                       (15, {12: 0, 2: 2, 4: 4, 6: 6, 8: 4, 10: 2}),
+                       (31, {12: 0, 2: 1, 4: 2, 6: 4, 8: 3, 10: 1})):
+        repo.add_swab_map(code, [SwabPoint(c, v) for c, v in pains.items()],
+                          taken=t0 + dt.timedelta(days=day, minutes=20))
+    return code
+
+
+def clinic(app, out: Path) -> None:
+    """Clinic mode on example records: the patient list, a patient's page (history, trends,
+    cotton-swab map), the report preview, and the trends at 1024 × 600."""
+    win = _window(app, "simulated:rest", speed=None)
+    win.stop()
+    link = win.clinic
+    model = link.open_model()
+    code = _example_records(model)
+    cw = link.show()
+    cw.resize(1200, 720)
+    _settle(app)
+    _save(cw, "clinic-patients.png", out)
+    cw.open_patient(code)
+    page = cw.page
+    _settle(app)
+    _save(cw, "clinic-patient-page.png", out)
+    page.tabs.setCurrentWidget(page.charts)
+    _settle(app)
+    _save(cw, "clinic-trends.png", out)
+    page.tabs.setCurrentWidget(page.swab)
+    page.swab.entry.set_pains({12: 0, 3: 1, 6: 3, 9: 2})
+    _settle(app)
+    _save(cw, "clinic-swab-map.png", out)
+    preview = page.open_report()
+    preview.resize(760, 700)
+    _settle(app)
+    _save(preview, "clinic-report-preview.png", out)
+    preview.close()
+    cw.resize(1024, 600)
+    page.tabs.setCurrentWidget(page.charts)
+    _settle(app)
+    _save(cw, "clinic-trends-1024x600.png", out)
+    page.tabs.setCurrentWidget(page.history)
+    _settle(app)
+    _save(cw, "clinic-sessions-1024x600.png", out)
+    win.close()
+
+
+def _settle(app) -> None:
+    for _ in range(5):
+        app.processEvents()
+        time.sleep(0.02)
+
+
+@contextmanager
+def screenshot_app(argv: list[str]) -> Iterator[tuple[Any, Path, Path]]:
+    """``(app, out, data)``: the application, the folder for the images (``argv[1]`` or
+    docs/images) and a throw-away data folder, so no screenshot reads or writes real records."""
     out = Path(argv[1]) if len(argv) > 1 else OUT
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["BIOFEEDBACK_DATA_DIR"] = tmp
         sys.path.insert(0, str(ROOT))
+        sys.path.insert(0, str(ROOT / "tools"))
         from biofeedback.ui.app import make_application
 
-        app = make_application()
+        yield make_application(), out, Path(tmp)
+
+
+def main(argv: list[str]) -> int:
+    with screenshot_app(argv) as (app, out, tmp):
+        if os.environ.get("SCREENSHOTS_ONLY") == "clinic":  # iterate on one set
+            clinic(app, out)
+            return 0
         clinician(app, out)
         small_screen(app, out)
         guarded_start(app, out)
         bearing_down(app, out)
-        replay_review(app, out, Path(tmp))
+        replay_review(app, out, tmp)
         lost_sensor(app, out)
         guided_session(app, out)
+        clinic(app, out)
+        from screenshots_home import home_shots  # the patient's home mode (docs/home-guide.md)
+
+        home_shots(app, out, tmp)
     return 0
 
 

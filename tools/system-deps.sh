@@ -8,7 +8,7 @@ pkgs=(python3-venv libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libd
       libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1)
 if [ "$what" = test ]; then
   pkgs+=(make gcc libc6-dev xvfb xauth gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-         poppler-utils)
+         poppler-utils postgresql)
 fi
 if ! command -v dpkg >/dev/null 2>&1; then
   echo "system-deps: not a Debian/Ubuntu system; install the Qt 6 runtime libraries yourself" >&2

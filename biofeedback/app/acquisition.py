@@ -203,9 +203,12 @@ class AcquisitionEngine:
         if block.stream == "emg":
             frame = self.processor.process_emg(block.data, block.first_index)
             self.emg.write(block.first_index, frame.filtered)
-            keep = (block.first_index + np.arange(block.n_samples)) % self._decim == 0
+            # display point k holds EMG sample k*decim - 1 (0.5 ms before its time k/100 s): the
+            # last sample of each group, so a block's samples are on screen with that block,
+            # not one block later (docs/performance.md, sample-to-screen latency)
+            keep = (block.first_index + 1 + np.arange(block.n_samples)) % self._decim == 0
             if keep.any():
-                first = -(-block.first_index // self._decim)
+                first = -(-(block.first_index + 1) // self._decim)
                 self.envelope.write(first, frame.envelope[keep])
                 self.relaxation.write(first, np.asarray(frame.relaxation)[keep][:, None])
                 if frame.feedback is not None:

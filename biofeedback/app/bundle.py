@@ -15,10 +15,16 @@ exists here. Then one transaction stores the new sessions and copies their recor
 data folder; if any part fails the transaction is rolled back and the copied files removed.
 Session ids are kept, so importing a bundle twice adds nothing the second time.
 
+The patient's CBT and partner content (exposure hierarchy and practice, thought records,
+partner steps; ``storage/records/cbt.py``) travels as an optional ``"cbt"`` object of the
+manifest (``cbt_codec.py``'s form), unless the export leaves it out (``include_cbt=False``); on
+import it is merged by entry id in the same transaction, so a second import adds nothing.
+
 A **de-identified** export (for sharing, e.g. research or a second opinion) moves every date by
 the same whole number of days so the first session falls on 2000-01-01 (intervals, weekdays
 aside, and time of day kept), leaves out the recordings (their EDF+ headers hold the real start
-date) and their paths; names and notes are never in a bundle. De-identified bundles are refused
+date) and their paths, and all CBT and partner content (free text about a person's intimate
+life cannot be de-identified); names and notes are never in a bundle. De-identified bundles are refused
 on import: they are not a patient's record any more.
 """
 
@@ -40,9 +46,11 @@ from biofeedback.app.records import sha256_file
 from biofeedback.storage.paths import ensure_private_dir, open_private, recordings_dir, safe_name
 from biofeedback.storage.patient_code import patient_code_problem
 from biofeedback.storage.records import Repository, SessionRecord, utc_now
+from biofeedback.storage.records.cbt_codec import cbt_from_dict, cbt_to_dict
 from biofeedback.storage.records.codec import session_from_dict, session_to_dict, time_text
 from biofeedback.storage.records.errors import RecordsError
 from biofeedback.storage.records.files import marked_json, write_atomically
+from biofeedback.storage.records.models_cbt import CbtContent, CbtMerge
 
 FORMAT = "biofeedback-bundle"
 VERSION = 1
@@ -63,6 +71,7 @@ class ExportResult:
     recordings: int
     missing_recordings: tuple[str, ...]  # session uids whose recording file is gone
     deidentified: bool
+    cbt_entries: int = 0  # hierarchy steps + practices + thought records + partner steps
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,14 @@ class ImportResult:
     added: tuple[str, ...]  # session uids stored now
     skipped: tuple[str, ...]  # already in the records (same uid)
     recordings: int  # recording files copied into the data folder
+    cbt: CbtMerge | None = None  # what the bundle's CBT and partner content changed
 
 
 # -- export ---------------------------------------------------------------------------------
 def export_bundle(repo: Repository, code: str, path: Path, *, deidentify: bool = False,
-                  since: dt.datetime | None = None) -> ExportResult:
-    """Write the patient's sessions (started at or after ``since``) into a bundle (0600)."""
+                  since: dt.datetime | None = None, include_cbt: bool = True) -> ExportResult:
+    """Write the patient's sessions (started at or after ``since``) into a bundle (0600), with
+    the CBT and partner content unless de-identified or ``include_cbt`` is False."""
     patient = repo.get_patient(code)
     sessions = [r for r in repo.sessions(patient.code) if since is None or r.started >= since]
     files: dict[str, Path] = {}
@@ -99,6 +110,9 @@ def export_bundle(repo: Repository, code: str, path: Path, *, deidentify: bool =
                 "created": time_text(utc_now() - shift), "deidentified": deidentify,
                 "sessions": objects,
                 "files": {m: sha for m, sha in ((m, _sha_of(p)) for m, p in files.items())}}
+    cbt = repo.cbt_content(patient.code) if include_cbt and not deidentify else CbtContent()
+    if not cbt.empty:
+        manifest["cbt"] = cbt_to_dict(cbt)
     body = json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
     def fill(f: BinaryIO) -> None:
@@ -109,7 +123,13 @@ def export_bundle(repo: Repository, code: str, path: Path, *, deidentify: bool =
                 z.write(src, member)
 
     write_atomically(Path(path), fill)
-    return ExportResult(Path(path), len(objects), len(files), tuple(missing), deidentify)
+    return ExportResult(Path(path), len(objects), len(files), tuple(missing), deidentify,
+                        _entries(cbt))
+
+
+def _entries(c: CbtContent) -> int:
+    return len(c.steps) + sum(len(s.practices) for s in c.steps) + len(c.thoughts) \
+        + len(c.partner)
 
 
 def _shift(sessions: Sequence[SessionRecord]) -> dt.timedelta:
@@ -142,6 +162,7 @@ def _sha_of(path: Path) -> str:
 class _Checked:
     code: str
     sessions: tuple[tuple[SessionRecord, str | None], ...]  # (record, member)
+    cbt: CbtContent | None = None
 
 
 def read_bundle(path: Path) -> _Checked:
@@ -214,7 +235,8 @@ def _check(z: zipfile.ZipFile, where: str) -> _Checked:
         out.append((replace(rec, recording_path=None), member))
     if used != set(files):
         raise RecordsError(f"{where}: the bundle holds recordings no session refers to")
-    return _Checked(code.strip(), tuple(out))
+    cbt = None if m.get("cbt") is None else cbt_from_dict(m["cbt"], where, code.strip())
+    return _Checked(code.strip(), tuple(out), cbt)
 
 
 def _read_member(z: zipfile.ZipFile, name: str, limit: int, where: str) -> bytes:
@@ -249,18 +271,36 @@ def import_bundle(repo: Repository, path: Path, *, folder: Path | None = None) -
                 if tx.has_session(rec.uid) and not tx.add_session(rec):
                     skipped.append(rec.uid)  # stored before (another patient's: an error)
                     continue
+                copied = None
                 if member is not None:
-                    dest = target / f"{safe_name(checked.code)}-{Path(member).name}"
-                    _copy_member(z, member, dest, rec.recording_sha256 or "", created)
-                    rec = replace(rec, recording_path=str(dest.resolve()))
-                tx.add_session(rec)
+                    copied = target / f"{safe_name(checked.code)}-{Path(member).name}"
+                    _copy_member(z, member, copied, rec.recording_sha256 or "", created)
+                    rec = replace(rec, recording_path=str(copied.resolve()))
+                if not tx.add_session(rec):  # another workstation stored it meanwhile
+                    skipped.append(rec.uid)
+                    if copied is not None:
+                        _drop_unless_used(tx, rec.uid, copied, created)
+                    continue
                 added.append(rec.uid)
+            merged = None if checked.cbt is None else tx.merge_cbt(checked.code, checked.cbt)
     except BaseException:
         for p in created:
             with contextlib.suppress(OSError):
                 p.unlink()
         raise
-    return ImportResult(checked.code, tuple(added), tuple(skipped), len(created))
+    return ImportResult(checked.code, tuple(added), tuple(skipped), len(created), merged)
+
+
+def _drop_unless_used(repo: Repository, uid: str, copied: Path, created: list[Path]) -> None:
+    """The session was stored by a concurrent import: the copy just made is not needed,
+    unless that import's session points at the very same file (one shared folder)."""
+    stored = repo.get_session(uid).recording_path
+    if stored is not None and Path(stored).resolve() == copied.resolve():
+        return
+    with contextlib.suppress(OSError):
+        copied.unlink()
+    if copied in created:
+        created.remove(copied)
 
 
 def _copy_member(z: zipfile.ZipFile, member: str, dest: Path, sha: str,

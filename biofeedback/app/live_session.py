@@ -49,7 +49,7 @@ from biofeedback.app.live_types import (
     Traces,
 )
 from biofeedback.app.overview import FileOverview, file_overview
-from biofeedback.devices.base import Source, SourceError
+from biofeedback.devices.base import BlockConsumer, Source, SourceError
 from biofeedback.devices.factory import open_source
 from biofeedback.devices.replay import ReplaySource
 from biofeedback.formats.errors import FormatError
@@ -62,6 +62,8 @@ STALE_AFTER_S = 1.0  # no samples for this long: the link is "not answering", me
 GAP_NOTICE_S = 5.0  # a "samples missing" notice stays this long (it never hides a disconnect)
 
 _SOURCE_LINK = {"simulated": LinkState.SIMULATED, "replay": LinkState.REPLAY}
+#: Makes a sink for a started source (``add_subscriber``): the LSL outlet is one.
+SinkFactory = Callable[[SourceInfo], BlockConsumer]
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class _Run:
     # replay: (stream sample index of a seek, file time at it), in order; file time of the
     # stream = file_s + (index - index0) / fs
     anchors: list[tuple[int, float]] = field(default_factory=lambda: [(0, 0.0)])
+    subscribers: dict[SinkFactory, BlockConsumer] = field(default_factory=dict)
+    subscriber_problems: list[str] = field(default_factory=list)
 
 
 class LiveSession:
@@ -111,6 +115,7 @@ class LiveSession:
         self._line_uv: float | None = None  # a line the user set: kept across Stop/Start
         self._last_phase = SessionPhase.IDLE
         self._pending: list[SessionEvent] = []  # events of actions (recording saved...)
+        self._subscribers: list[SinkFactory] = []
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self, spec: str, *, record: RecordingRequest | None = None,
@@ -129,6 +134,14 @@ class LiveSession:
             raise SessionError(explain_start_failure(spec, exc)) from None
         if self._line_uv is not None:
             engine.set_threshold_uv(self._line_uv)
+        info = engine.info
+        run = _Run(engine, spec, self.clock(), _SOURCE_LINK.get(info.kind, LinkState.CONNECTED),
+                   info.name)
+        for factory in self._subscribers:  # before the first sample, like the recorder
+            try:
+                self._attach(run, factory)
+            except SessionError as exc:  # streaming to other programs never stops a session
+                run.subscriber_problems.append(str(exc))
         try:
             if record is not None:
                 _check_code(record.patient_code)
@@ -137,15 +150,14 @@ class LiveSession:
                                        max_duration_s=record.max_duration_s,
                                        settings={"source": spec})
             engine.start()
-        except RecordingError as exc:
+        except (RecordingError, SourceError, SessionError) as exc:
             engine.close()
-            raise SessionError(str(exc)) from None
-        except SourceError as exc:
-            engine.close()
-            raise SessionError(explain_start_failure(spec, exc)) from None
-        info = engine.info
-        link = _SOURCE_LINK.get(info.kind, LinkState.CONNECTED)
-        self._run = _Run(engine, spec, self.clock(), link, info.name)
+            for sink in run.subscribers.values():
+                _close_sink(sink)
+            text = explain_start_failure(spec, exc) if isinstance(exc, SourceError) else str(exc)
+            raise SessionError(text) from None
+        run.started_at = self.clock()
+        self._run = run
         self._feedback = FeedbackModel(engine.emg_fs)
         self._last_phase = SessionPhase.RUNNING
         return info
@@ -165,11 +177,48 @@ class LiveSession:
             except RecordingError:
                 path = None
         run.engine.close()
+        for sink in run.subscribers.values():
+            _close_sink(sink)
         if path is not None:
             self._pending.append(RecordingSaved(path))
         return path
 
     close = stop
+
+    # -- subscribers: other consumers of the raw samples (the LSL outlet) ----------------
+    def add_subscriber(self, factory: SinkFactory) -> None:
+        """Feed every run's raw blocks, source events and annotations (what the recorder gets)
+        to a sink ``factory(info)`` makes: now when streaming, and at each start. A sink that
+        fails later says so in :attr:`LiveSnapshot.notices` (its ``problem``); the session
+        goes on. Raises :class:`SessionError` when the sink cannot be made now."""
+        if factory in self._subscribers:
+            return
+        self._subscribers.append(factory)
+        if self._run is not None:
+            try:
+                self._attach(self._run, factory)
+            except SessionError:
+                self._subscribers.remove(factory)
+                raise
+
+    def remove_subscriber(self, factory: SinkFactory) -> None:
+        """Detach and close the sink of ``factory`` (idempotent)."""
+        if factory in self._subscribers:
+            self._subscribers.remove(factory)
+        run = self._run
+        sink = run.subscribers.pop(factory, None) if run is not None else None
+        if run is not None and sink is not None:
+            if sink in run.engine.sinks:
+                run.engine.sinks.remove(sink)
+            _close_sink(sink)
+
+    def _attach(self, run: _Run, factory: SinkFactory) -> None:
+        try:
+            sink = factory(run.engine.info)
+        except Exception as exc:  # LSL missing, no port free...: the caller says it once
+            raise SessionError(str(exc)) from None
+        run.subscribers[factory] = sink
+        run.engine.sinks.append(sink)
 
     @property
     def running(self) -> bool:
@@ -498,6 +547,10 @@ class LiveSession:
             out.append(Notice(NoticeKind.SOURCE_ERROR, run.error or "The source stopped."))
         if run.recording_problem:
             out.append(Notice(NoticeKind.RECORDING, run.recording_problem))
+        for problem in (*run.subscriber_problems,
+                        *(getattr(s, "problem", "") for s in run.subscribers.values())):
+            if problem:
+                out.append(Notice(NoticeKind.OUTLET, problem))
         if lead_off and link not in (LinkState.DISCONNECTED, LinkState.NOT_ANSWERING):
             out.append(Notice(NoticeKind.QUALITY, "The electrodes seem off or the signal is "
                               "flat: check that the probe sits well."))
@@ -555,6 +608,12 @@ def _check_code(code: str) -> None:
     problem = patient_code_problem(code)
     if problem:
         raise SessionError(problem)
+
+
+def _close_sink(sink: BlockConsumer) -> None:
+    close = getattr(sink, "close", None)
+    if close is not None:
+        close()
 
 
 def _no_signal_detail(link: LinkState, lead_off: bool) -> str:

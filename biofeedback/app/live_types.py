@@ -50,6 +50,7 @@ class NoticeKind(enum.Enum):
     QUALITY = 6
     HUM = 7
     GAP = 8
+    OUTLET = 9  # streaming to other programs (LSL) stopped: the session goes on
 
     @property
     def priority(self) -> int:

@@ -1,69 +1,177 @@
-"""The previous result of each protocol, for the end-of-session comparison.
+"""A patient's earlier sessions of a protocol, from the records database.
 
-A small stop-gap until the records issue keeps sessions in the database: the last *finished*
-session of a protocol is kept as JSON in ``<data dir>/sessions/<protocol>-last.json`` (folder
-0700, file 0600: it is health data). A stopped or interrupted session is not kept, so "last
-time" is always a whole session. A missing or unreadable file means "no previous session":
-the comparison is a nicety, never a reason to fail.
+Two things a guided session needs from the past, both from the patient's records
+(``storage/records``), never from another patient's:
+
+* **the previous session** for the end-of-session comparison: the latest *finished* session of
+  the same protocol (a stopped or pain-stopped one is not like for like);
+* **shaping** (clinical.md §5, down-training: "line = μ_B·0.9, tightened 5 % after 2
+  successful sessions"): the factor :class:`~biofeedback.app.guided.GuidedSession` multiplies
+  the line by. A session is *successful* when it finished with at least
+  :data:`SUCCESS_BELOW_PERCENT` of its line time below the line [D]; every two successful
+  sessions in a row tighten the line by 5 %, at most :data:`MAX_TIGHTENINGS` times (the line
+  never goes below ~0.86·0.9 μ_B), and a pain stop gently gives one step back.
+
+Without a patient in the records there is no comparison and no shaping: a comparison with
+someone else's session would mislead. Until issue 14 the last finished session of each
+protocol was kept as JSON (``<data dir>/sessions/<protocol>-last.json``, no patient); such a
+file cannot be attributed in the clinic and is left alone there, but on a home computer (one
+patient, the programme's) :func:`migrate_legacy` moves it into the records once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import logging
-import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from biofeedback.app.records import session_record, store_session
+from biofeedback.sessions.protocol import Protocol
 from biofeedback.sessions.results import SessionResult, StepResult
-from biofeedback.storage.paths import data_dir, ensure_private_dir, open_private, safe_name
+from biofeedback.storage.paths import data_dir
+from biofeedback.storage.patient_code import patient_code_problem
+from biofeedback.storage.records import Repository, SessionRecord, open_records, records_path
+from biofeedback.storage.records.errors import RecordsError
 
 log = logging.getLogger(__name__)
-MAX_FILE_BYTES = 2 * 1024 * 1024
+SUCCESS_BELOW_PERCENT = 70.0  # [D] "successful": this much of the line time below the line
+TIGHTEN_STEP = 0.95  # clinical.md §5: tightened 5 %
+SESSIONS_PER_TIGHTENING = 2  # clinical.md §5: after 2 successful sessions
+MAX_TIGHTENINGS = 3  # [D] a floor: 0.95³ ≈ 0.86 of the protocol's line
+MAX_LEGACY_BYTES = 2 * 1024 * 1024
+LEGACY_SUFFIX = "-last.json"
 
 
-def sessions_dir() -> Path:
-    """``<data dir>/sessions`` (created private)."""
-    return ensure_private_dir(ensure_private_dir(data_dir()) / "sessions")
+def result_of(rec: SessionRecord) -> SessionResult:
+    """A stored session as the result the summary compares with."""
+    steps = [StepResult(s.index, s.name, s.step, s.group, s.kind, _float(s.start_s),
+                        _float(s.end_s), s.completed, dict(s.metrics)) for s in rec.steps]
+    return SessionResult(rec.protocol, rec.title, steps, dict(rec.summary), rec.ended)
 
 
-def last_path(protocol: str) -> Path:
-    name = safe_name(protocol) or "protocol"
-    return sessions_dir() / f"{name}-last.json"
+def _of_protocol(repo: Repository, code: str, protocol: str) -> list[SessionRecord]:
+    if not code or repo.find_patient(code) is None:
+        return []
+    return [r for r in repo.sessions(code) if r.protocol == protocol]
 
 
-def save_last(result: SessionResult) -> Path | None:
-    """Keep ``result`` as the protocol's last session (only a finished one); returns the path."""
-    if result.ended != "finished":
+def previous_session(repo: Repository | None, code: str, protocol: str) -> SessionResult | None:
+    """The patient's latest finished session of ``protocol`` (None: none, or no patient)."""
+    if repo is None:
         return None
-    path = last_path(result.protocol)
-    text = json.dumps(result.to_json_dict(), allow_nan=False, indent=1)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = open_private(tmp)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # never a half-written "last session"
+        done = [r for r in _of_protocol(repo, code, protocol) if r.ended == "finished"]
+    except RecordsError as exc:
+        log.warning("the previous session could not be read: %s", exc)
+        return None
+    return result_of(done[-1]) if done else None
+
+
+def successful(rec: SessionRecord) -> bool:
+    below = rec.summary.get("percent_below_line")
+    return (rec.ended == "finished" and isinstance(below, int | float)
+            and not isinstance(below, bool) and below >= SUCCESS_BELOW_PERCENT)
+
+
+def shaping_level(sessions: Sequence[SessionRecord]) -> int:
+    """How many 5 % tightenings the sessions (oldest first, one protocol) have earned."""
+    level = run = 0
+    for r in sorted(sessions, key=lambda r: r.started):
+        if r.ended == "pain":
+            level, run = max(0, level - 1), 0  # it hurt: one step back, calmly
+        elif successful(r):
+            run += 1
+            if run == SESSIONS_PER_TIGHTENING:
+                level, run = min(MAX_TIGHTENINGS, level + 1), 0
+        elif r.ended == "finished":
+            run = 0  # a whole session that did not meet the goal: start counting again
+    return level
+
+
+def shaping_factor(repo: Repository | None, code: str, protocol: Protocol) -> float:
+    """The factor for ``GuidedSession(shaping=...)``: 1.0 unless the protocol has a line
+    step (``line_factor``) and the patient's sessions of it earned tightenings."""
+    if repo is None or not any(s.target.line_factor is not None for s in protocol.steps):
+        return 1.0
+    try:
+        level = shaping_level(_of_protocol(repo, code, protocol.name))
+    except RecordsError as exc:
+        log.warning("shaping not computed: %s", exc)
+        return 1.0
+    return TIGHTEN_STEP ** level
+
+
+def keep_session(repo: Repository | None, code: str, result: SessionResult,
+                 protocol: Protocol, *, recording: Path | None = None,
+                 origin: str = "clinic") -> SessionRecord | None:
+    """Store the session in the patient's records when the patient is known there (a session
+    without a patient is not kept: there is nowhere private to keep it)."""
+    if repo is None or not code or repo.find_patient(code) is None:
+        return None
+    if recording is not None and not recording.is_file():
+        recording = None
+    return store_session(repo, code, result, protocol, recording=recording, origin=origin)
+
+
+@contextlib.contextmanager
+def default_records(code: str) -> Iterator[Repository | None]:
+    """The default records file, open for one call, for a valid patient code (None: no code,
+    or no records kept on this computer yet: nothing is created for a session)."""
+    if not code or patient_code_problem(code) or not records_path().is_file():
+        yield None
+        return
+    try:
+        db = open_records()
+    except (RecordsError, OSError) as exc:
+        log.warning("the records could not be opened: %s", exc)
+        yield None
+        return
+    try:
+        yield db.repo
     finally:
-        tmp.unlink(missing_ok=True)
-    return path
+        db.close()
 
 
-def load_last(protocol: str) -> SessionResult | None:
-    """The protocol's last finished session, or None (none yet, or the file is unusable)."""
+# -- the JSON files of before issue 14 -------------------------------------------------------
+def legacy_dir() -> Path:
+    return data_dir() / "sessions"
+
+
+def load_legacy(path: Path) -> SessionResult | None:
+    """One old ``<protocol>-last.json`` file (None: unreadable; the comparison is a nicety)."""
     try:
-        path = last_path(protocol)
-        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        if path.stat().st_size > MAX_LEGACY_BYTES:
             return None
-        d = json.loads(path.read_text(encoding="utf-8"))
-        result = from_json_dict(d)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        log.warning("the previous %s session could not be read: %s", protocol, exc)
+        return from_json_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("%s: an old last-session file could not be read: %s", path, exc)
         return None
-    return result if result.protocol == protocol else None
+
+
+def migrate_legacy(repo: Repository, code: str, protocols: dict[str, Protocol],
+                   folder: Path | None = None) -> int:
+    """Move the old last-session files of ``protocols`` into ``code``'s records (home: one
+    patient); each migrated file is renamed ``*.migrated``. Returns how many were stored."""
+    folder = folder or legacy_dir()
+    if not folder.is_dir() or repo.find_patient(code) is None:
+        return 0
+    stored = 0
+    for path in sorted(folder.glob(f"*{LEGACY_SUFFIX}")):
+        result = load_legacy(path)
+        protocol = protocols.get(result.protocol) if result is not None else None
+        if result is None or protocol is None:
+            continue
+        started = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        rec = session_record(code, result, protocol, started=started, origin="home")
+        with repo.transaction() as tx:
+            tx.add_session(rec)
+        path.rename(path.with_name(path.name + ".migrated"))
+        stored += 1
+    return stored
 
 
 def from_json_dict(d: dict[str, Any]) -> SessionResult:
@@ -82,4 +190,5 @@ def _float(v: Any) -> float:
     return float("nan") if v is None else float(v)
 
 
-__all__ = ["from_json_dict", "last_path", "load_last", "save_last", "sessions_dir"]
+__all__ = ["default_records", "from_json_dict", "keep_session", "legacy_dir", "load_legacy", "migrate_legacy",
+           "previous_session", "result_of", "shaping_factor", "shaping_level", "successful"]

@@ -26,7 +26,7 @@ from biofeedback.formats.errors import BiofeedbackWarning, user_message
 
 __all__ = ["CliError", "build_parser", "main"]
 
-_ORDER = ["run", "session", "protocols", "analyze", "record", "replay", "convert", "info",
+_ORDER = ["run", "session", "protocols", "analyze", "record", "lsl", "replay", "convert", "info",
           "emulate"]
 _TERM_LIKE_CTRL_C = {"analyze", "convert", "info", "recover"}  # no Qt loop, no own handler
 

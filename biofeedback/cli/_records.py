@@ -7,17 +7,27 @@ import sys
 import warnings
 from typing import Any
 
+from biofeedback.app.workstation import open_workstation
 from biofeedback.formats.errors import BiofeedbackWarning
-from biofeedback.storage.records import SqliteDatabase
+from biofeedback.storage.records import RecordsDatabase
 
 
 class MigratedWarning(BiofeedbackWarning):
     """The records file was migrated to a newer schema (a backup was taken first)."""
 
 
-def open_database() -> SqliteDatabase:
-    """``<data dir>/records.sqlite3``, migrated forward (a warning names the backup)."""
-    db = SqliteDatabase()
+class OfflineWarning(BiofeedbackWarning):
+    """The clinic server is unreachable: this workstation keeps sessions locally."""
+
+
+def open_database(patient: str | None = None) -> RecordsDatabase:
+    """The configured records (``<data dir>/records.sqlite3`` or the clinic server), migrated
+    forward (a warning names the backup). An unreachable server: a warning, and the local
+    outbox with ``patient`` in it, so a session can still be recorded and kept."""
+    opened = open_workstation(patient)
+    if opened.offline:
+        warnings.warn(opened.message, OfflineWarning, stacklevel=2)
+    db = opened.db
     m = db.last_migration
     if m is not None and m.backup is not None:
         warnings.warn(f"records migrated from schema {m.from_version} to {m.to_version}; "
@@ -29,4 +39,4 @@ def print_json(obj: Any) -> None:
     print(json.dumps(obj, allow_nan=False, indent=1, ensure_ascii=False), file=sys.stdout)
 
 
-__all__ = ["MigratedWarning", "open_database", "print_json"]
+__all__ = ["MigratedWarning", "OfflineWarning", "open_database", "print_json"]

@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="dates shifted (first session on 2000-01-01), no recordings; for "
                    "sharing, not for importing")
     e.add_argument("--since", metavar="YYYY-MM-DD", help="only sessions from this day on")
+    e.add_argument("--no-cbt", action="store_true", help="leave out the exposure hierarchy, "
+                   "thought records and partner steps (they stay on this computer)")
     e.set_defaults(func=_export)
     i = what.add_parser("import", help="biofeedback bundle import FILE [--check]")
     i.add_argument("file", type=Path)
@@ -47,11 +49,14 @@ def _export(args: argparse.Namespace) -> int:
             raise CliError(f"--since {args.since!r}: use YYYY-MM-DD") from None
     with open_database() as db:
         r = export_bundle(db.repo, args.code, args.output, deidentify=args.deidentify,
-                          since=since)
+                          since=since, include_cbt=not args.no_cbt)
+        db.repo.record_audit("exported", args.code, f"bundle {r.path.name}, {r.sessions} "
+                             "session(s)" + (", de-identified" if r.deidentified else ""))
     print(f"{r.sessions} session(s), {r.recordings} recording(s) written to {r.path}"
           + (" (de-identified)" if r.deidentified else "")
           + (f"; {len(r.missing_recordings)} recording file(s) not found, left out"
-             if r.missing_recordings else ""))
+             if r.missing_recordings else "")
+          + (f"; {r.cbt_entries} CBT/partner entries" if r.cbt_entries else ""))
     return 0
 
 
@@ -65,8 +70,13 @@ def _import(args: argparse.Namespace) -> int:
         r = import_bundle(db.repo, args.file)
     if args.json:
         print_json({"patient": r.patient_code, "added": list(r.added),
-                    "skipped": list(r.skipped), "recordings": r.recordings})
+                    "skipped": list(r.skipped), "recordings": r.recordings,
+                    "cbt": None if r.cbt is None else {"added": r.cbt.added,
+                                                       "updated": r.cbt.updated,
+                                                       "unchanged": r.cbt.unchanged}})
     else:
         print(f"{r.patient_code}: {len(r.added)} session(s) added, {len(r.skipped)} already "
-              f"there, {r.recordings} recording(s) copied")
+              f"there, {r.recordings} recording(s) copied"
+              + ("" if r.cbt is None else f"; CBT/partner entries: {r.cbt.added} added, "
+                 f"{r.cbt.updated} updated"))
     return 0

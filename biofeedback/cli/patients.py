@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from biofeedback.app.programme import dilator_suggestion
+from biofeedback.cli._cbt import add_actions as add_cbt_actions
 from biofeedback.cli._records import open_database, print_json
 from biofeedback.cli.errors import CliError
 from biofeedback.storage.records import SwabPoint
@@ -21,13 +22,15 @@ from biofeedback.storage.records.trends import trends
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "patients", help="the patient records: add, list, show, notes, cotton-swab maps",
+        "patients", help="the patient records: add, list, show, notes, cotton-swab maps, "
+        "exposure hierarchy, thought records, partner steps",
         description="Patients are identified by a pseudonymous code (letters then digits, e.g. "
         "P017); a name is optional and stays in this computer's records only.",
         epilog="Examples:\n  biofeedback patients add P001 --name 'A. Example'\n"
         "  biofeedback patients list --search P0\n  biofeedback patients show P001 --json\n"
         "  biofeedback patients note P001 'Tolerated size 3 today'\n"
-        "  biofeedback patients swab P001 12=0 2=3 4=6 6=7 8=5 10=2",
+        "  biofeedback patients swab P001 12=0 2=3 4=6 6=7 8=5 10=2\n"
+        "  biofeedback patients hierarchy P001 list   (also: thoughts, partner, consent)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     what = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = what.add_parser("add", help="add a patient: biofeedback patients add P001")
@@ -55,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     swab.add_argument("points", nargs="+", metavar="HOUR=PAIN")
     swab.add_argument("--session", metavar="UID")
     swab.set_defaults(func=_swab)
+    add_cbt_actions(what)  # hierarchy, thoughts, partner, consent (cli/_cbt.py)
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -95,6 +99,7 @@ def patient_view(repo: Repository, code: str) -> dict[str, Any]:
 def _show(args: argparse.Namespace) -> int:
     with open_database() as db:
         view = patient_view(db.repo, args.code)
+        db.repo.record_audit("opened", view["patient"]["code"], "patients show")
     if args.json:
         print_json(view)
         return 0

@@ -44,6 +44,8 @@ def _report(args: argparse.Namespace) -> int:
         data = collect(repo, code, suggestion=dilator_suggestion(repo, code, sessions),
                        protocol_descriptions=descriptions, include_name=args.name,
                        software=f"biofeedback {__version__}")
-    write_report(data, args.output)
+        write_report(data, args.output)
+        repo.record_audit("exported", code, f"PDF report {args.output.name}"
+                          + (" with name" if args.name else ""))
     print(f"report for {code} ({len(data.sessions)} session(s)) written to {args.output}")
     return 0

@@ -16,11 +16,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Open the live biofeedback window. Without a sensor it starts on the "
         "simulated sensor and says so (\"No sensor found: showing simulated data\").",
         epilog="Examples:\n  biofeedback run\n  biofeedback run --source simulated:slow-release\n"
-        "  biofeedback run --source /dev/ttyACM0",
+        "  biofeedback run --source /dev/ttyACM0\n  biofeedback run --home",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--source", default="auto",
                    help="simulated[:SCENARIO], serial:PORT, replay:FILE or auto (default)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--home", action="store_true",
+                      help="the patient's home mode (practice from a programme); the "
+                      "default when the preference start_mode is \"home\"")
+    mode.add_argument("--clinic", action="store_true",
+                      help="the clinician's window, whatever the preference says")
     p.add_argument("--autostart", action="store_true", help="start streaming at once")
     p.add_argument("--screenshot", metavar="PNG",
                    help="after --screenshot-delay seconds, save the window to PNG and quit")

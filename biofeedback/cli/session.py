@@ -13,7 +13,8 @@ from typing import Any
 from biofeedback.app.guided import GuidedSession
 from biofeedback.app.live_session import LiveSession, RecordingRequest
 from biofeedback.app.live_types import SessionError, SessionPhase
-from biofeedback.app.records import processing_block, store_session
+from biofeedback.app.records import processing_block
+from biofeedback.app.workstation import store_clinic_session
 from biofeedback.cli._records import open_database
 from biofeedback.cli.errors import CliError, Terminated
 from biofeedback.sessions.loader import ProtocolError, load_protocol
@@ -21,7 +22,12 @@ from biofeedback.sessions.protocol import Protocol
 from biofeedback.sessions.results import SessionResult
 from biofeedback.sessions.runner import RunnerState, StepStarted
 from biofeedback.sessions.scripted import protocol_scenario
-from biofeedback.storage.records import SessionRecord, SqliteDatabase, utc_now
+from biofeedback.storage.records import (
+    RecordsDatabase,
+    SessionRecord,
+    load_clinic_config,
+    utc_now,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,15 +98,16 @@ def _run(args: argparse.Namespace) -> int:
     stored = None
     if db is not None:
         with db:
-            stored = store_session(db.repo, args.patient, result, protocol, recording=path,
+            stored = store_clinic_session(db, args.patient, result, protocol, recording=path,
+                                          share=load_clinic_config().share,
                                    started=started, processing=processing)
     _report(result, path, args.json, stored)
     return 0 if result.ended == "finished" else 1
 
 
-def _records_of(code: str) -> SqliteDatabase:
+def _records_of(code: str) -> RecordsDatabase:
     """The records, checked before the session starts: the patient must be there."""
-    db = open_database()
+    db = open_database(patient=code)  # the server, or the local outbox when it is unreachable
     try:
         db.repo.get_patient(code)
     except BaseException:

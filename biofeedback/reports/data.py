@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from biofeedback.storage.records import Note, Patient, Repository, SessionRecord, SwabMap, utc_now
+from biofeedback.storage.records.models_cbt import CbtConsent, CbtContent
 from biofeedback.storage.records.progression import Attempt, Suggestion, attempts
 from biofeedback.storage.records.trends import Trends, trends
 
@@ -24,6 +25,8 @@ class ReportData:
     include_name: bool = False  # the name is printed only when asked
     generated: dt.datetime = field(default_factory=utc_now)
     software: str = ""
+    cbt: CbtContent | None = None  # only when the patient agreed (``cbt_consent.reports``)
+    cbt_consent: CbtConsent | None = None
 
     @property
     def assessment(self) -> SessionRecord | None:
@@ -39,9 +42,12 @@ def collect(repo: Repository, code: str, *, suggestion: Suggestion | None = None
             include_name: bool = False, software: str = "") -> ReportData:
     patient = repo.get_patient(code)
     sessions = tuple(repo.sessions(patient.code))
+    consent = repo.cbt_consent(patient.code)
+    cbt = repo.cbt_content(patient.code) if consent.reports else None
     return ReportData(patient, sessions, trends(sessions), tuple(repo.notes(patient.code)),
                       tuple(repo.swab_maps(patient.code)), tuple(attempts(sessions)), suggestion,
-                      dict(protocol_descriptions or {}), include_name, utc_now(), software)
+                      dict(protocol_descriptions or {}), include_name, utc_now(), software, cbt,
+                      consent)
 
 
 __all__ = ["ReportData", "collect"]

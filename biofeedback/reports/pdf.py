@@ -3,7 +3,8 @@
 Sections: header (patient code; the name only when asked), the not-a-diagnosis statement, the
 latest assessment's metrics with the protocol's description and each metric's definition, the
 trend charts, the dilator progression (with the rule's suggestion), the cotton-swab maps,
-clinician notes, and an ISEK-style processing block (filters, sampling rates, window).
+clinician notes, the CBT and partner section (only with the patient's consent,
+``cbt_section.py``), and an ISEK-style processing block (filters, sampling rates, window).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
+from biofeedback.reports.cbt_section import cbt_section
 from biofeedback.reports.charts import bar_chart, line_chart, swab_clock
 from biofeedback.reports.data import ReportData
 from biofeedback.reports.definitions import METRICS, NOT_A_DIAGNOSIS, TREND_DEFINITIONS
@@ -73,6 +75,7 @@ def build(data: ReportData, out: BinaryIO) -> None:
     story += _dilator(data)
     story += _swab(data)
     story += _notes(data)
+    story += cbt_section(data)
     story += _processing(data)
 
     def footer(canvas: Canvas, doc: Any) -> None:

@@ -20,8 +20,9 @@ from types import FrameType, TracebackType
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtWidgets import QApplication, QWidget
 
+from biofeedback.app.preferences import load_preferences
 from biofeedback.storage.paths import data_dir, ensure_private_dir
 from biofeedback.ui import theme
 from biofeedback.ui.main_window import MainWindow
@@ -124,10 +125,43 @@ def install_signal_handlers(window: MainWindow) -> QTimer:
     return timer
 
 
+def home_mode(args: argparse.Namespace) -> bool:
+    """``--home``, or the preference ``start_mode = "home"`` unless ``--clinic``."""
+    if getattr(args, "home", False) or getattr(args, "clinic", False):
+        return bool(getattr(args, "home", False))
+    return load_preferences()[0].start_mode == "home"
+
+
+def _screenshot_later(app: QApplication, window: QWidget, png: str, delay_s: float) -> None:
+    """``--screenshot PNG``: save the window after ``delay_s`` (it has drawn by then) and quit."""
+    def grab() -> None:
+        window.grab().save(png)
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(int(delay_s * 1000), grab)
+
+
+def run_home(args: argparse.Namespace, app: QApplication, log_path: Path | None) -> int:
+    """The patient's home window (``ui/home/``)."""
+    from biofeedback.ui.home.window import HomeWindow
+
+    screenshot = getattr(args, "screenshot", None)
+    window = HomeWindow(getattr(args, "source", "auto") or "auto", persist=not screenshot)
+    install_excepthook(window, log_path)  # type: ignore[arg-type]
+    install_signal_handlers(window)  # type: ignore[arg-type]
+    window.show()
+    if screenshot:
+        _screenshot_later(app, window, screenshot, args.screenshot_delay)
+    return app.exec()
+
+
 def run_app(args: argparse.Namespace) -> int:
     """Open the window on ``args.source``; ``--screenshot PNG`` saves it after a delay and quits."""
     app = make_application()
     log_path = setup_logging()
+    if home_mode(args):
+        return run_home(args, app, log_path)
     source = getattr(args, "source", "auto") or "auto"
     speed = getattr(args, "speed", None)  # `biofeedback replay --speed X`
     options = {"speed": speed} if speed is not None and str(source).startswith("replay:") else {}
@@ -144,10 +178,5 @@ def run_app(args: argparse.Namespace) -> int:
         if window.prefs.patient_view:
             QTimer.singleShot(500, window.toggle_patient_view)
     else:
-        def grab() -> None:
-            window.grab().save(screenshot)
-            window.close()
-            app.quit()
-
-        QTimer.singleShot(int(args.screenshot_delay * 1000), grab)
+        _screenshot_later(app, window, screenshot, args.screenshot_delay)
     return app.exec()

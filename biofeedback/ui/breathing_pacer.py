@@ -98,6 +98,11 @@ class PacerChoice(QComboBox):
         self.setCurrentIndex(max(0, keep))
         self.blockSignals(False)
 
+    def select(self, pacer: Pacer | None) -> None:
+        """Choose a preset (a kept preference); anything else: the protocol's own."""
+        index = next((i for i in range(1, self.count()) if self.itemData(i) == pacer), 0)
+        self.setCurrentIndex(index)
+
     def chosen(self, protocol_pacer: Pacer) -> Pacer:
         data = self.currentData()
         return data if isinstance(data, Pacer) else protocol_pacer

@@ -72,8 +72,12 @@ class ControlPanel(QWidget):
         self.patient_edit.setMinimumWidth(90)
         self.time_label = QLabel("")
         self.time_label.setObjectName("timeLabel")
-        self.time_label.setMinimumWidth(
-            self.time_label.fontMetrics().horizontalAdvance("0000.0 s · contractions: 00") + 8)
+        # a fixed size: the text changes ten times a second, and a label that may change size
+        # asks its whole row to lay out again at every change
+        self.time_label.ensurePolished()
+        self.time_label.setFixedSize(
+            self.time_label.fontMetrics().horizontalAdvance("0000.0 s · contractions: 00") + 8,
+            self.time_label.sizeHint().height())
         self.time_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.rest_button = _button(REST_TEXT, with_keys(
@@ -91,7 +95,7 @@ class ControlPanel(QWidget):
         self.marker_edit.setToolTip("A short label for the next marker, e.g. 'probe in'; press "
                                     "Enter or a number key 0-9 to place it")
         self.marker_edit.setMaximumWidth(220)
-        self.marker_edit.setMinimumWidth(110)
+        self.marker_edit.setMinimumWidth(76)  # the second row must fit 1024 px
         self.marker_button = _button("Add marker", "Mark this moment (number keys 0-9 do the "
                                      "same, even while typing a label)")
         self.guided_button = _button("Guided session\u2026", with_keys(

@@ -43,7 +43,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +92,7 @@ PROFILE_ENV = "BIOFEEDBACK_PROFILE_PAINT"
 WATERMARK = "SIMULATED DATA"
 # static items (grid, bands, overlays) are drawn once into a pixmap and blitted each frame
 CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+EDGE_PX = 3  # an axis's bounds keep this far from the data area (see EdgeAxis)
 ENV_FLOOR_MARGIN = 0.03  # fraction of the envelope scale shown below 0 µV
 NOW_MARGIN = 0.015  # fraction of the window drawn after "now"
 LEFT_AXIS_PX = 62  # every plot's left axis has this width, so their time axes line up
@@ -254,7 +255,27 @@ PROFILER: PaintProfiler | None = PaintProfiler() if os.environ.get(PROFILE_ENV) 
 
 
 # -- pieces of a plot ----------------------------------------------------------------------
-class RelativeTimeAxis(pg.AxisItem):
+class EdgeAxis(pg.AxisItem):
+    """An axis of labels only, whose bounds stop short of the data area.
+
+    Qt repaints every item within a pixel of a dirty area, and a scrolling trace dirties its
+    whole view box every frame: an axis touching it was repainted with every frame. So the
+    axis draws no line and no ticks (the grid and the frame are in the plot's cached
+    background, see :class:`PlotView`) and its bounding rect keeps :data:`EDGE_PX` away."""
+
+    def __init__(self, orientation: str, **kwargs: object) -> None:
+        super().__init__(orientation, **kwargs)
+        self.setStyle(tickLength=0, tickTextOffset=EDGE_PX + 3)
+        self.setPen(pg.mkPen(None))
+
+    def boundingRect(self) -> QRectF:
+        r = super().boundingRect()
+        side = {"left": (0, 0, -EDGE_PX, 0), "right": (EDGE_PX, 0, 0, 0),
+                "bottom": (0, EDGE_PX, 0, 0), "top": (0, 0, 0, -EDGE_PX)}[self.orientation]
+        return r.adjusted(*side)
+
+
+class RelativeTimeAxis(EdgeAxis):
     """Seconds before now: "-10 … -2, now" (live; the range is fixed, so the picture is
     cached), or plain file seconds (replay). One axis for both: it is never swapped, since a
     replaced axis item could still be painted after pyqtgraph let it go."""
@@ -357,15 +378,20 @@ class PlotView(pg.PlotWidget):
         self._bands = []
         self.close()
 
+    #: Called after each paint (``benchmarks/bench_latency.py`` times the frames); None: no cost.
+    painted_hook: Callable[[], None] | None = None
+
     def paintEvent(self, ev: QPaintEvent | None) -> None:
         if getattr(self, "closed", False):  # shut down: its scene is gone
             return
         if PROFILER is None:
             super().paintEvent(ev)
-            return
-        t0 = time.thread_time()
-        super().paintEvent(ev)
-        PROFILER.painted(time.thread_time() - t0)
+        else:
+            t0 = time.thread_time()
+            super().paintEvent(ev)
+            PROFILER.painted(time.thread_time() - t0)
+        if self.painted_hook is not None:
+            self.painted_hook()
 
     def drawBackground(self, painter: QPainter | None, rect: QRectF) -> None:
         super().drawBackground(painter, rect)
@@ -390,6 +416,10 @@ class PlotView(pg.PlotWidget):
             for y in ys:
                 sy = to_scene.map(QPointF(x0, y)).y()
                 painter.drawLine(QLineF(area.left(), sy, area.right(), sy))
+        painter.setPen(QPen(QColor(theme.MUTED), 0))  # the frame the axes no longer draw
+        painter.drawLine(QLineF(area.left(), area.top(), area.left(), area.bottom()))
+        if item.getAxis("bottom").isVisible():
+            painter.drawLine(QLineF(area.left(), area.bottom(), area.right(), area.bottom()))
         if self.watermark:
             font = QFont()
             font.setPointSize(self.watermark_pt)
@@ -422,7 +452,9 @@ def _ticks(axis: pg.AxisItem, lo: float, hi: float, size: float
 
 
 def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> PlotView:
-    axes = {"bottom": bottom} if bottom is not None else {}
+    axes: dict[str, pg.AxisItem] = {"left": EdgeAxis("left")}
+    if bottom is not None:
+        axes["bottom"] = bottom
     w = PlotView(axisItems=axes)
     w.setBackground(theme.PANEL)
     # the view paints every pixel itself: without this, each redraw of a trace also repaints
@@ -442,7 +474,8 @@ def _make_plot(title: str, left_label: str, bottom: pg.AxisItem | None) -> PlotV
     item.getAxis("left").setWidth(LEFT_AXIS_PX)
     for axis in ("left", "bottom"):
         item.getAxis(axis).setTextPen(theme.MUTED)
-        item.getAxis(axis).setPen(theme.MUTED)
+        if not isinstance(item.getAxis(axis), EdgeAxis):
+            item.getAxis(axis).setPen(theme.MUTED)
     return w
 
 
@@ -482,6 +515,21 @@ def _curve(plot: pg.PlotWidget, pen: QPen, antialias: bool, strokes: int = 1) ->
     curve = FastCurve(pen, antialias, strokes)
     plot.getPlotItem().addItem(curve, ignoreBounds=True)
     return curve
+
+
+def _paint_nothing(*items: QGraphicsItem) -> None:
+    """Tell Qt these items draw nothing themselves (transparent bands, pen-less edges):
+    it then skips their Python ``paint`` each frame; their children (labels) still paint."""
+    for item in items:
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+
+
+def _cached(*items: QGraphicsItem) -> None:
+    """Labels and the dashed line change rarely but sit in the area every frame repaints:
+    Qt keeps their pixels and blits them (moving them too) instead of calling their Python
+    ``paint`` and laying out the text again each frame."""
+    for item in items:
+        item.setCacheMode(CACHED)
 
 
 def _key(color: str, dash: str, text: str) -> str:
@@ -581,10 +629,12 @@ class LivePlotsWidget(QWidget):
             brush=pg.mkBrush(None), pen=pg.mkPen(None))
         self.baseline_band.setZValue(-10)
         self.baseline_band.setVisible(False)
+        _paint_nothing(self.baseline_band, *self.baseline_band.lines)  # filled in the background
         self.env_plot.add_band(self.baseline_band, pg.mkBrush(*theme.BASELINE_BAND))
         self.baseline_label = pg.InfLineLabel(
             self.baseline_band.lines[1], "your rest", position=0.98, anchors=[(1, 0), (1, 0)],
             color=theme.GREEN, fill=pg.mkBrush(*theme.LABEL_FILL))
+        _cached(self.baseline_label)
         item.addItem(self.baseline_band)
         self.threshold_line = pg.InfiniteLine(
             pos=10.0, angle=0, movable=True,
@@ -594,6 +644,7 @@ class LivePlotsWidget(QWidget):
             labelOpts={"color": theme.THRESHOLD, "position": 0.03, "anchors": [(0, 1), (0, 1)],
                        "fill": pg.mkBrush(*theme.LABEL_FILL)})
         self.threshold_line.setZValue(15)
+        _cached(self.threshold_line, self.threshold_line.label)
         self.threshold_line.setToolTip("Drag to move the line; the meter follows it")
         self.threshold_line.sigPositionChangeFinished.connect(self._on_line_dragged)
         item.addItem(self.threshold_line)
@@ -601,6 +652,7 @@ class LivePlotsWidget(QWidget):
             label = pg.TextItem("", color=theme.TEXT, anchor=(0.5, 0),
                                 fill=pg.mkBrush(*theme.LABEL_FILL))
             label.setZValue(30)
+            _cached(label)
             label.setVisible(False)
             item.addItem(label, ignoreBounds=True)
             self._peak_labels.append(label)
@@ -612,10 +664,10 @@ class LivePlotsWidget(QWidget):
                                    brush=pg.mkBrush(None), pen=pg.mkPen(None))
         band.setZValue(-20)
         self.env_plot.add_band(band, brush)  # the fill is in the cached background
+        _paint_nothing(band, *band.lines)
         band.setToolTip(f"{RESTING_TONE.label}\n{RESTING_TONE.source}\n{RESTING_TONE.caveat}")
-        pg.InfLineLabel(band.lines[1], RESTING_TONE.label, position=0.5, anchors=[(0.5, 1),
-                                                                                  (0.5, 1)],
-                        color=theme.MUTED)
+        _cached(pg.InfLineLabel(band.lines[1], RESTING_TONE.label, position=0.5,
+                                anchors=[(0.5, 1), (0.5, 1)], color=theme.MUTED))
         self.env_plot.getPlotItem().addItem(band)
         return band
 
@@ -867,7 +919,6 @@ class LivePlotsWidget(QWidget):
         plot.setLabel("bottom", "seconds before now (s)" if self._relative else "file time (s)",
                       color=theme.MUTED)
         axis.setTextPen(theme.MUTED)
-        axis.setPen(theme.MUTED)
 
     def _apply_x_range(self, t_end: float = 0.0) -> None:
         if self._relative:  # a little room after "now" so its tick label shows
@@ -891,7 +942,9 @@ class LivePlotsWidget(QWidget):
         region = pg.LinearRegionItem(values=(t0, t1), movable=False, brush=pg.mkBrush(*color),
                                      pen=pg.mkPen(None))
         region.setZValue(-15)
+        _paint_nothing(*region.lines)  # pen-less edges
         label = pg.TextItem("", color=theme.TEXT, anchor=(0, 0))
+        _cached(label)
         label.setZValue(25)
         placed = _Placed(t0, t1, region, label, peak_uv)
         self._span_text(placed, text)

@@ -11,7 +11,6 @@ window-wide actions (``ui/actions.py``); preferences persist (``app/preferences.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from PyQt6.QtCore import QTimer
@@ -32,14 +31,15 @@ from biofeedback.app.live_types import (
     SessionPhase,
     SourceEventReceived,
 )
-from biofeedback.app.preferences import Preferences, load_preferences, save_preferences
+from biofeedback.app.preferences import Preferences, keep_preferences, load_preferences
 from biofeedback.ui import window_parts
 from biofeedback.ui.actions import ShortcutGuard, WindowActions
+from biofeedback.ui.clinic.link import ClinicLink
+from biofeedback.ui.lsl_toggle import LslToggle
 from biofeedback.ui.patient_view import PatientView
 from biofeedback.ui.review import ReplayReview
 from biofeedback.ui.session_control import GuidedController
 
-log = logging.getLogger(__name__)
 TITLE = "Pelvic-floor biofeedback"
 
 
@@ -68,16 +68,19 @@ class MainWindow(QMainWindow):
         self.guided = GuidedController(self)
         self.actions = WindowActions(self, window_parts.handlers(self), self._number_key)
         window_parts.add_menus(self, self.actions)
+        self.clinic = ClinicLink(self)  # "Patients…" (Ctrl+P): the clinic mode's records
+        self.lsl = LslToggle(self)  # Session menu: stream to LSL (off by default)
         self._guard = ShortcutGuard(self.actions.all(), self._owns)
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._guard)
+        if isinstance(app, QApplication):
+            self._guard.attach(app)
         self.timer = QTimer(self)
         self.timer.setInterval(self.REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         window_parts.connect(self)
         window_parts.choose_source(self, source_spec)
         window_parts.apply_preferences(self)
+        self.lsl.apply_preferences()
         self._render_idle()
         if warning:
             self.statusBar().showMessage(warning, 15_000)
@@ -157,13 +160,14 @@ class MainWindow(QMainWindow):
         self.stop()
         self.prefs.patient_view = self.patient_view is not None and self.patient_view.isVisible()
         if self.patient_view is not None:
-            self.patient_view.close()
+            self.patient_view.shutdown()
         self.prefs.set_geometry_bytes(bytes(self.saveGeometry().data()))
         self.save_preferences()
         app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self._guard)
+        if isinstance(app, QApplication):
+            self._guard.detach(app)
         self.timer.stop()
+        self.clinic.close()
         self.plots.shutdown()
         super().closeEvent(event)
 
@@ -243,12 +247,8 @@ class MainWindow(QMainWindow):
             w.blockSignals(False)
 
     def save_preferences(self) -> None:
-        if not self.persist:
-            return
-        try:
-            save_preferences(self.prefs)
-        except OSError as exc:
-            log.warning("could not save the settings: %s", exc)
+        if self.persist:
+            keep_preferences(self.prefs)
 
     # -- the GUI timer -------------------------------------------------------------------
     def refresh(self) -> None:

@@ -10,9 +10,10 @@ Type scales with the widget, so the same meter is readable in the patient view.
 from __future__ import annotations
 
 import math
+import time
 
-from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PyQt6.QtCore import QRect, QRectF, Qt
+from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QPixmap
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from biofeedback.app.feedback import IDLE_VIEW, MeterView
@@ -28,6 +29,7 @@ STATE_COLOURS = {
     "bearing_down": theme.PURPLE,
 }
 WATERMARK = "SIMULATED DATA"
+NUMBER_HOLD_S = 0.3  # the µV reading changes at most ~3 times a second
 
 
 class RelaxationMeterWidget(QWidget):
@@ -45,25 +47,69 @@ class RelaxationMeterWidget(QWidget):
         self.setAccessibleName("Relaxation meter")
         self.setAccessibleDescription(IDLE_VIEW.text)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paints its whole rect
+        self._number_uv = math.nan  # the µV reading on screen (held, see set_view)
+        self._number_at = -math.inf
+        self._watermark_pixmap: QPixmap | None = None
+        self._watermark_key: tuple | None = None
 
     # -- model --------------------------------------------------------------------------
     def set_view(self, view: MeterView, simulated: bool) -> None:
-        """Show ``view``; repaint only when something drawn changes (the bar by a pixel, the
-        words, the numbers as printed): at 30 Hz most frames change nothing visible."""
-        old = self._drawn(self.view, self.simulated)
+        """Show ``view``; repaint only the part whose drawing changes (the bar by a pixel, the
+        words, the numbers as printed): at 30 Hz most frames change nothing visible, and most
+        of the rest move the bar only, which costs a fraction of laying out the words.
+        The µV reading is held for :data:`NUMBER_HOLD_S`: digits changing 30 times a second
+        cannot be read and only draw the eye."""
+        now = time.monotonic()
+        if (self.view.key == view.key and now - self._number_at < NUMBER_HOLD_S
+                and math.isfinite(self._number_uv) and math.isfinite(view.envelope_uv)):
+            shown_uv = self._number_uv
+        else:
+            shown_uv = view.envelope_uv
+        old_bar, old_words = self._bar_key(self.view, self.simulated), self._words_key()
         self.view, self.simulated = view, simulated
-        if self._drawn(view, simulated) == old:
+        if shown_uv != self._number_uv:
+            self._number_uv, self._number_at = shown_uv, now
+        bar_changed = self._bar_key(view, simulated) != old_bar
+        words_changed = self._words_key() != old_words
+        if not (bar_changed or words_changed):
             return
-        self.setAccessibleDescription(self.headline())
-        self.update()
+        if words_changed:
+            self.setAccessibleDescription(self.headline())
+        if bar_changed and words_changed:
+            self.update()
+        else:
+            self.update(self._bar_area() if bar_changed else self._words_area())
 
-    def _drawn(self, view: MeterView, simulated: bool) -> tuple:
+    def _bar_key(self, view: MeterView, simulated: bool) -> tuple:
         h = max(1.0, float(self.height()))
         px = (lambda x: None if not math.isfinite(x) else round(x * h))  # noqa: E731
-        mvc = None if view.percent_mvc is None else round(view.percent_mvc)
-        uv = None if not math.isfinite(view.envelope_uv) else round(view.envelope_uv, 1)
-        return (view.key, view.headline, view.detail, px(view.level), px(view.line_level),
-                mvc, uv, simulated)
+        return (view.key, px(view.level), px(view.line_level), simulated)
+
+    def _words_key(self) -> tuple:
+        v = self.view
+        mvc = None if v.percent_mvc is None else round(v.percent_mvc)
+        uv = None if not math.isfinite(self._number_uv) else round(self._number_uv, 1)
+        return (v.key, v.headline, v.detail, mvc, uv)
+
+    @property
+    def _drawn(self) -> tuple:
+        """Everything drawn (tests: what a repaint would show)."""
+        return self._bar_key(self.view, self.simulated) + self._words_key()
+
+    def _text_height(self) -> int:
+        return int(150 * self._type_scale())
+
+    def _bar_rect(self) -> QRectF:
+        w, h = self.width(), self.height()
+        return QRectF(w * 0.3, 16, w * 0.4, max(40.0, h - self._text_height() - 32))
+
+    def _bar_area(self) -> QRect:
+        """The gauge with its tick and target brackets: the full width above the words."""
+        return QRect(0, 0, self.width(), int(math.ceil(self._bar_rect().bottom())) + 8)
+
+    def _words_area(self) -> QRect:
+        top = self.height() - self._text_height()
+        return QRect(0, top, self.width(), self.height() - top)
 
     def set_target(self, band: tuple[float, float] | None) -> None:
         """A guided step's target band on the meter's scale (0..1), e.g. "about half your
@@ -97,20 +143,23 @@ class RelaxationMeterWidget(QWidget):
         return f"{pct:.0f} % of your strongest squeeze so far"
 
     # -- painting -----------------------------------------------------------------------
-    def paintEvent(self, _event: object) -> None:
+    def paintEvent(self, event: QPaintEvent | None) -> None:
+        dirty = event.rect() if event is not None else self.rect()
         p = QPainter(self)
         w, h = self.width(), self.height()
-        p.fillRect(0, 0, w, h, QColor(theme.BACKGROUND))  # opaque: the window below is not
+        p.fillRect(dirty, QColor(theme.BACKGROUND))  # opaque: the window below is not
         p.setRenderHint(QPainter.RenderHint.Antialiasing)  # repainted with every frame
         scale = self._type_scale()
-        text_h = int(150 * scale)
-        bar = QRectF(w * 0.3, 16, w * 0.4, max(40.0, h - text_h - 32))
-        self._paint_bar(p, bar)
-        if self.target is not None:
-            self._paint_target(p, bar)
-        if self.simulated:
-            self._paint_watermark(p, bar, scale)
-        self._paint_words(p, w, h - text_h, scale)
+        text_h = self._text_height()
+        bar = self._bar_rect()
+        if dirty.intersects(self._bar_area()):
+            self._paint_bar(p, bar)
+            if self.target is not None:
+                self._paint_target(p, bar)
+            if self.simulated:
+                self._paint_watermark(p, bar, scale)
+        if dirty.intersects(self._words_area()):
+            self._paint_words(p, w, h - text_h, scale)
         p.end()
 
     def _type_scale(self) -> float:
@@ -155,22 +204,42 @@ class RelaxationMeterWidget(QWidget):
             p.drawRoundedRect(QRectF(x, y0, 14, max(4.0, y1 - y0)), 4, 4)
 
     def _paint_watermark(self, p: QPainter, bar: QRectF, scale: float) -> None:
-        font = QFont(self.font())
-        font.setPointSizeF(max(8.0, 11 * scale))
-        font.setWeight(QFont.Weight.Bold)
-        font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
-        p.save()
-        p.setFont(font)
-        p.setPen(QColor(theme.MUTED))
-        p.translate(bar.center())
-        p.rotate(-90)
-        p.drawText(QRectF(-bar.height() / 2, -bar.width() / 2, bar.height(), bar.width()),
-                   Qt.AlignmentFlag.AlignCenter, WATERMARK)
-        p.restore()
+        """Rotated text has no glyph cache: it is drawn once into a pixmap per size and
+        blitted with every repaint of the gauge."""
+        dpr = self.devicePixelRatioF()
+        key = (round(bar.width()), round(bar.height()), round(scale, 3), dpr)
+        if self._watermark_key != key:
+            pix = QPixmap(max(1, round(bar.width() * dpr)), max(1, round(bar.height() * dpr)))
+            pix.setDevicePixelRatio(dpr)
+            pix.fill(Qt.GlobalColor.transparent)
+            q = QPainter(pix)
+            q.setRenderHint(QPainter.RenderHint.Antialiasing)
+            font = QFont(self.font())
+            font.setPointSizeF(max(8.0, 11 * scale))
+            font.setWeight(QFont.Weight.Bold)
+            font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
+            while font.pointSizeF() > 5 and (QFontMetrics(font).horizontalAdvance(WATERMARK)
+                                              > bar.height() - 8):
+                font.setPointSizeF(font.pointSizeF() - 1)  # a short gauge: smaller, never cut
+            if font.pointSizeF() < 7:  # unreadable: the plots beside it carry the label
+                q.end()
+                self._watermark_pixmap, self._watermark_key = None, key
+                return
+            q.setFont(font)
+            q.setPen(QColor(theme.MUTED))
+            q.translate(bar.width() / 2, bar.height() / 2)
+            q.rotate(-90)
+            q.drawText(QRectF(-bar.height() / 2, -bar.width() / 2, bar.height(), bar.width()),
+                       Qt.AlignmentFlag.AlignCenter, WATERMARK)
+            q.end()
+            self._watermark_pixmap, self._watermark_key = pix, key
+        if self._watermark_pixmap is not None:
+            p.drawPixmap(bar.topLeft(), self._watermark_pixmap)
 
     def _paint_words(self, p: QPainter, w: int, top: float, scale: float) -> None:
         v = self.view
-        unit = "" if not math.isfinite(v.envelope_uv) else f"{v.envelope_uv:.1f} µV RMS"
+        uv = self._number_uv
+        unit = "" if not math.isfinite(uv) else f"{uv:.1f} µV RMS"
         text_colour = theme.MUTED if self.greyed else theme.TEXT
         y = top
         for text, size, colour, weight, height in (

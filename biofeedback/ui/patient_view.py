@@ -93,6 +93,12 @@ class PatientView(QWidget):
         super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
+        """Closing only hides it (F11 / the button bring it back); its plots are shut down
+        with the main window (:meth:`shutdown`)."""
         self.sigClosed.emit()
-        self.plots.shutdown()
         super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """The app is closing: tear the plots down in order, then close."""
+        self.plots.shutdown()
+        self.close()

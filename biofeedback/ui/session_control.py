@@ -6,31 +6,43 @@ The window's one refresh timer calls :meth:`GuidedController.frame` with the eve
 and nothing here has a timer of its own. Starting a session starts streaming and recording
 when needed; **End session** and **Stop, I'm in pain** end the guided session only: the
 recording goes on until the clinician stops it (a session that runs to its end saves the
-recording it started). At the end the summary replaces the runner, compared with the last
-finished session of the same protocol (``app/session_history.py``).
+recording it started). At the end the summary replaces the runner, compared with the
+patient's last finished session of the same protocol, and the session is kept in the
+patient's records, from which the next session's line shaping comes
+(``app/session_history.py``). The tone and breathing-pace choices are kept in the preferences.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QObject
+from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from biofeedback.app.guided import GuidedSession
 from biofeedback.app.live_session import LiveSnapshot
 from biofeedback.app.live_types import SessionError, SessionPhase
-from biofeedback.app.session_history import load_last, save_last
+from biofeedback.app.session_history import (
+    default_records,
+    keep_session,
+    previous_session,
+    shaping_factor,
+)
 from biofeedback.sessions.loader import ProtocolError, load_protocol
-from biofeedback.sessions.protocol import Protocol, StepKind
+from biofeedback.sessions.protocol import Pacer, Protocol, StepKind
 from biofeedback.sessions.results import SessionResult
 from biofeedback.sessions.runner import RunnerEvent, RunnerState, SessionEnded
+from biofeedback.storage.records import RecordsError, Repository
 from biofeedback.ui.protocol_chooser import ProtocolChooser, ask_protocol_file
 from biofeedback.ui.session_view import SessionView, step_pacer
 from biofeedback.ui.target_band import TargetBand, target_words
-from biofeedback.ui.tone_controls import SessionTone
+from biofeedback.ui.tone_controls import SessionTone, ToneChoice
 
 if TYPE_CHECKING:
     from biofeedback.ui.main_window import MainWindow
@@ -40,8 +52,20 @@ SOURCE_ENDED = "the source ended before the protocol did"
 SUMMARY_STRETCH = 2  # the summary takes more of the window than the runner
 
 
+@dataclass(frozen=True)
+class FinishedSession:
+    """What :attr:`GuidedController.finished` carries (the clinic stores it in the records)."""
+
+    result: SessionResult
+    protocol: Protocol
+    started: dt.datetime
+    recording: Path | None  # the recording the session started and saved, if any
+
+
 class GuidedController(QObject):
     """One guided session at a time in ``win``; see the module docstring."""
+
+    finished = pyqtSignal(object)  # FinishedSession, once per session, at its end
 
     def __init__(self, win: MainWindow) -> None:
         super().__init__(win)
@@ -56,7 +80,21 @@ class GuidedController(QObject):
         self._started_recording = False
         self._saved: str = ""
         self._ended = False
+        self._started_at = dt.datetime.now(dt.UTC)
+        self.shaping = 1.0  # the line's tightening for this session (from the records)
+        # where the patient's sessions are kept: the default records file (clinic), or the
+        # home window's open database; "clinic" or "home" in the stored session
+        self.records: Callable[[str], AbstractContextManager[Repository | None]] = \
+            default_records
+        self.origin = "clinic"
+        # home: every session's recording is saved when it ends (no one is there to press
+        # Stop recording); clinic: only a whole session's, the clinician decides the rest
+        self.save_recording_always = False
+        p = win.prefs
         self.tone = SessionTone(self)
+        self.tone.choice = ToneChoice(p.tone_on, p.tone_volume, p.tone_muted,
+                                      p.tone_silent_below)
+        self.tone.chosen.connect(self._keep_tone)
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -106,13 +144,17 @@ class GuidedController(QObject):
         if not live.recording and live.replay is None and win.controls.record_button.isEnabled():
             win.toggle_record()
             self._started_recording = live.recording
+        with self.records(self.patient_code()) as repo:
+            self.shaping = shaping_factor(repo, self.patient_code(), protocol)
+            previous = previous_session(repo, self.patient_code(), protocol.name)
         try:
-            guided = GuidedSession(live, protocol)
+            guided = GuidedSession(live, protocol, shaping=self.shaping)
         except SessionError as exc:
             win.banner.set_message(f"Could not start the session: {exc}")
             return False
         self.guided, self.protocol, self._ended = guided, protocol, False
-        self.previous = load_last(protocol.name)
+        self._started_at = dt.datetime.now(dt.UTC)
+        self.previous = previous
         self.tone.start()
         self.view = self._make_view(calm=False)
         self._place(self.view, win.session_area)
@@ -136,7 +178,28 @@ class GuidedController(QObject):
         v.rating_selected.connect(self._sync_selection)
         v.close_clicked.connect(self.close)
         self.tone.attach(v.tone)
+        if not calm:
+            p = self.win.prefs
+            v.pacer_choice.select(Pacer(p.pacer_inhale_s, p.pacer_exhale_s)
+                                  if p.pacer_inhale_s and p.pacer_exhale_s else None)
+            v.pacer_choice.currentIndexChanged.connect(lambda _i: self._keep_pace(v))
         return v
+
+    def patient_code(self) -> str:
+        return self.win.controls.patient_edit.text().strip()
+
+    def _keep_tone(self, c: ToneChoice) -> None:
+        p = self.win.prefs
+        p.tone_on, p.tone_volume, p.tone_muted, p.tone_silent_below = (
+            c.on, c.volume, c.muted, c.silent_below_line)
+        self.win.save_preferences()
+
+    def _keep_pace(self, view: SessionView) -> None:
+        data = view.pacer_choice.currentData()
+        p = self.win.prefs
+        p.pacer_inhale_s, p.pacer_exhale_s = ((data.inhale_s, data.exhale_s)
+                                              if isinstance(data, Pacer) else (None, None))
+        self.win.save_preferences()
 
     @staticmethod
     def _place(view: SessionView, area: QWidget) -> None:
@@ -252,20 +315,37 @@ class GuidedController(QObject):
         if result is None:
             return
         win = self.win
-        try:
-            save_last(result)
-        except OSError as exc:
-            log.warning("could not keep this session for the next comparison: %s", exc)
         for band in self.bands:
             band.show(None, None)
         self.tone.stop()
-        if result.ended == "finished" and self._started_recording and win.session.recording:
+        whole = result.ended == "finished" or self.save_recording_always
+        if whole and self._started_recording and win.session.recording:
             output = win.session.recording_output
             win.toggle_record()  # a whole session: its recording is complete, save it
             saved = output is not None and not win.session.recording
             self._saved = str(output) if saved else ""
+        self._keep(result)
         self._show_end(result)
         win.statusBar().showMessage(f"Guided session ended: {result.ended}")
+        if self.protocol is not None:
+            self.finished.emit(FinishedSession(result, self.protocol, self._started_at,
+                                               Path(self._saved) if self._saved else None))
+
+    def _keep(self, result: SessionResult) -> None:
+        """Into the patient's records (with its recording when it was saved). In the clinic
+        the Patients link stores it (``ui/clinic/link.py``, from :attr:`finished`): one
+        place per mode, so a session is never stored twice."""
+        assert self.protocol is not None
+        if self.origin == "clinic":
+            return
+        code = self.patient_code()
+        try:
+            with self.records(code) as repo:
+                keep_session(repo, code, result, self.protocol, origin=self.origin,
+                             recording=Path(self._saved) if self._saved else None)
+        except (RecordsError, OSError) as exc:
+            log.warning("the session could not be kept in the records: %s", exc)
+            self.win.banner.set_message(f"This session could not be kept in the records: {exc}")
 
     def _show_end(self, result: SessionResult) -> None:
         live = self.win.session
@@ -310,4 +390,4 @@ def _set_stretch(area: QWidget, stretch: int) -> None:
         layout.setStretchFactor(area, stretch)
 
 
-__all__ = ["GuidedController"]
+__all__ = ["FinishedSession", "GuidedController"]

@@ -117,6 +117,8 @@ class SessionTone(QObject):
     the meter each frame, silent while paused or switched off, and stopped at the end.
     """
 
+    chosen = pyqtSignal(object)  # the person changed the ToneChoice (to keep it)
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.output: ToneOutput | None = None
@@ -170,6 +172,7 @@ class SessionTone(QObject):
         self.choice = choice
         for c in self.controls:
             c.show_choice(choice)
+        self.chosen.emit(choice)
         out = self.output
         if out is None:
             return

@@ -84,7 +84,8 @@ def test_engine_fills_ring_buffers_and_forwards_to_sinks():
     assert engine.emg.end_index == 12000
     assert engine.pressure.end_index == 600
     idx, env = engine.envelope.latest(10_000)
-    assert idx[-1] == 12000 // 20 - 1 and env.shape[1] == 2
+    # display point k holds EMG sample 20 k - 1: the newest point is the newest sample
+    assert idx[-1] == 12000 // 20 and env.shape[1] == 2
     t = idx / DISPLAY_HZ
     assert np.nanmean(env[(t > 2.5) & (t < 4), 0]) > 4 * np.nanmean(env[(t > 0.5) & (t < 2), 0])
     assert sum(b.n_samples for b in sink.blocks if b.stream == "emg") == 12000

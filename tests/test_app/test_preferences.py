@@ -10,7 +10,12 @@ import sys
 
 import pytest
 
-from biofeedback.app.preferences import Preferences, load_preferences, save_preferences
+from biofeedback.app.preferences import (
+    Preferences,
+    keep_preferences,
+    load_preferences,
+    save_preferences,
+)
 from biofeedback.storage.paths import settings_file
 
 
@@ -25,6 +30,17 @@ def test_round_trip_in_the_per_user_folder():
     assert loaded.manual_line == 4.5
     assert loaded.geometry_bytes() == b"\x01\xd9\xd0\xcb\x00\x03"
     assert json.loads(path.read_text())["version"] == 1
+
+
+def test_a_window_keeps_its_settings_or_logs_why_not(tmp_path, monkeypatch, caplog):
+    assert keep_preferences(Preferences(notch_hz=60.0))
+    assert load_preferences()[0].notch_hz == 60.0
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("BIOFEEDBACK_DATA_DIR", str(blocked))
+    with caplog.at_level(logging.WARNING):
+        assert not keep_preferences(Preferences(notch_hz=50.0))  # no exception
+    assert "could not save the settings" in caplog.text
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
@@ -90,3 +106,26 @@ def test_window_restores_line_notch_and_source(qtbot, monkeypatch):
     win.close()
     prefs, _ = load_preferences()
     assert not prefs.relax_line_manual and prefs.geometry_bytes()
+
+
+def test_start_mode_tone_pace_and_reminders_round_trip(tmp_path):
+    path = tmp_path / "settings.json"
+    prefs = Preferences(start_mode="home", tone_on=False, tone_volume=0.25, tone_muted=True,
+                        tone_silent_below=False, pacer_inhale_s=4.0, pacer_exhale_s=6.0,
+                        reminders_on=True, reminder_time="07:45")
+    save_preferences(prefs, path)
+    loaded, warning = load_preferences(path)
+    assert warning == "" and loaded == prefs
+    assert Preferences().start_mode == "clinic" and not Preferences().reminders_on  # defaults
+
+
+def test_unusable_new_values_fall_back_to_the_defaults(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"start_mode": "kiosk", "tone_volume": 3, "reminder_time": "25:00",
+                                "reminders_on": "yes", "pacer_inhale_s": 4.0}))
+    prefs, warning = load_preferences(path)
+    assert prefs.start_mode == "clinic" and prefs.tone_volume == 0.5
+    assert prefs.reminder_time == "18:00" and prefs.reminders_on is False
+    assert prefs.pacer_inhale_s is None and prefs.pacer_exhale_s is None  # half a pace: none
+    for name in ("start_mode", "tone_volume", "reminder_time", "reminders_on", "pacer_inhale_s"):
+        assert name in warning

@@ -28,7 +28,7 @@ from biofeedback.app.programme import (
 from biofeedback.app.records import sha256_file, store_session
 from biofeedback.sessions.loader import load_builtin
 from biofeedback.sessions.results import SessionResult, StepResult
-from biofeedback.storage.records import RecordsError, SqliteDatabase
+from biofeedback.storage.records import RecordsError, Repository, SqliteDatabase
 from biofeedback.storage.records.progression import ProgressionRule
 
 MINE = '''[protocol]
@@ -273,3 +273,24 @@ def test_a_deidentified_bundle_shifts_dates_drops_recordings_and_is_not_importab
         with pytest.raises(RecordsError, match="de-identified"):
             import_bundle(clinic.repo, out)
         assert clinic.repo.sessions("P001") == []
+
+
+def test_a_bundle_stored_meanwhile_by_another_workstation_counts_as_skipped(tmp_path, home,
+                                                                           monkeypatch):
+    """Two workstations import one bundle at once: both see the session missing, one stores
+    it. The other's insert stores nothing (ON CONFLICT), so it reports the session skipped and
+    removes the recording copy it no longer needs."""
+    db, _recs = home
+    bundle = tmp_path / "P001.bfbundle"
+    export_bundle(db.repo, "P001", bundle)
+    with _db(tmp_path, "clinic") as clinic:
+        clinic.repo.add_patient("P001")
+        first = import_bundle(clinic.repo, bundle, folder=tmp_path / "room-1")
+        # the second workstation checked before the first one committed
+        monkeypatch.setattr(Repository, "has_session", lambda self, uid: False)
+        second = import_bundle(clinic.repo, bundle, folder=tmp_path / "room-2")
+        assert second.added == () and second.skipped == first.added
+        assert len(clinic.repo.sessions("P001")) == 2
+        assert not any((tmp_path / "room-2").iterdir())  # its copies were not needed
+        assert all(Path(s.recording_path).parent == tmp_path / "room-1"
+                   for s in clinic.repo.sessions("P001"))

@@ -246,7 +246,8 @@ def test_feedback_runs_are_what_the_live_meter_showed_on_replay(tmp_path, capsys
     finally:
         session.stop()
     keys = [s.key for s in FeedbackState]
-    t = idx / 100.0  # display samples at 100 Hz, file time (no seek)
+    idx, live = idx[1:], live[1:]  # display point k holds EMG sample 20 k - 1 (none for k = 0)
+    t = (idx * 20 - 1) / 2000.0  # the time of that sample in the file (no seek)
     runs = d["feedback"]["runs"]
     starts = np.array([r["start_s"] for r in runs])
     which = np.searchsorted(starts, t + 1e-9, side="right") - 1

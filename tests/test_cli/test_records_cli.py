@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from biofeedback.cli import main
+from biofeedback.storage.records import SCHEMA_VERSION
 
 SHORT = Path(__file__).resolve().parents[1] / "fixtures" / "records" / "short-check.toml"
 
@@ -118,7 +119,7 @@ def test_db_backup_restore_migrate(clinic, tmp_path, capsys):
     assert main(["patients", "list", "--json"]) == 0
     assert [p["code"] for p in json.loads(capsys.readouterr().out)] == ["P001"]
     assert main(["db", "migrate"]) == 0
-    assert "already at schema version 2" in capsys.readouterr().out
+    assert f"already at schema version {SCHEMA_VERSION}" in capsys.readouterr().out
     v1 = clinic / "records.sqlite3"
     v1.unlink()
     for side in clinic.glob("records.sqlite3-*"):
@@ -128,7 +129,7 @@ def test_db_backup_restore_migrate(clinic, tmp_path, capsys):
     assert main(["db", "status"]) == 0
     assert "schema version 1" in capsys.readouterr().out
     assert main(["db", "migrate"]) == 0
-    assert "migrated from schema 1 to 2; backup:" in capsys.readouterr().out
+    assert f"migrated from schema 1 to {SCHEMA_VERSION}; backup:" in capsys.readouterr().out
     bad = tmp_path / "bad.sqlite3"
     bad.write_text("not a database")
     assert main(["db", "restore", str(bad)]) != 0

@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 V1_SQL = REPO / "tests" / "fixtures" / "records" / "records-v1.sql"
 V1_UID = "0123456789abcdef0123456789abcdef"
 ALL_TABLES = {"records_meta", "patients", "sessions", "steps", "ratings", "dilator_log", "notes",
-              "swab_maps", "swab_points", "programmes"}
+              "swab_maps", "swab_points", "programmes", "exposure_steps", "exposure_practice",
+              "thought_records", "partner_steps", "cbt_consent", "accounts", "audit_log"}
 
 
 def _tables(path: Path) -> set[str]:
@@ -64,8 +65,8 @@ def test_a_version_1_file_is_backed_up_then_migrated_keeping_its_data(tmp_path):
         assert db.version() == 1  # left alone when asked
     with SqliteDatabase(path, backup_folder=tmp_path / "backups") as db:
         m = db.last_migration
-        assert (m.from_version, m.to_version) == (1, 2)
-        assert db.version() == 2 and _tables(path) == ALL_TABLES
+        assert (m.from_version, m.to_version) == (1, SCHEMA_VERSION)
+        assert db.version() == SCHEMA_VERSION and _tables(path) == ALL_TABLES
         repo = db.repo
         p = repo.get_patient("P007")
         assert p.name == "Old Name"
@@ -84,16 +85,9 @@ def test_a_version_1_file_is_backed_up_then_migrated_keeping_its_data(tmp_path):
         assert db.repo.get_session(V1_UID).dilator.size == 2
 
 
-def test_a_failed_migration_leaves_the_old_schema(tmp_path, monkeypatch):
-    from biofeedback.storage.records import migrations
-
+def test_a_failed_migration_leaves_the_old_schema(tmp_path, break_migration):
     path = _v1_file(tmp_path / "records.sqlite3")
-
-    def broken(conn):
-        migrations.schema.metadata.create_all(conn, tables=migrations.schema.tables_since(2))
-        raise RuntimeError("disk trouble halfway")
-
-    monkeypatch.setitem(migrations.MIGRATIONS, 2, broken)
+    break_migration(2, "disk trouble halfway")
     with pytest.raises(RuntimeError, match="halfway"):
         SqliteDatabase(path, backup_folder=tmp_path / "b")
     assert _tables(path) == {"records_meta", "patients", "sessions", "steps", "ratings"}

@@ -11,17 +11,16 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication
 
-from biofeedback.app.session_history import load_last
+from biofeedback.app.session_history import previous_session
 from biofeedback.formats.signal_file import read_signal_file
 from biofeedback.sessions.loader import load_protocol
 from biofeedback.sessions.protocol import Rating
 from biofeedback.sessions.runner import RunnerState
 from biofeedback.sessions.scripted import protocol_scenario
 from biofeedback.storage.paths import recordings_dir
+from biofeedback.storage.records import open_records
 from biofeedback.ui.breathing_pacer import BREATHE_IN, BREATHE_OUT
-from biofeedback.ui.main_window import MainWindow
 from biofeedback.ui.rating_dialog import RatingPanel
 from biofeedback.ui.session_view import PAIN_TEXT, SAFETY_OPENING
 
@@ -115,24 +114,17 @@ def _protocol_file(tmp_path: Path, text: str = SHORT, name: str = "mine.toml") -
     return path
 
 
-def _window(qtbot, spec: str) -> MainWindow:
-    win = MainWindow(spec, source_options={"speed": SPEED}, persist=False)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
-    return win
-
-
 def _saved_recordings() -> list[Path]:
     return sorted(recordings_dir().glob("*.bdf"))
 
 
-def test_a_short_down_training_session_end_to_end_on_the_simulated_sensor(qtbot, tmp_path):
+def test_a_short_down_training_session_end_to_end_on_the_simulated_sensor(qtbot, main_window, tmp_path):
     path = _protocol_file(tmp_path)
     protocol = load_protocol(path)
-    win = _window(qtbot, f"simulated:{protocol_scenario(protocol)}")
+    with open_records() as db:
+        db.repo.add_patient("P101")
+    win = main_window(f"simulated:{protocol_scenario(protocol)}", SPEED)
+    win.controls.patient_edit.setText("P101")
     assert win.guided.begin_named(str(path))
     ctl = win.guided
     view = ctl.view
@@ -191,16 +183,20 @@ def test_a_short_down_training_session_end_to_end_on_the_simulated_sensor(qtbot,
     texts = [a.text for a in read_signal_file(files[0]).annotations]
     for st in protocol.steps:
         assert f"protocol:{st.label}" in texts
-    # kept for next time's comparison; streaming goes on; Close returns to the live view
-    assert load_last(protocol.name) is not None
+    # kept in the patient's records with its recording (next time's comparison and line
+    # shaping come from there); streaming goes on; Close returns to the live view
+    with open_records() as db:
+        (stored,) = db.repo.sessions("P101")
+        assert stored.origin == "clinic" and stored.recording_path == str(files[0].resolve())
+        assert previous_session(db.repo, "P101", protocol.name) is not None
     assert win.session.running
     view.close_button.click()
     assert ctl.view is None and not win.session_area.isVisible()
     win.stop()
 
 
-def test_pain_stop_ends_the_session_shows_the_safety_text_and_keeps_recording(qtbot, tmp_path):
-    win = _window(qtbot, "simulated:rest")
+def test_pain_stop_ends_the_session_shows_the_safety_text_and_keeps_recording(qtbot, main_window, tmp_path):
+    win = main_window("simulated:rest", SPEED)
     assert win.guided.begin_named(str(_protocol_file(tmp_path)))
     ctl = win.guided
     win.toggle_patient_view()  # the patient's calm view has the pain button too
@@ -222,7 +218,9 @@ def test_pain_stop_ends_the_session_shows_the_safety_text_and_keeps_recording(qt
         assert load_protocol(_protocol_file(tmp_path)).safety in text
         assert "Still recording" in v.end_note.text()
     assert win.session.recording  # the recording is never lost by stopping
-    assert load_last("short-down-training") is None  # a stopped session is not "last time"
+    # no patient code: nothing is kept, nothing is compared
+    with open_records() as db:
+        assert db.repo.list_patients() == []
     pv.close()
     win.stop()
     files = _saved_recordings()
@@ -232,8 +230,8 @@ def test_pain_stop_ends_the_session_shows_the_safety_text_and_keeps_recording(qt
     assert "protocol:Settle" in texts and "protocol:Paced breathing" in texts
 
 
-def test_end_session_and_pause_keep_streaming_and_recording(qtbot, tmp_path):
-    win = _window(qtbot, "simulated:rest")
+def test_end_session_and_pause_keep_streaming_and_recording(qtbot, main_window, tmp_path):
+    win = main_window("simulated:rest", SPEED)
     assert win.guided.begin_named(str(_protocol_file(tmp_path)))
     ctl = win.guided
     g = ctl.guided
@@ -286,8 +284,8 @@ def test_rating_panel_number_keys_pick_and_enter_continues(qtbot):
     assert answers == [7.0, None]
 
 
-def test_in_the_window_digits_rate_instead_of_placing_markers(qtbot, tmp_path):
-    win = _window(qtbot, "simulated:rest")
+def test_in_the_window_digits_rate_instead_of_placing_markers(qtbot, main_window, tmp_path):
+    win = main_window("simulated:rest", SPEED)
     assert win.guided.begin_named(str(_protocol_file(tmp_path, RATED, "rated.toml")))
     ctl = win.guided
     assert ctl.view is not None and ctl.view.rating.isVisible()
@@ -305,8 +303,8 @@ def test_in_the_window_digits_rate_instead_of_placing_markers(qtbot, tmp_path):
     win.stop()
 
 
-def test_a_broken_protocol_file_says_one_line_in_the_banner(qtbot, tmp_path):
-    win = _window(qtbot, "simulated:rest")
+def test_a_broken_protocol_file_says_one_line_in_the_banner(qtbot, main_window, tmp_path):
+    win = main_window("simulated:rest", SPEED)
     bad = _protocol_file(tmp_path, SHORT.replace("duration_s = 20", "duration_s = -3"),
                          "broken.toml")
     assert not win.guided.begin_named(str(bad))

@@ -97,6 +97,7 @@ def test_space_toggles_pause_in_replay_and_arrows_seek(qtbot, tmp_path):
     assert rp.paused and win.session.running
     qtbot.waitUntil(lambda: win.last_snapshot.phase is SessionPhase.PAUSED, timeout=2000)
     assert win.link_status.state == "paused"
+    win.controls.marker_edit.setFocus()  # typing in the marker field: Space still resumes
     qtbot.keyClick(win.controls.marker_edit, Qt.Key.Key_Space)
     assert not rp.paused
     qtbot.keyClick(win, Qt.Key.Key_Space)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -45,6 +46,20 @@ def write_atomically(path: Path, fill: Callable[[BinaryIO], None], *,
     return path
 
 
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """The SHA-256 of a file, read in pieces; a one-line error naming it if it cannot be read."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(chunk):
+                h.update(block)
+    except FileNotFoundError:
+        raise RecordsError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise RecordsError(f"{path}: cannot read it ({exc.strerror})") from None
+    return h.hexdigest()
+
+
 def read_limited(path: Path, limit: int, what: str) -> bytes:
     """The bytes of ``path`` (at most ``limit``), or a one-line error naming the file."""
     try:
@@ -58,7 +73,7 @@ def read_limited(path: Path, limit: int, what: str) -> bytes:
         raise RecordsError(f"{path}: cannot read it ({exc.strerror})") from None
 
 
-__all__ = ["read_limited", "write_atomically"]
+__all__ = ["marked_json", "read_limited", "sha256_file", "write_atomically"]
 
 
 def marked_json(body: bytes, where: str, what: str, fmt: str, version: int) -> dict:

@@ -8,7 +8,10 @@ was (SQLite and PostgreSQL both have transactional DDL). The SQLite backend back
 before it migrates (``database.py``).
 
 * version 1: patients, sessions, per-step results, ratings;
-* version 2: dilator log, clinician notes, cotton-swab maps, imported programmes.
+* version 2: dilator log, clinician notes, cotton-swab maps, imported programmes;
+* version 3: exposure hierarchy and practice, thought records, partner steps, report consent
+  (only new tables: :func:`_v3`);
+* version 4: the clinic server: accounts, audit log, version columns (``clinic_schema.py``).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from collections.abc import Callable
 from sqlalchemy import Connection, inspect, select
 
 from biofeedback.storage.records import schema
+from biofeedback.storage.records.clinic_schema import migrate_clinic
 from biofeedback.storage.records.errors import RecordsError
 
 FORMAT = "biofeedback-records"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 
 def _create(version: int) -> Callable[[Connection], None]:
@@ -31,8 +35,15 @@ def _create(version: int) -> Callable[[Connection], None]:
     return step
 
 
+def _v3(conn: Connection) -> None:
+    """CBT and partner support: new tables only, so existing rows are untouched; every
+    patient starts without consent to show this content in reports."""
+    schema.metadata.create_all(conn, tables=schema.tables_since(3))
+
+
 #: version N → the step that turns version N-1 into N
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create(1), 2: _create(2)}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create(1), 2: _create(2), 3: _v3,
+                                                      4: migrate_clinic}
 
 
 def read_version(conn: Connection, where: str) -> int:

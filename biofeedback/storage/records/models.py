@@ -32,6 +32,7 @@ class Patient:
     code: str  # pseudonymous (storage/patient_code.py)
     name: str | None  # stored in this database only; never exported, never in a report unless asked
     created: dt.datetime
+    version: int = 1  # bumped by every change (several workstations: ConflictError when stale)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class Note:
     session_uid: str | None
     created: dt.datetime
     text: str
+    version: int = 1
+    edited: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,61 @@ class StoredProgramme:
     body: str  # the programme file's JSON text, as exchanged (app/programme.py reads it)
 
 
-__all__ = ["CLOCK_POSITIONS", "ORIGINS", "RATING_SCALES", "DilatorEntry", "Note", "Patient",
-           "Rating", "SessionRecord", "StepRecord", "StoredProgramme", "SwabMap", "SwabPoint",
-           "new_session_uid", "utc_now"]
+ROLES = ("therapist", "administrator")
+AUDIT_ACTIONS = ("opened", "created", "changed", "exported", "deleted", "login", "accounts",
+                 "restored")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is working: written into every audit entry (``role`` "local" outside clinic mode)."""
+
+    name: str
+    role: str = "local"
+    workstation: str = ""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    display_name: str | None
+    role: str  # ROLES
+    disabled: bool
+    created: dt.datetime
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    actor: str
+    role: str
+    workstation: str
+    action: str  # AUDIT_ACTIONS
+    patient_code: str | None
+    detail: str
+
+
+__all__ = [
+    "AUDIT_ACTIONS",
+    "CLOCK_POSITIONS",
+    "ORIGINS",
+    "RATING_SCALES",
+    "ROLES",
+    "Account",
+    "Actor",
+    "AuditEntry",
+    "DilatorEntry",
+    "Note",
+    "Patient",
+    "Rating",
+    "SessionRecord",
+    "StepRecord",
+    "StoredProgramme",
+    "SwabMap",
+    "SwabPoint",
+    "new_session_uid",
+    "utc_now",
+]

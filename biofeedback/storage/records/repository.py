@@ -14,6 +14,13 @@ not at all::
 Errors a person must act on (unknown patient, a code that looks like a name, a rating out of
 range) are :class:`~biofeedback.storage.records.errors.RecordsError` or
 :class:`~biofeedback.storage.patient_code.PatientCodeError`, one line each.
+
+Several workstations (a clinic server): a session is inserted with ``ON CONFLICT DO NOTHING`` on
+its uid, so the same bundle imported twice at once is stored once; edits of patients and notes
+may name the ``expected_version`` the clinician saw, and a record changed meanwhile on another
+workstation raises :class:`~biofeedback.storage.records.errors.ConflictError` with nothing
+written. Every change writes an audit entry (``audit.py``) in its own transaction, naming
+``actor``.
 """
 
 from __future__ import annotations
@@ -25,16 +32,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, or_, select
+from sqlalchemy import Connection, Engine, Table, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from biofeedback.storage.patient_code import check_patient_code
 from biofeedback.storage.records import schema as s
-from biofeedback.storage.records.errors import RecordsError
+from biofeedback.storage.records.audit import read_audit, write_audit
+from biofeedback.storage.records.cbt import CbtRecordsMixin
+from biofeedback.storage.records.errors import ConflictError, RecordsError
 from biofeedback.storage.records.migrations import read_version
 from biofeedback.storage.records.models import (
     CLOCK_POSITIONS,
     ORIGINS,
     RATING_SCALES,
+    Actor,
+    AuditEntry,
     DilatorEntry,
     Note,
     Patient,
@@ -46,6 +58,8 @@ from biofeedback.storage.records.models import (
     SwabPoint,
     utc_now,
 )
+from biofeedback.storage.records.timestamps import ts as _ts
+from biofeedback.storage.records.timestamps import when as _dt
 
 #: set on a connection that will write: the SQLite backend then takes the write lock up front
 WRITE_OPTION = "records_write"
@@ -53,14 +67,20 @@ MAX_NAME = 200
 MAX_NOTE = 20_000
 
 
-class Repository:
-    """See the module docstring. ``where`` names the database in messages (its file)."""
+class Repository(CbtRecordsMixin):
+    """See the module docstring. ``where`` names the database in messages (its file). The CBT
+    and partner-support calls come from :class:`~.cbt.CbtRecordsMixin`."""
 
-    def __init__(self, engine: Engine, where: str = "records", *,
+    def __init__(self, engine: Engine, where: str = "records", *, actor: Actor | None = None,
                  _conn: Connection | None = None) -> None:
         self.engine = engine
         self.where = where
+        self.actor = actor  # None: this computer's account (audit.local_actor)
         self._conn = _conn
+
+    def with_actor(self, actor: Actor | None) -> Repository:
+        """The same records, with changes audited as ``actor`` (a logged-in clinician)."""
+        return Repository(self.engine, self.where, actor=actor, _conn=self._conn)
 
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
@@ -73,7 +93,15 @@ class Repository:
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
-                yield Repository(self.engine, self.where, _conn=conn)
+                yield Repository(self.engine, self.where, actor=self.actor, _conn=conn)
+
+    @property
+    def connection(self) -> Connection:
+        """The connection of the transaction this repository belongs to (the one
+        :meth:`transaction` yields), for modules that add tables of their own."""
+        if self._conn is None:
+            raise RuntimeError("Repository.connection is only there inside transaction()")
+        return self._conn
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -101,11 +129,14 @@ class Repository:
         name = _clean_name(name)
         created = utc_now()
         with self._write() as c:
-            if self._patient_row(c, code) is not None:
+            pid = c.execute(_insert(c, s.patients).values(code=code, name=name,
+                                                          created=_ts(created), version=1)
+                            .on_conflict_do_nothing(index_elements=["code"])
+                            .returning(s.patients.c.id)).scalar_one_or_none()
+            if pid is None:
                 raise RecordsError(f"{self.where}: patient {code} already exists")
-            pid = c.execute(s.patients.insert().values(code=code, name=name, created=_ts(created))
-                            .returning(s.patients.c.id)).scalar_one()
-        return Patient(pid, code, name, created)
+            self._audit(c, "created", code, "patient added")
+        return Patient(pid, code, name, created, 1)
 
     def find_patient(self, code: str) -> Patient | None:
         with self._read() as c:
@@ -129,19 +160,34 @@ class Repository:
         with self._read() as c:
             return [_patient(r) for r in c.execute(q).mappings()]
 
-    def set_patient_name(self, code: str, name: str | None) -> Patient:
+    def set_patient_name(self, code: str, name: str | None, *,
+                         expected_version: int | None = None) -> Patient:
+        """Change the name; with ``expected_version`` (the version the clinician saw) a
+        change made meanwhile elsewhere raises :class:`ConflictError` and nothing is written."""
+        name = _clean_name(name)
         with self._write() as c:
             pid = self._patient_id(c, code)
-            c.execute(s.patients.update().where(s.patients.c.id == pid)
-                      .values(name=_clean_name(name)))
-        return self.get_patient(code)
+            q = update(s.patients).where(s.patients.c.id == pid)
+            if expected_version is not None:
+                q = q.where(s.patients.c.version == expected_version)
+            if c.execute(q.values(name=name, version=s.patients.c.version + 1)).rowcount == 0:
+                raise self._conflict(f"patient {code.strip()}")
+            self._audit(c, "changed", code, "name changed")
+            row = self._patient_row(c, code.strip())
+        return _patient(row)
 
-    def delete_patient(self, code: str) -> None:
+    def delete_patient(self, code: str, *, expected_version: int | None = None) -> None:
         """The patient and everything recorded about them (sessions, notes, maps, programmes);
-        recording files are not deleted here (the caller decides)."""
+        recording files are not deleted here (the caller decides). The audit log keeps the
+        code and who deleted it."""
         with self._write() as c:
             pid = self._patient_id(c, code)
-            c.execute(delete(s.patients).where(s.patients.c.id == pid))
+            q = delete(s.patients).where(s.patients.c.id == pid)
+            if expected_version is not None:
+                q = q.where(s.patients.c.version == expected_version)
+            if c.execute(q).rowcount == 0:
+                raise self._conflict(f"patient {code.strip()}")
+            self._audit(c, "deleted", code, "patient and all records deleted")
 
     # -- sessions ---------------------------------------------------------------------------
     def add_session(self, rec: SessionRecord) -> bool:
@@ -151,20 +197,23 @@ class Repository:
         _check_session(rec, self.where)
         with self._write() as c:
             pid = self._patient_id(c, rec.patient_code)
-            owner = c.execute(select(s.sessions.c.patient_id)
-                              .where(s.sessions.c.uid == rec.uid)).scalar_one_or_none()
-            if owner is not None:
-                if owner != pid:
-                    raise RecordsError(f"{self.where}: session {rec.uid} belongs to another "
-                                       "patient")
-                return False
-            c.execute(s.sessions.insert().values(
+            # ON CONFLICT: a concurrent insert of the same uid (another workstation importing
+            # the same bundle) waits for that one and then stores nothing
+            added = c.execute(_insert(c, s.sessions).values(
                 uid=rec.uid, patient_id=pid, protocol=rec.protocol, title=rec.title,
                 started=_ts(rec.started), duration_s=float(rec.duration_s), ended=rec.ended,
                 summary_json=_json(rec.summary, self.where),
                 processing_json=_json(rec.processing, self.where),
                 recording_path=rec.recording_path, recording_sha256=rec.recording_sha256,
-                origin=rec.origin))
+                origin=rec.origin).on_conflict_do_nothing(index_elements=["uid"])
+                .returning(s.sessions.c.uid)).scalar_one_or_none()
+            if added is None:
+                owner = c.execute(select(s.sessions.c.patient_id)
+                                  .where(s.sessions.c.uid == rec.uid)).scalar_one_or_none()
+                if owner != pid:
+                    raise RecordsError(f"{self.where}: session {rec.uid} belongs to another "
+                                       "patient")
+                return False
             if rec.steps:
                 c.execute(s.steps.insert(), [_step_row(rec.uid, st, self.where)
                                              for st in rec.steps])
@@ -172,6 +221,8 @@ class Repository:
                 self._insert_rating(c, rec.uid, r)
             if rec.dilator is not None:
                 self._insert_dilator(c, rec.uid, rec.dilator)
+            self._audit(c, "changed", rec.patient_code, f"session {rec.uid} added "
+                        f"({rec.protocol}, {rec.origin})")
         return True
 
     def has_session(self, uid: str) -> bool:
@@ -194,12 +245,18 @@ class Repository:
 
     def delete_session(self, uid: str) -> None:
         with self._write() as c:
+            code = self._code_of_session(c, uid)
+            if code is None:
+                return
             c.execute(delete(s.sessions).where(s.sessions.c.uid == uid))
+            self._audit(c, "deleted", code, f"session {uid} deleted")
 
     def add_rating(self, session_uid: str, rating: Rating) -> None:
         with self._write() as c:
             self._session_exists(c, session_uid)
             self._insert_rating(c, session_uid, rating)
+            self._audit(c, "changed", self._code_of_session(c, session_uid),
+                        f"{rating.scale} rating added to session {session_uid}")
 
     def set_dilator(self, session_uid: str, entry: DilatorEntry) -> None:
         """Record (or replace) the dilator practice of a session."""
@@ -207,6 +264,8 @@ class Repository:
             self._session_exists(c, session_uid)
             c.execute(delete(s.dilator_log).where(s.dilator_log.c.session_uid == session_uid))
             self._insert_dilator(c, session_uid, entry)
+            self._audit(c, "changed", self._code_of_session(c, session_uid),
+                        f"dilator entry of session {session_uid}")
 
     # -- notes ------------------------------------------------------------------------------
     def add_note(self, code: str, text: str, session_uid: str | None = None,
@@ -220,17 +279,39 @@ class Repository:
             if session_uid is not None:
                 self._session_of(c, session_uid, pid)
             nid = c.execute(s.notes.insert().values(patient_id=pid, session_uid=session_uid,
-                                                    created=_ts(created), text=text)
+                                                    created=_ts(created), text=text, version=1)
                             .returning(s.notes.c.id)).scalar_one()
+            self._audit(c, "changed", code, f"note {nid} added")
         return Note(nid, code.strip(), session_uid, created, text)
+
+    def edit_note(self, code: str, note_id: int, text: str, *,
+                  expected_version: int | None = None) -> Note:
+        """Replace a note's text; a stale ``expected_version`` raises :class:`ConflictError`
+        (the note was edited on another workstation) and nothing is written."""
+        text = text.strip()
+        if not text or len(text) > MAX_NOTE:
+            raise RecordsError(f"a note needs 1 to {MAX_NOTE} characters of text")
+        with self._write() as c:
+            pid = self._patient_id(c, code)
+            where = (s.notes.c.id == note_id) & (s.notes.c.patient_id == pid)
+            if c.execute(select(s.notes.c.id).where(where)).first() is None:
+                raise RecordsError(f"{self.where}: patient {code.strip()} has no note {note_id}")
+            if expected_version is not None:
+                where = where & (s.notes.c.version == expected_version)
+            done = c.execute(update(s.notes).where(where).values(
+                text=text, version=s.notes.c.version + 1, edited=_ts(utc_now()))).rowcount
+            if not done:
+                raise self._conflict(f"note {note_id} of {code.strip()}")
+            self._audit(c, "changed", code, f"note {note_id} edited")
+            row = c.execute(select(s.notes).where(s.notes.c.id == note_id)).mappings().one()
+        return _note(row, code)
 
     def notes(self, code: str) -> list[Note]:
         with self._read() as c:
             pid = self._patient_id(c, code)
             rows = c.execute(select(s.notes).where(s.notes.c.patient_id == pid)
                              .order_by(s.notes.c.created, s.notes.c.id)).mappings().all()
-        return [Note(r["id"], code.strip(), r["session_uid"], _dt(r["created"]), r["text"])
-                for r in rows]
+        return [_note(r, code) for r in rows]
 
     # -- cotton-swab maps (clinical.md §6) ---------------------------------------------------
     def add_swab_map(self, code: str, points: Iterable[SwabPoint],
@@ -247,6 +328,7 @@ class Repository:
                             .returning(s.swab_maps.c.id)).scalar_one()
             c.execute(s.swab_points.insert(), [{"map_id": mid, "clock": p.clock,
                                                 "pain": float(p.pain)} for p in pts])
+            self._audit(c, "changed", code, f"cotton-swab map {mid} added")
         return SwabMap(mid, code.strip(), session_uid, taken, pts)
 
     def swab_maps(self, code: str) -> list[SwabMap]:
@@ -274,9 +356,13 @@ class Repository:
             row = c.execute(q).mappings().first()
             if row is not None:
                 return _programme(row, code), False
-            c.execute(s.programmes.insert().values(patient_id=pid, imported=_ts(utc_now()),
-                                                   sha256=sha256, body=body))
-            return _programme(c.execute(q).mappings().one(), code), True
+            new = c.execute(_insert(c, s.programmes).values(
+                patient_id=pid, imported=_ts(utc_now()), sha256=sha256, body=body)
+                .on_conflict_do_nothing(index_elements=["patient_id", "sha256"])
+                .returning(s.programmes.c.id)).scalar_one_or_none() is not None
+            if new:
+                self._audit(c, "changed", code, f"programme {sha256[:12]} stored")
+            return _programme(c.execute(q).mappings().one(), code), new
 
     def latest_programme(self, code: str) -> StoredProgramme | None:
         with self._read() as c:
@@ -285,7 +371,32 @@ class Repository:
                             .order_by(s.programmes.c.id.desc()).limit(1)).mappings().first()
         return None if row is None else _programme(row, code)
 
+    # -- audit log (audit.py) ---------------------------------------------------------------
+    def record_audit(self, action: str, code: str | None, detail: str = "") -> None:
+        """An audit entry for what the app did with a record beyond changing it (``opened``,
+        ``exported``), as :attr:`actor`."""
+        with self._write() as c:
+            self._audit(c, action, code, detail)
+
+    def audit_log(self, *, patient: str | None = None, actor: str | None = None,
+                  since: dt.datetime | None = None, limit: int = 1000) -> list[AuditEntry]:
+        """Audit entries, newest first (the app layer lets administrators only read them)."""
+        with self._read() as c:
+            return read_audit(c, patient=patient, actor=actor, since=since, limit=limit)
+
     # -- helpers ------------------------------------------------------------------------------
+    def _audit(self, c: Connection, action: str, code: str | None, detail: str) -> None:
+        write_audit(c, self.actor, action, code, detail)
+
+    def _conflict(self, what: str) -> ConflictError:
+        return ConflictError(f"{self.where}: {what} was changed on another workstation since it "
+                             "was opened; reload it and make the change again (nothing was saved)")
+
+    def _code_of_session(self, c: Connection, uid: str) -> str | None:
+        return c.execute(select(s.patients.c.code).join(
+            s.sessions, s.sessions.c.patient_id == s.patients.c.id)
+            .where(s.sessions.c.uid == uid)).scalar_one_or_none()
+
     def _patient_row(self, c: Connection, code: str) -> Any:
         return c.execute(select(s.patients).where(s.patients.c.code == code)).mappings().first()
 
@@ -352,14 +463,9 @@ class Repository:
             dilator=dil.get(r["uid"])) for r in rows]
 
 
-def _ts(t: dt.datetime) -> str:
-    if t.tzinfo is None:
-        raise RecordsError(f"time {t.isoformat()} has no time zone (use UTC)")
-    return t.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _dt(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
+def _insert(c: Connection, table: Table) -> Any:
+    """An INSERT of the connection's dialect (both have ``on_conflict_do_nothing``)."""
+    return (postgresql.insert if c.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def _json(value: Any, where: str) -> str:
@@ -426,7 +532,12 @@ def _check_swab(pts: Sequence[SwabPoint]) -> None:
 
 
 def _patient(r: Any) -> Patient:
-    return Patient(int(r["id"]), r["code"], r["name"], _dt(r["created"]))
+    return Patient(int(r["id"]), r["code"], r["name"], _dt(r["created"]), int(r["version"]))
+
+
+def _note(r: Any, code: str) -> Note:
+    return Note(r["id"], code.strip(), r["session_uid"], _dt(r["created"]), r["text"],
+                int(r["version"]), _dt(r["edited"]) if r["edited"] else None)
 
 
 def _programme(r: Any, code: str) -> StoredProgramme:

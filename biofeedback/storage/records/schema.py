@@ -7,7 +7,8 @@ backends store and return exactly the same values.
 
 Rule for later versions: never change a table's ``since``; a version that adds a column to an
 existing table adds it here with ``info={"since": N}`` and its migration issues the
-``ALTER TABLE`` (migration N-1 and older create tables without such columns).
+``ALTER TABLE`` only where the column is missing (a table created from this module already has
+it; an older database gets it from the migration).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ patients = Table(
     Column("code", String(32), nullable=False, unique=True),
     Column("name", Text),
     Column("created", String(40), nullable=False),
+    # version 3 (clinic server): bumped by every change; a stale writer gets ConflictError
+    Column("version", Integer, nullable=False, server_default="1", info={"since": 4}),
     info={"since": 1},
 )
 
@@ -112,6 +115,8 @@ notes = Table(
     Column("session_uid", String(64), ForeignKey("sessions.uid", ondelete="CASCADE")),
     Column("created", String(40), nullable=False),
     Column("text", Text, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1", info={"since": 4}),
+    Column("edited", String(40), info={"since": 4}),
     info={"since": 2},
 )
 
@@ -145,11 +150,83 @@ programmes = Table(
     info={"since": 2},
 )
 
+# -- version 3: exposure hierarchy, thought records, partner steps, report consent ------------
+# (clinical.md §6 "Graded exposure / CBT"; private: see docs/records.md "CBT and partner steps")
+
+def _patient_content(name: str, *columns: Column) -> Table:
+    """A version-3 table of one patient's private content: a local id, the uid that matches a
+    row across exchanged copies, the patient it belongs to (deleted with them), ``columns``."""
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("uid", String(32), nullable=False, unique=True),
+        Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"),
+               nullable=False, index=True),
+        *columns,
+        info={"since": 3},
+    )
+
+
+exposure_steps = _patient_content(
+    "exposure_steps",
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("expectation", Text),  # "what I expect to happen"
+    Column("anxiety", Float, nullable=False),  # initial SUDS 0-100
+    Column("created", String(40), nullable=False),
+)
+
+exposure_practice = Table(
+    "exposure_practice", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String(32), nullable=False, unique=True),
+    Column("step_id", Integer, ForeignKey("exposure_steps.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("practised", String(40), nullable=False),
+    Column("anxiety_before", Float, nullable=False),
+    Column("anxiety_after", Float, nullable=False),
+    Column("pain", Float),  # NRS 0-10, optional
+    Column("outcome", Text),  # what actually happened (expectancy violation)
+    Column("session_uid", String(64), ForeignKey("sessions.uid", ondelete="SET NULL")),
+    info={"since": 3},
+)
+
+thought_records = _patient_content(
+    "thought_records",
+    Column("taken", String(40), nullable=False),
+    Column("situation", Text, nullable=False),
+    Column("thought", Text, nullable=False),
+    Column("feeling", String(80), nullable=False),
+    Column("intensity", Float, nullable=False),
+    Column("balanced", Text),
+    Column("rerating", Float),
+)
+
+partner_steps = _patient_content(
+    "partner_steps",
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("agreed", String(40)),
+    Column("done", String(40)),
+    Column("notes", Text),
+    Column("created", String(40), nullable=False),
+)
+
+cbt_consent = Table(
+    "cbt_consent", metadata,
+    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+    Column("reports", Boolean, nullable=False),
+    Column("changed", String(40), nullable=False),
+    info={"since": 3},
+)
+
 
 def tables_since(version: int) -> list[Table]:
     """The tables migration ``version`` creates, in dependency order."""
     return [t for t in metadata.sorted_tables if t.info["since"] == version]
 
 
-__all__ = ["dilator_log", "meta", "metadata", "notes", "patients", "programmes", "ratings",
-           "sessions", "steps", "swab_maps", "swab_points", "tables_since"]
+__all__ = ["cbt_consent", "dilator_log", "exposure_practice", "exposure_steps", "meta",
+           "metadata", "notes", "partner_steps", "patients", "programmes", "ratings", "sessions",
+           "steps", "swab_maps", "swab_points", "tables_since", "thought_records"]
