@@ -123,6 +123,18 @@ class HysteresisDetector:
     def current(self) -> ContractionEvent | None:
         return self._event
 
+    @property
+    def awaiting(self) -> ContractionEvent | None:
+        """The finished contraction whose recovery is still looked for (None: none)."""
+        return self._awaiting
+
+    @property
+    def settled_delay(self) -> int:
+        """Samples after which no later input changes whether a sample lies inside a
+        contraction: an onset is traced back at most ``lookback + m_on + onset_lead`` samples
+        before its confirmation, an offset at most ``m_off + window`` before."""
+        return self.lookback + self.m_on + self.onset_lead + self.m_off + self.window + 2
+
     def _t(self, index: int) -> float:
         return index / self.fs
 

@@ -343,6 +343,18 @@ class LiveProcessor:
         :func:`biofeedback.signal.analyze` reuses them for the Welch metrics."""
         return self._quality.collect_periodograms(n_samples)
 
+    def set_periodogram_sink(self, sink: Callable[[int, np.ndarray], None]) -> None:
+        """Hand the quality check's half-second periodograms of channel 0 to ``sink(first
+        row, rows)`` as they are computed (the bounded-memory form of
+        :meth:`keep_periodograms`)."""
+        self._quality.periodogram_sink = sink
+
+    def detection_state(self) -> tuple[ContractionEvent | None, int | None, int]:
+        """The open contraction, the id of the finished one whose recovery is awaited, and
+        the delay (samples) after which a sample's contraction state is final."""
+        d = self._detector
+        return d.current, (d.awaiting.id if d.awaiting is not None else None), d.settled_delay
+
     def _baseline_may_change(self) -> bool:
         return self._baseline.may_change
 

@@ -20,7 +20,7 @@ HUM alone is a warning: amplitude is overestimated, but the timing of effort sta
 from __future__ import annotations
 
 import enum
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -260,8 +260,11 @@ class QualityMonitor:
         self._pending: Generator[None, None, list[QualitySecond]] | None = None
         self._buf_n = 0
         self._buf_start = 0
-        # see collect_periodograms
+        # see collect_periodograms / periodogram_sink
         self.periodograms: np.ndarray | None = None
+        #: called with (first row, rows) for the half-second periodograms of channel 0 of
+        #: every whole second assessed (row = start_index // (L // 2)); needs an even ``L``
+        self.periodogram_sink: Callable[[int, np.ndarray], None] | None = None
 
     def collect_periodograms(self, n_samples: int) -> np.ndarray:
         """From now on, write the half-second periodograms of channel 0 of every whole
@@ -377,10 +380,13 @@ class QualityMonitor:
                     nans: np.ndarray) -> Generator[None, None, list[QualitySecond]]:
         L = self.length
         rows = None
-        if self.periodograms is not None and raw.shape[1] == L:
-            r0 = start // (L // 2)
-            if r0 + 2 * raw.shape[0] <= len(self.periodograms):
-                rows = self.periodograms[r0:r0 + 2 * raw.shape[0]]
+        r0 = start // (L // 2)
+        sink = self.periodogram_sink if raw.shape[1] == L else None
+        if sink is not None:
+            rows = np.empty((2 * raw.shape[0], L // 4 + 1))
+        elif (self.periodograms is not None and raw.shape[1] == L
+              and r0 + 2 * raw.shape[0] <= len(self.periodograms)):
+            rows = self.periodograms[r0:r0 + 2 * raw.shape[0]]
         stages = _assess_staged(raw, bp, env, nans, self.fs, self.config, rows)
         while True:
             try:
@@ -389,6 +395,8 @@ class QualityMonitor:
                 flags, rms, hum_db, hum_hz = done.value
                 break
             yield
+        if sink is not None:
+            sink(r0, rows)
         n = raw.shape[1]
         as_flag = _FLAGS.__getitem__
         out = []
