@@ -17,6 +17,7 @@ from biofeedback.signal.baseline import Baseline
 from biofeedback.signal.config import PipelineConfig
 from biofeedback.signal.detection import ContractionEvent
 from biofeedback.signal.feedback_state import FeedbackState
+from biofeedback.signal.hum import recording_hum_hz
 from biofeedback.signal.live import LiveProcessor
 from biofeedback.signal.metrics import SegmentMetrics, SegmentSpectra, _num, segment_metrics
 from biofeedback.signal.metrics_stream import MetricsAccumulator
@@ -330,15 +331,12 @@ def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: PipelineConf
         line_log=list(proc.line_log), n_total=n, feedback_runs=fb_log.runs,
         strain_runs=strain_log.intervals(n), **arrays,
     )
-    if any(q.flag & QualityFlag.HUM for q in quality) and not result.hum_hz:
-        hz = [q.hum_hz for q in quality if q.flag & QualityFlag.HUM and q.hum_hz]
-        if hz and config.emg.notch_hz is None:
-            f = max(set(hz), key=hz.count)
-            n_hum = sum(1 for q in quality if q.flag & QualityFlag.HUM)
-            if n_hum >= min(config.quality.hum_seconds, len(quality)):
-                result.hum_hz = f
-                result.suggestion = (f"Mains hum at {f:.0f} Hz is measured: switch the "
-                                     f"{f:.0f} Hz notch on (analyze --notch {f:.0f}).")
+    if not result.hum_hz:
+        f = recording_hum_hz(quality, config.quality.hum_seconds, config.emg.notch_hz is not None)
+        if f is not None:
+            result.hum_hz = f
+            result.suggestion = (f"Mains hum at {f:.0f} Hz is measured: switch the "
+                                 f"{f:.0f} Hz notch on (analyze --notch {f:.0f}).")
     if acc is not None:
         result.metrics = acc.metrics(n, evs)
     else:

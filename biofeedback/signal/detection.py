@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from biofeedback.signal.kernels import first_run
+
 
 @dataclass(frozen=True)
 class ContractionEvent:
@@ -73,7 +75,8 @@ def make_thresholds(mean: float, sd: float, k_on: float, k_off: float, k_back: f
 
 def _first_run(cond: np.ndarray, carry: int, length: int) -> tuple[int, int]:
     """First position where a run of True reaches ``length`` (counting ``carry`` True samples
-    before position 0), or -1; and the run length at the last position."""
+    before position 0), or -1; and the run length at the last position. (The vectorised
+    definition; the detector runs :func:`~biofeedback.signal.kernels.first_run`.)"""
     n = len(cond)
     idx = np.arange(n)
     last_false = np.maximum.accumulate(np.where(cond, -1 - carry, idx))
@@ -167,7 +170,7 @@ class HysteresisDetector:
                     # once the envelope has stayed below the baseline OFF line for the
                     # minimum off time: a slow release tail hovers about the ON line, and a
                     # noise dip below the OFF line must not start a "new contraction" in it
-                    k, run_end = _first_run(x < t.lo, self._rearm_run, self.m_off)
+                    k, run_end = first_run(x, t.lo, False, self._rearm_run, self.m_off)
                     if self._awaiting is not None:
                         upto = len(x) if k < 0 else k + 1
                         ev = self._find_recovery(self._awaiting, x[:upto], a, t)
@@ -180,13 +183,9 @@ class HysteresisDetector:
                     self._rearm_run = 0
                     pos += k + 1
                     continue
-                if x.max() <= t.hi:
-                    k = -1
-                    self._run = 0
-                else:
-                    k, run_end = _first_run(x > t.hi, self._run, self.m_on)
-                    if k < 0:
-                        self._run = run_end
+                k, run_end = first_run(x, t.hi, True, self._run, self.m_on)
+                if k < 0:
+                    self._run = run_end
                 limit = len(x) if k < 0 else max(0, k - self.m_on + 1)
                 if self._awaiting is not None:
                     ev = self._find_recovery(self._awaiting, x[:limit], a, t)
@@ -206,13 +205,9 @@ class HysteresisDetector:
             else:
                 active_arr[pos:] = True
                 lo = self._off_line(t)
-                if x.min() >= lo:
-                    k = -1
-                    self._run = 0
-                else:
-                    k, run_end = _first_run(x < lo, self._run, self.m_off)
-                    if k < 0:
-                        self._run = run_end
+                k, run_end = first_run(x, lo, False, self._run, self.m_off)
+                if k < 0:
+                    self._run = run_end
                 upto = len(x) if k < 0 else k + 1
                 self._track(x[:upto], a, t)
                 if k < 0:
@@ -268,12 +263,16 @@ class HysteresisDetector:
         """Envelope values for absolute [start, stop) from history + current block."""
         hist = self._hist
         h0 = self._hist_start + self._blen - len(hist)
-        if len(hist) and h0 + len(hist) == first_index:
-            h = np.concatenate([hist, env])
-        else:
-            h, h0 = env, first_index
+        if not (len(hist) and h0 + len(hist) == first_index):
+            h0 = first_index
         start = max(start, h0)
-        return h[start - h0:max(start, stop) - h0]
+        stop = max(start, stop)
+        # the part in the history and the part in the block, joined only when both are needed
+        if start >= first_index:
+            return env[start - first_index:stop - first_index]
+        if stop <= first_index:
+            return hist[start - h0:stop - h0]
+        return np.concatenate([hist[start - h0:], env[:stop - first_index]])
 
     def _start_event(self, env: np.ndarray, first_index: int, k_rel: int, run_start: int,
                      t: Thresholds) -> ContractionEvent:

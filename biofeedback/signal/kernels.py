@@ -307,3 +307,22 @@ def _stats(sel: np.ndarray, k: int) -> tuple[int, float, float, float]:
     mean = pairwise_sum(sel, 0, k, 0.0, False) / k
     var = pairwise_sum(sel, 0, k, mean, True) / k
     return k, mean, np.sqrt(var), peak
+
+
+@njit(cache=True)
+def first_run(x: np.ndarray, thr: float, above: bool, carry: int, length: int
+              ) -> tuple[int, int]:
+    """Detection: the first position where a run of ``x > thr`` (``above``) or ``x < thr``
+    reaches ``length`` samples, counting ``carry`` such samples before position 0, or -1;
+    and the run length where the scan stopped (the end of ``x`` when there is no such
+    position). Stops at the hit: the work is up to the next transition, not the block."""
+    run = carry
+    for i in range(x.shape[0]):
+        v = x[i]
+        if (v > thr) if above else (v < thr):
+            run += 1
+            if run >= length:
+                return i, run
+        else:
+            run = 0
+    return -1, run

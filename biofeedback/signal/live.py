@@ -20,7 +20,6 @@ NaN samples (a dropout inside a block) are replaced by the last valid value and 
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,8 +34,9 @@ from biofeedback.signal.detection import (
     HysteresisDetector,
     make_thresholds,
 )
-from biofeedback.signal.feedback_kernel import falling_states, relaxed_states
 from biofeedback.signal.feedback_state import FeedbackState
+from biofeedback.signal.hum import HumMonitor
+from biofeedback.signal.meter import MeterStage
 from biofeedback.signal.pipeline import EmgFrame
 from biofeedback.signal.pressure import PressureFrame, PressurePipeline
 from biofeedback.signal.quality import QualityFlag, QualityMonitor, QualitySecond, describe
@@ -137,15 +137,11 @@ class LiveProcessor:
                                  * fs)),
         )
         self._pressure = PressurePipeline(pressure_fs, c.pressure) if pressure_fs else None
-        self._user_threshold: float | None = None
+        self._meter = MeterStage(fs, self.n_channels, c)
+        self._hum = HumMonitor(c.quality.hum_seconds, self._notch is not None)
         #: (absolute sample index, line µV) each time the line in force changes: what the
         #: person saw, for ``analyze --json`` feedback runs
         self.line_log: list[tuple[int, float]] = []
-        self._range_factor = c.relaxation.default_range_factor
-        self._strain_cmh2o = c.strain.pressure_rise_cmh2o
-        self._mu = self._auto_thr = float("nan")
-        self._strain_len = max(1, int(round(c.strain.min_s * fs)))
-        self._abd_mu = self._abd_hi = float("inf")
         self._reset_state()
 
     # -- control ---------------------------------------------------------------------------
@@ -155,27 +151,12 @@ class LiveProcessor:
         self._last_valid = np.full(self.n_channels, np.nan)
         self._smooth_zi = np.zeros((1, self.n_channels))
         self._smooth_started = False
-        # the "relaxed" stretch: [below_since (-1: none), above-run length, big seen in run]
-        self._rstate = np.array([-1, 0, 0], dtype=np.int64)
-        self._excursion_n = max(1, int(round(self.config.relaxation.excursion_s * self.fs)))
-        self._last_env = np.full(self.n_channels, np.nan)
         self._last_rel = float("nan")
-        self._strain_run = 0
-        self._strain = False
         self._active = False
         self._disp_peak = 0.0
-        self._peaks: deque[float] = deque(maxlen=self.config.relaxation.range_events)
         self._n_events = 0
-        self._recent_q: deque[QualitySecond] = deque(maxlen=5)
-        self._last_q: QualitySecond | None = None
-        self._hum = False
-        self._hum_hz: float | None = None
-        self._suggestion = ""
-        self._top: float | None = None  # mean contraction peak, the meter's 0 point
-        self._max_peak = float("nan")  # largest contraction peak (display envelope)
-        self._fall_n = max(1, int(round(1.0 * self.fs)))  # "falling" looks back 1 s
-        self._fall_buf = np.full(self._fall_n, np.nan)  # the envelope k samples ago, by index
-        self._fstate = np.array([0.0, np.inf])  # a release in progress, its lowest level
+        self._meter.reset()
+        self._hum.reset()
         self._last_fb = FeedbackState.SETTLING
         self._last_env_uv = float("nan")
 
@@ -198,7 +179,7 @@ class LiveProcessor:
         """Move the "relax below" line (µV RMS); ``None`` returns to μ + k·σ of the baseline."""
         if value is not None and not (np.isfinite(value) and value > 0):
             raise ValueError(f"threshold must be a positive number of µV, got {value}")
-        self._user_threshold = None if value is None else float(value)
+        self._meter.user_threshold = None if value is None else float(value)
         self._log_line(self._next_index or 0)
 
     def mark_rest(self, active: bool) -> None:
@@ -214,8 +195,8 @@ class LiveProcessor:
 
     @property
     def threshold_uv(self) -> float:
-        if self._user_threshold is not None:
-            return self._user_threshold
+        if self._meter.user_threshold is not None:
+            return self._meter.user_threshold
         b = self._baseline.baseline
         if b is None:
             return float("nan")
@@ -226,12 +207,8 @@ class LiveProcessor:
         b = self._baseline.baseline
         if b is None:
             return
-        self._mu = float(b.mean[0])
-        self._auto_thr = float(b.mean[0] + self.config.relaxation.k_threshold * b.sd[0])
+        self._meter.set_levels(b)
         d = self.config.detection
-        if self.n_channels > 1:
-            self._abd_mu = float(b.det_mean[1])
-            self._abd_hi = float(b.det_mean[1] + d.k_on * b.det_sd[1])
         self._detector.set_thresholds(make_thresholds(
             float(b.det_mean[0]), float(b.det_sd[0]), d.k_on, d.k_off, d.k_back, d.k_recovery,
             d.min_rise_uv))
@@ -370,10 +347,7 @@ class LiveProcessor:
         self._reset_stages()
         self._quality.reset()
         self._smooth_started = False
-        self._rstate[:] = (-1, 0, 0)
-        self._strain_run = 0
-        self._fall_buf[:] = np.nan
-        self._fstate[:] = (0.0, np.inf)
+        self._meter.reset_signal()
         self._active = False
         self._disp_peak = 0.0
         self._next_index = None
@@ -395,131 +369,19 @@ class LiveProcessor:
                 peak, self._disp_peak = self._disp_peak, 0.0
                 if peak > 0:
                     at = ev.confirmed_index if ev.confirmed_index is not None else -1
-                    out.append((at, lambda p=peak: self._add_peak(p)))
+                    out.append((at, lambda p=peak: self._meter.add_peak(p)))
         return out
-
-    def _add_peak(self, peak: float) -> None:
-        self._peaks.append(peak)
-        self._top = float(np.mean(self._peaks))
-        if not peak <= self._max_peak:  # nan-safe max
-            self._max_peak = peak
-
-    @property
-    def _below_since(self) -> int | None:
-        """Absolute index where the current relaxed stretch began (None: not relaxed)."""
-        v = int(self._rstate[0])
-        return None if v < 0 else v
-
-    def _track_below(self, e0: np.ndarray, thr: float, big: float, a: int) -> np.ndarray:
-        """"Relaxed" per sample, and the stretch carried across blocks.
-
-        With the line at μ+1σ a resting envelope pokes above it ~16 % of the time, so a stretch
-        only breaks when the envelope stays above the line for ``excursion_s`` or longer, or
-        rises clearly above it (over ``big`` µV: a contraction, not noise); shorter excursions
-        count as part of the relaxed stretch. A stretch starts at the first sample at or below
-        the line (the meter turns relaxed the moment the envelope crosses it). Compiled:
-        :func:`biofeedback.signal.feedback_kernel.relaxed_states`.
-        """
-        out = np.empty(len(e0), dtype=np.bool_)
-        relaxed_states(e0, a, thr, big, self._excursion_n, self._rstate, out)
-        return out
-
-    def _clear_relaxed(self) -> None:
-        self._rstate[:] = (-1, 0, 0)
 
     def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
                strain: np.ndarray, fb: np.ndarray) -> None:
-        """Relaxation meter, "below the line" run, strain flag and feedback state of one piece."""
-        b = self._baseline.baseline
-        e0 = env[:, 0]
-        falling = self._falling(e0, a)
-        if b is None:
-            rel[:] = np.nan
-            fb[:] = FeedbackState.SETTLING
-            self._clear_relaxed()
-            return
-        mu = self._mu
-        top = self._scale_top()
-        inv = 1.0 / max(top - mu, 1e-9)
-        np.multiply(e0, -inv, out=rel)  # 1 - (e - μ)/(top - μ), clipped to 0..1
-        rel += 1.0 + mu * inv
-        np.maximum(rel, 0.0, out=rel)
-        np.minimum(rel, 1.0, out=rel)
-        thr = self._user_threshold if self._user_threshold is not None else self._auto_thr
-        self._strain_flags(det, strain)
-        if b.provisional and self._user_threshold is None:
-            # a guarded start is not rest: no "relaxed" (and no relaxed-for count) until the
-            # automatic level is confirmed; a line the clinician set is trusted as it is
-            self._clear_relaxed()
-            fb[:] = FeedbackState.SETTLING
-        else:
-            relaxed = self._track_below(e0, thr, thr + 0.25 * (top - thr), a)
-            lower_half = e0 <= thr + 0.5 * (top - thr)
-            fb[:] = np.where(relaxed, FeedbackState.RELAXED,
-                             np.where(lower_half | falling, FeedbackState.LETTING_GO,
-                                      FeedbackState.TIGHT))
-        fb[strain] = FeedbackState.BEARING_DOWN
-
-    def _scale_top(self) -> float:
-        """The contraction level the meter scales to: the mean peak of the person's last
-        contractions, else μ × ``default_range_factor``; never closer than 2 × the line."""
-        top = self._top if self._top is not None else self._mu * self._range_factor
-        thr = self._user_threshold if self._user_threshold is not None else self._auto_thr
-        return max(top, 2.0 * thr) if np.isfinite(thr) else top
-
-    def _falling(self, e0: np.ndarray, a: int) -> np.ndarray:
-        """Per sample: a release in progress [D].
-
-        It starts when the envelope is 20 % below its value 1 s earlier (a steady hold
-        fluctuates by about ±10 %; even a slow release, τ = 3 s, falls ~28 % per second) and
-        lasts until the envelope climbs 15 % above its lowest value since, so a slow release
-        reads "letting go" all the way down instead of flickering with the noise. Compiled:
-        :func:`biofeedback.signal.feedback_kernel.falling_states`.
-        """
-        out = np.empty(len(e0), dtype=np.bool_)
-        falling_states(e0, a, self._fall_buf, self._fstate, out)
-        return out
-
-    def _strain_flags(self, det: np.ndarray, strain: np.ndarray) -> None:
-        """Strain: abdominal rises more than the pelvic floor, or pressure up without PFM."""
-        t = self._detector.thresholds
-        if t is None:
-            return
-        n = len(det)
+        """Relaxation, "below the line" run, strain flag and feedback state of one piece
+        (:class:`~biofeedback.signal.meter.MeterStage`)."""
         rise = self._pressure.last_rise if self._pressure is not None else float("nan")
-        p_strain = rise > self._strain_cmh2o  # False for nan
-        abd = self.n_channels > 1 and det[:, 1].max() > self._abd_hi
-        if not (p_strain or abd):
-            self._strain_run = 0
-            return
-        cond = np.zeros(n, dtype=bool)
-        if p_strain:
-            cond |= det[:, 0] <= t.hi
-        if abd:
-            # relative rise: det_abd/μ_abd > det_pfm/μ_pfm, without divisions
-            cond |= (det[:, 1] > self._abd_hi) & (det[:, 1] * t.mean > det[:, 0] * self._abd_mu)
-        m = self._strain_len
-        idx = np.arange(n)
-        last_false = np.maximum.accumulate(np.where(cond, -1 - self._strain_run, idx))
-        run = idx - last_false
-        strain[:] = run >= m
-        self._strain_run = int(run[-1])
+        self._meter.process(env, det, a, self._baseline.baseline, self._detector.thresholds,
+                            rise, rel, strain, fb)
 
     def _note_quality(self, seconds: list[QualitySecond]) -> None:
-        """Keep the last seconds and derive the hum state once per second, not per status()."""
-        if not seconds:
-            return
-        for q in seconds:
-            self._recent_q.append(q)
-            self._last_q = q
-        hum_secs = [s for s in self._recent_q if s.flag & QualityFlag.HUM]
-        self._hum = len(hum_secs) >= self.config.quality.hum_seconds and self._notch is None
-        self._hum_hz = hum_secs[-1].hum_hz if (self._hum and hum_secs) else None
-        self._suggestion = ""
-        if self._hum and self._hum_hz:
-            hz = self._hum_hz
-            self._suggestion = (f"Mains hum at {hz:.0f} Hz is measured: switch the {hz:.0f} Hz "
-                                "notch on.")
+        self._hum.note(seconds)
 
     # -- pressure --------------------------------------------------------------------------
     def process_pressure(self, x: np.ndarray, first_index: int) -> PressureFrame:
@@ -538,11 +400,15 @@ class LiveProcessor:
         b = self._baseline.baseline
         last = -1 if self._next_index is None else self._next_index - 1
         relaxed_for = 0.0
-        if self._below_since is not None and last >= 0 and self._last_fb != FeedbackState.SETTLING:
-            relaxed_for = (last + 1 - self._below_since) / self.fs
-        q = self._last_q
+        m = self._meter
+        since = m.below_since
+        if since is not None and last >= 0 and self._last_fb != FeedbackState.SETTLING:
+            relaxed_for = (last + 1 - since) / self.fs
+        q = self._hum.last
         flag = q.flags[0] if q is not None else QualityFlag.OK
-        hum, hum_hz, suggestion = self._hum, self._hum_hz, self._suggestion
+        hz = self._hum.suggest_notch_hz
+        suggestion = "" if hz is None else (f"Mains hum at {hz:.0f} Hz is measured: switch the "
+                                            f"{hz:.0f} Hz notch on.")
         rise = self._pressure.last_rise if self._pressure is not None else float("nan")
         return ProcessorStatus(
             baseline_ready=b is not None,
@@ -550,18 +416,17 @@ class LiveProcessor:
             baseline_sd_uv=float(b.sd[0]) if b is not None else float("nan"),
             baseline_source=b.source if b is not None else "",
             threshold_uv=self.threshold_uv,
-            threshold_is_user=self._user_threshold is not None,
+            threshold_is_user=m.user_threshold is not None,
             relaxation=self._last_rel,
             relaxed_for_s=relaxed_for,
             relaxed=relaxed_for >= self.config.relaxation.relaxed_hold_s,
             contraction_active=self._active,
             contraction_count=self._n_events + (1 if self._detector.current else 0),
-            strain=bool(self._strain_run >= max(1, int(round(self.config.strain.min_s
-                                                                * self.fs)))),
+            strain=m.straining,
             quality=flag,
             quality_message=describe(flag),
-            hum_detected=hum,
-            hum_hz=hum_hz,
+            hum_detected=self._hum.detected,
+            hum_hz=self._hum.hz,
             suggestion=suggestion,
             last_index=last,
             pressure_rise_cmh2o=rise,
@@ -569,8 +434,8 @@ class LiveProcessor:
             baseline_floor_uv=float(b.floor) if b is not None else float("nan"),
             feedback=self._last_fb,
             envelope_uv=float(self._last_env_uv),
-            scale_top_uv=self._scale_top() if b is not None else float("nan"),
-            max_uv=self._max_peak,
+            scale_top_uv=m.scale_top() if b is not None else float("nan"),
+            max_uv=m.max_peak,
         )
 
 
