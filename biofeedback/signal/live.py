@@ -297,7 +297,7 @@ class LiveProcessor:
         quality += self._quality.feed(first_index, x, bp, env, bad)
         self._note_quality(quality)
         self._last_rel = float(rel[-1])
-        self._last_fb = FeedbackState(int(fb[-1]))
+        self._last_fb = _STATES[int(fb[-1])]
         self._last_env_uv = float(env[-1, 0])
         self._active = bool(active[-1])
         return EmgFrame(bp if self._notch is None else y, env, rel, active, strain,
@@ -437,6 +437,9 @@ class LiveProcessor:
             scale_top_uv=m.scale_top() if b is not None else float("nan"),
             max_uv=m.max_peak,
         )
+
+
+_STATES = tuple(FeedbackState)  # code -> state, without the enum call per block
 
 
 def _latest(events: list[ContractionEvent]) -> list[ContractionEvent]:

@@ -11,6 +11,7 @@ pieces, so results do not depend on how the samples were cut.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
@@ -95,14 +96,14 @@ class MeterStage:
         contractions, else μ × ``default_range_factor``; never closer than 2 × the line."""
         top = self.top if self.top is not None else self.mu * self.range_factor
         thr = self.line
-        return max(top, 2.0 * thr) if np.isfinite(thr) else top
+        return max(top, 2.0 * thr) if math.isfinite(thr) else top
 
     def process(self, env: np.ndarray, det: np.ndarray, a: int, b: Baseline | None,
                 t: Thresholds | None, pressure_rise: float, rel: np.ndarray,
                 strain: np.ndarray, fb: np.ndarray) -> None:
         """Fill ``rel``, ``strain`` (all False on entry) and ``fb`` for one piece whose
         first sample has absolute index ``a``."""
-        e0 = np.ascontiguousarray(env[:, 0])
+        e0 = env[:, 0]
         if b is None:
             # only the "falling" history runs before a baseline exists
             meter_states(e0, a, True, 0.0, 0.0, 0.0, 0.0, 0.0, 1, self.fall_buf, self.fstate,

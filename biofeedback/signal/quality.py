@@ -20,6 +20,7 @@ HUM alone is a warning: amplitude is overestimated, but the timing of effort sta
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
@@ -53,6 +54,7 @@ MESSAGES = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def describe(flags: QualityFlag) -> str:
     """One line for people; the worst problem first."""
     if flags == QualityFlag.OK:
