@@ -18,8 +18,9 @@ from biofeedback.signal.config import PipelineConfig
 from biofeedback.signal.detection import ContractionEvent
 from biofeedback.signal.feedback_state import FeedbackState
 from biofeedback.signal.hum import recording_hum_hz
+from biofeedback.signal.intervals import complement, intersect, merge
 from biofeedback.signal.live import LiveProcessor
-from biofeedback.signal.metrics import SegmentMetrics, SegmentSpectra, _num, segment_metrics
+from biofeedback.signal.metrics import SegmentMetrics, SegmentSpectra, _num, interval_metrics
 from biofeedback.signal.metrics_stream import MetricsAccumulator
 from biofeedback.signal.quality import EXCLUDE, QualityFlag, QualitySecond
 from biofeedback.signal.traces import RunLog, Traces
@@ -356,33 +357,32 @@ def compute_metrics(result: AnalysisResult,
     """Metrics of the segments "recording", "rest" (outside contractions and their
     recovery), "contractions" and any named ``segments``, on the pelvic-floor channel.
     ``periodograms``: the Hann periodograms of the half-second segments of
-    ``result.filtered[:, 0]`` already computed (by the quality check; nan rows are not)."""
+    ``result.filtered[:, 0]`` already computed (by the quality check; nan rows are not).
+    Selections are interval lists (:mod:`biofeedback.signal.intervals`), not masks."""
     fs, n = result.fs, result.n_samples
-    usable = result.usable
-    env, filt = result.envelope[:, 0], result.filtered[:, 0]
-    inside = np.zeros(n, dtype=bool)
-    busy = np.zeros(n, dtype=bool)
+    exclude = int(EXCLUDE)
+    bad = merge((q.start_index, q.start_index + q.n_samples) for q in result.quality
+                if int(q.flags[0]) & exclude)
+    usable = complement(bad, 0, n)
+    inside, busy = [], []
     for ev in result.events:
         stop = ev.offset_index if ev.offset_index is not None else n
-        inside[ev.onset_index:stop] = True
+        inside.append((ev.onset_index, stop))
         end = ev.recovery_index if ev.recovery_index is not None else stop
-        busy[ev.onset_index:max(stop, end)] = True
+        busy.append((ev.onset_index, max(stop, end)))
     settle = min(n, int(round(result.config.baseline.settle_s * fs)))
-    rest = ~busy
-    rest[:settle] = False
-    spec = SegmentSpectra(filt, fs, known=periodograms)
-    env = np.ascontiguousarray(env)
-    scratch = np.empty(n)  # one buffer for every segment's selected samples
+    rest = intersect(usable, complement(merge(busy), settle, n))
+    spec = SegmentSpectra(result.filtered[:, 0], fs, known=periodograms)
+    env = result.envelope[:, 0]
     out = {
-        "recording": segment_metrics("recording", spec, env, fs, 0, n, usable, result.events,
-                                     scratch=scratch),
-        "rest": segment_metrics("rest", spec, env, fs, 0, n, usable, [], rest, scratch),
-        "contractions": segment_metrics("contractions", spec, env, fs, 0, n, usable,
-                                        result.events, inside, scratch),
+        "recording": interval_metrics("recording", spec, env, fs, 0, n, usable, result.events),
+        "rest": interval_metrics("rest", spec, env, fs, 0, n, rest, []),
+        "contractions": interval_metrics("contractions", spec, env, fs, 0, n,
+                                         intersect(usable, merge(inside)), result.events),
     }
     for name, a, b in segments:
         i0, i1 = max(0, int(round(a * fs))), min(n, int(round(b * fs)))
         if i1 > i0:
-            out[name] = segment_metrics(name, spec, env, fs, i0, i1, usable, result.events,
-                                        scratch=scratch)
+            out[name] = interval_metrics(name, spec, env, fs, i0, i1,
+                                         intersect(usable, [(i0, i1)]), result.events)
     return out

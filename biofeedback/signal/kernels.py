@@ -326,3 +326,103 @@ def first_run(x: np.ndarray, thr: float, above: bool, carry: int, length: int
         else:
             run = 0
     return -1, run
+
+
+@njit(cache=True)
+def _pairwise_plan(n: int, ops: np.ndarray) -> int:
+    """The leaves and additions of numpy's pairwise summation of ``n`` values, in the order
+    numpy performs them: ``ops[i] > 0`` sums the next ``ops[i]`` values (a leaf, at most
+    128), ``0`` adds the last two partial sums (left + right). Returns the number of ops."""
+    if n <= 128:
+        ops[0] = n
+        return 1
+    f_n = np.empty(64, dtype=np.int64)
+    f_st = np.empty(64, dtype=np.int64)
+    f_n[0], f_st[0] = n, 0
+    sp = 1
+    k = 0
+    while sp:
+        t = sp - 1
+        m = f_n[t]
+        if m <= 128:
+            ops[k] = m
+            k += 1
+            sp -= 1
+            continue
+        m2 = m // 2
+        m2 -= m2 % 8
+        if f_st[t] == 0:
+            f_st[t] = 1
+            f_n[sp], f_st[sp] = m2, 0
+            sp += 1
+        elif f_st[t] == 1:
+            f_st[t] = 2
+            f_n[sp], f_st[sp] = m - m2, 0
+            sp += 1
+        else:
+            ops[k] = 0
+            k += 1
+            sp -= 1
+    return k
+
+
+@njit(cache=True)
+def _interval_sum(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, k: int,
+                  centre: float, square: bool) -> float:
+    """numpy's pairwise sum of the ``k`` values ``values[starts[j]:stops[j]]`` taken in order
+    (or of their squared deviations from ``centre``), without gathering them: each leaf of
+    :func:`_pairwise_plan` is summed in place, or gathered first when it spans intervals."""
+    ops = np.empty(2 * (k // 64 + 2), dtype=np.int64)
+    n_ops = _pairwise_plan(k, ops)
+    buf = np.empty(128)
+    stack = np.empty(64)
+    sp = 0
+    j = 0
+    i = starts[0] if starts.shape[0] else 0
+    for oi in range(n_ops):
+        m = ops[oi]
+        if m == 0:
+            stack[sp - 2] = stack[sp - 2] + stack[sp - 1]
+            sp -= 1
+            continue
+        while i >= stops[j]:  # skip to the interval holding the next value
+            j += 1
+            i = starts[j]
+        if i + m <= stops[j]:
+            stack[sp] = _block_sum(values, i, m, centre, square)
+            i += m
+        else:
+            fill = 0
+            while fill < m:
+                while i >= stops[j]:
+                    j += 1
+                    i = starts[j]
+                take = min(m - fill, stops[j] - i)
+                buf[fill:fill + take] = values[i:i + take]
+                fill += take
+                i += take
+            stack[sp] = _block_sum(buf, 0, m, centre, square)
+        sp += 1
+    return stack[0]
+
+
+@njit(cache=True)
+def interval_stats(values: np.ndarray, starts: np.ndarray, stops: np.ndarray
+                   ) -> tuple[int, float, float, float]:
+    """Count, mean, SD (ddof 0) and maximum of the values in the intervals
+    ``[starts[j], stops[j])`` (sorted, disjoint), equal to ``np.mean``, ``np.std`` and
+    ``np.max`` of their concatenation (nan when empty), without building it or a mask."""
+    k = 0
+    peak = -np.inf
+    for j in range(starts.shape[0]):
+        a = starts[j]
+        b = stops[j]
+        if b > a:
+            k += b - a
+            hi, _ = _max_min(values[a:b])
+            peak = max(peak, hi)
+    if k == 0:
+        return 0, np.nan, np.nan, np.nan
+    mean = _interval_sum(values, starts, stops, k, 0.0, False) / k
+    var = _interval_sum(values, starts, stops, k, mean, True) / k
+    return k, mean, np.sqrt(var), peak
