@@ -297,9 +297,8 @@ def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: PipelineConf
         for a, b in itertools.pairwise(cuts):
             if a in marks:
                 proc.mark_rest(marks[a])
-            fr = proc.process_emg(x[a - pos:b - pos], a)
-            if traces is not None:
-                traces.put(a, fr)
+            fr = proc.process_emg(x[a - pos:b - pos], a,
+                                  traces.views(a, b) if traces is not None else None)
             fb_log.add(a, fr.feedback)
             strain_log.add(a, fr.strain)
             for ev in fr.events:

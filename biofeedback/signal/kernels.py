@@ -57,8 +57,9 @@ def _div_sqrt(hi: np.ndarray, lo: np.ndarray, w: float, out: np.ndarray) -> None
 
 @njit(cache=True)
 def _rms_from(y: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.ndarray,
-              env: np.ndarray) -> None:
-    """Trailing-window RMS of ``y`` ``(n, C)`` for every window into ``env`` ``(W, n, C)``.
+              env0: np.ndarray, env1: np.ndarray) -> None:
+    """Trailing-window RMS of ``y`` ``(n, C)`` for the first window into ``env0`` and the
+    second (if any) into ``env1``, both ``(n, C)`` (any strides: e.g. the caller's output).
 
     ``hist`` ``(R, C)`` holds the running sums of squares after the last ``R`` samples
     (``hist[-1]`` = sum of every sample since reset; zeros after a reset, so the sum before
@@ -88,28 +89,31 @@ def _rms_from(y: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.nd
                 col[i] = np.sqrt(d if d >= 0.0 else 0.0)
             wf = float(w)
             _div_sqrt(tot[r_n + full:], tot[r_n + full - w:], wf, col[full:])
-            env[w_i, :, c] = col
+            if w_i == 0:
+                env0[:, c] = col
+            else:
+                env1[:, c] = col
         hist[:, c] = tot[n:]
     count[0] = j0 + n
 
 
 @njit(cache=True)
 def rms_rows(x: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.ndarray,
-             env: np.ndarray) -> None:
+             env0: np.ndarray, env1: np.ndarray) -> None:
     """Trailing-window RMS of ``x`` ``(n, C)`` (see :func:`_rms_from`); state updated."""
-    _rms_from(x, hist, count, windows, env)
+    _rms_from(x, hist, count, windows, env0, env1)
 
 
 @njit(cache=True)
 def condition(x: np.ndarray, bp_sos: np.ndarray, bp_zi: np.ndarray, notch_sos: np.ndarray,
               notch_zi: np.ndarray, notch_unit: np.ndarray, hist: np.ndarray, count: np.ndarray,
               windows: np.ndarray, bp_out: np.ndarray, y_out: np.ndarray,
-              env: np.ndarray) -> None:
+              env0: np.ndarray, env1: np.ndarray) -> None:
     """Band-pass, optional notch, RMS envelopes: the whole conditioning of a block.
 
     ``x`` ``(n, C)``; ``bp_out`` gets the band-passed samples, ``y_out`` the notched ones (not
-    written when ``notch_sos`` has no sections: then pass ``bp_out`` again), ``env``
-    ``(W, n, C)`` the RMS of ``y`` over each window (state ``hist``, ``count[0]``: see
+    written when ``notch_sos`` has no sections: then pass ``bp_out`` again), ``env0`` and
+    ``env1`` ``(n, C)`` the RMS of ``y`` over each window (state ``hist``, ``count[0]``: see
     :func:`_rms_from`). ``count[1]`` = 0 until the notch has started: its state is then set from
     the first band-passed sample (steady state for a constant input, ``notch_unit``
     ``(S, 2)``), as :class:`SosFilter` with ``start_steady`` does.
@@ -126,12 +130,12 @@ def condition(x: np.ndarray, bp_sos: np.ndarray, bp_zi: np.ndarray, notch_sos: n
                         notch_zi[c, s, 1] = notch_unit[s, 1] * v
                 y_out[i, c] = _sos_step(notch_sos, notch_zi, c, v)
             count[1] = 1
-        _rms_from(y_out, hist, count, windows, env)
+        _rms_from(y_out, hist, count, windows, env0, env1)
     else:
         for i in range(n):
             for c in range(n_ch):
                 bp_out[i, c] = _sos_step(bp_sos, bp_zi, c, x[i, c])
-        _rms_from(bp_out, hist, count, windows, env)
+        _rms_from(bp_out, hist, count, windows, env0, env1)
 
 
 @njit(cache=True, fastmath={"nnan", "nsz"})

@@ -223,8 +223,13 @@ class LiveProcessor:
                 self.line_log.append((index, line))
 
     # -- EMG -------------------------------------------------------------------------------
-    def process_emg(self, x: np.ndarray, first_index: int) -> EmgFrame:
-        """Process ``x`` ``(n, n_channels)`` µV whose first sample has absolute ``first_index``."""
+    def process_emg(self, x: np.ndarray, first_index: int,
+                    out: Sequence[np.ndarray] | None = None) -> EmgFrame:
+        """Process ``x`` ``(n, n_channels)`` µV whose first sample has absolute ``first_index``.
+
+        ``out``: arrays of ``n`` samples to write the frame into (filtered, envelope,
+        relaxation, active, strain, feedback: the frame's fields are then these arrays), so
+        whole-recording analysis fills its result without copying each block."""
         x = np.asarray(x, dtype=float)
         if x.ndim == 1:
             x = x[:, None]
@@ -249,18 +254,24 @@ class LiveProcessor:
         else:
             x, bad = _hold_nan(x, self._last_valid)
         self._last_valid = x[-1]
-        bp, y, env, det = self._cond.process(x)
+        smooth = self._smooth_b is not None
+        o_filt, o_env, rel, active, strain, fb = out if out is not None else (
+            None, None, np.empty(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool),
+            np.empty(n, dtype=np.uint8))
+        if out is not None:
+            active[:] = False
+            strain[:] = False
+        bp, y, env, det = self._cond.process(x, o_filt, None if smooth else o_env)
         det_pfm = det[:, 0]  # the detector follows the pelvic floor
-        if self._smooth_b is not None:
+        if smooth:
             if not self._smooth_started:
                 self._smooth_zi = env[:1] * (-self._smooth_a[1])  # type: ignore[index]
                 self._smooth_started = True
             env, self._smooth_zi = sps.lfilter(self._smooth_b, self._smooth_a, env, axis=0,
                                                zi=self._smooth_zi)
-        rel = np.empty(n)
-        active = np.zeros(n, dtype=bool)
-        strain = np.zeros(n, dtype=bool)
-        fb = np.empty(n, dtype=np.uint8)
+            if o_env is not None:
+                o_env[:] = env
+                env = o_env
         # split at whole seconds while the baseline may still change
         L = self.second_len
         cuts = [0]

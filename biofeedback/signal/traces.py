@@ -49,8 +49,14 @@ class Traces:
 
     _NAMES = ("filtered", "envelope", "relaxation", "active", "strain", "feedback")
 
-    def put(self, a: int, frame) -> None:  # frame: EmgFrame
-        b = a + len(frame.envelope)
+    def views(self, a: int, b: int) -> tuple[np.ndarray, ...]:
+        """The arrays' samples ``[a, b)`` (grown if needed) for the processor to write into
+        (``LiveProcessor.process_emg(..., out=...)``); they count as fed."""
+        self._grow(b)
+        self.n = max(self.n, b)
+        return tuple(getattr(self, k)[a:b] for k in self._NAMES)
+
+    def _grow(self, b: int) -> None:
         if b > len(self.envelope):
             cap = max(b, 2 * len(self.envelope))
             for k in self._NAMES:
@@ -58,6 +64,11 @@ class Traces:
                 new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
                 new[:self.n] = old[:self.n]
                 setattr(self, k, new)
+
+    def put(self, a: int, frame) -> None:  # frame: EmgFrame
+        """Copy a frame's arrays in at sample ``a``."""
+        b = a + len(frame.envelope)
+        self._grow(b)
         for k in self._NAMES:
             getattr(self, k)[a:b] = getattr(frame, k)
         self.n = b
