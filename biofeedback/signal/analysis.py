@@ -192,6 +192,16 @@ def _usable_mask(quality: Sequence[QualitySecond], n: int) -> np.ndarray:
     return mask
 
 
+def _notch_words(hz: float | None, offline: bool) -> str:
+    """The JSON's ``suggestion`` text (docs/analysis-json.md). The last English in the core:
+    the same words as ``biofeedback.app.wording.suggestion_text``, here until the analyze
+    command words the ``"notch"`` key itself."""
+    if not hz:
+        return ""
+    text = f"Mains hum at {hz:.0f} Hz is measured: switch the {hz:.0f} Hz notch on"
+    return text + (f" (analyze --notch {hz:.0f})." if offline else ".")
+
+
 def _as_2d(x: np.ndarray, what: str) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
@@ -327,7 +337,8 @@ def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: PipelineConf
     result = AnalysisResult(
         fs=float(fs), channels=names, events=evs, quality=quality,
         baseline=proc.baseline, threshold_uv=proc.threshold_uv, metrics={}, config=config,
-        unit=unit, hum_hz=status.hum_hz, suggestion=status.suggestion,
+        unit=unit, hum_hz=status.hum_hz,
+        suggestion=_notch_words(status.hum_hz, False) if status.suggestion == "notch" else "",
         line_log=list(proc.line_log), n_total=n, feedback_runs=fb_log.runs,
         strain_runs=strain_log.intervals(n), **arrays,
     )
@@ -335,8 +346,7 @@ def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: PipelineConf
         f = recording_hum_hz(quality, config.quality.hum_seconds, config.emg.notch_hz is not None)
         if f is not None:
             result.hum_hz = f
-            result.suggestion = (f"Mains hum at {f:.0f} Hz is measured: switch the "
-                                 f"{f:.0f} Hz notch on (analyze --notch {f:.0f}).")
+            result.suggestion = _notch_words(f, True)
     if acc is not None:
         result.metrics = acc.metrics(n, evs)
     else:

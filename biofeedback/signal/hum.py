@@ -47,10 +47,12 @@ def recording_hum_hz(quality: Sequence[QualitySecond], hum_seconds: int,
     """Over a whole recording: the most frequent mains frequency of the HUM seconds when at
     least ``hum_seconds`` of them (or all seconds, if fewer) carry the flag and no notch is
     on; None otherwise."""
-    hz = [q.hum_hz for q in quality if q.flag & QualityFlag.HUM and q.hum_hz]
+    hum = int(QualityFlag.HUM)
+    flagged = [q for q in quality if any(int(f) & hum for f in q.flags)]
+    hz = [q.hum_hz for q in flagged if q.hum_hz]
     if not hz or notch_on:
         return None
-    n_hum = sum(1 for q in quality if q.flag & QualityFlag.HUM)
+    n_hum = len(flagged)
     if n_hum < min(hum_seconds, len(quality)):
         return None
     return max(set(hz), key=hz.count)

@@ -59,10 +59,10 @@ class ProcessorStatus:
     contraction_count: int
     strain: bool
     quality: QualityFlag
-    quality_message: str
+    quality_message: str  # the flags as machine names ("flat,hum", "ok"); app/wording.py words them
     hum_detected: bool
     hum_hz: float | None
-    suggestion: str  # e.g. switch the notch on; "" when nothing to suggest
+    suggestion: str  # "notch" (hum measured, switch the notch on at hum_hz) or ""; words: app/
     last_index: int  # absolute index of the last EMG sample processed (-1 before any)
     pressure_rise_cmh2o: float = float("nan")
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -417,9 +417,7 @@ class LiveProcessor:
             relaxed_for = (last + 1 - since) / self.fs
         q = self._hum.last
         flag = q.flags[0] if q is not None else QualityFlag.OK
-        hz = self._hum.suggest_notch_hz
-        suggestion = "" if hz is None else (f"Mains hum at {hz:.0f} Hz is measured: switch the "
-                                            f"{hz:.0f} Hz notch on.")
+        suggestion = "" if self._hum.suggest_notch_hz is None else "notch"
         rise = self._pressure.last_rise if self._pressure is not None else float("nan")
         return ProcessorStatus(
             baseline_ready=b is not None,

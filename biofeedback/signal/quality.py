@@ -45,23 +45,15 @@ _DROPOUT, _FLAT, _CLIPPED, _MOTION, _HUM = (int(f) for f in (
 
 EXCLUDE = QualityFlag.DROPOUT | QualityFlag.FLAT | QualityFlag.CLIPPED | QualityFlag.MOTION
 
-MESSAGES = {
-    QualityFlag.DROPOUT: "Samples missing (connection gap)",
-    QualityFlag.FLAT: "Flat signal: check that the probe is in place and the leads are connected",
-    QualityFlag.CLIPPED: "Signal clipped: the amplifier is saturated",
-    QualityFlag.MOTION: "Movement artefact: try to keep still",
-    QualityFlag.HUM: "Mains hum: move away from power cables or switch the mains notch on",
-}
-
-
 @functools.lru_cache(maxsize=64)
 def describe(flags: QualityFlag) -> str:
-    """One line for people; the worst problem first."""
+    """The flags as stable machine names, the worst problem first (``"flat,hum"``; ``"ok"``).
+    The words for people live in the app layer (``biofeedback.app.wording.quality_text``)."""
     if flags == QualityFlag.OK:
-        return "Signal OK"
+        return "ok"
     order = [QualityFlag.FLAT, QualityFlag.DROPOUT, QualityFlag.CLIPPED, QualityFlag.MOTION,
              QualityFlag.HUM]
-    return "; ".join(MESSAGES[f] for f in order if f in flags)
+    return ",".join(f.name.lower() for f in order if f in flags)  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -78,10 +70,10 @@ class QualitySecond:
 
     @property
     def flag(self) -> QualityFlag:
-        out = QualityFlag.OK
+        out = 0
         for f in self.flags:
-            out |= f
-        return out
+            out |= int(f)  # plain ints: enum arithmetic is slow, and this runs per second
+        return _FLAGS[out]
 
     @property
     def usable(self) -> bool:
