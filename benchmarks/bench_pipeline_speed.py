@@ -22,6 +22,12 @@ blocks (40 EMG + 2 pressure samples): ``process_emg + process_pressure + status`
 against the floor: one bare public ``scipy.signal.sosfilt(sos, block, axis=0, zi=zi)`` call on
 the 40 x 2 EMG samples of each block, timed in a pass of its own right after each of ours.
 
+Bounded memory: ``analyze_chunks(..., keep_traces=False)`` of ``--chunk-minutes`` (default 60)
+of 2 EMG channels at 2 kHz from a synthetic generator that yields 10 s chunks (contractions
+and 50 Hz hum), in a fresh process: wall time and peak RSS (``resource.getrusage``), next to
+the same process analysing 10 s (what the imports alone cost) and ``analyze`` of the whole
+array with its traces.
+
 Cold start: the compiled kernels (numba, ``cache=True``) in a fresh process with an empty
 cache (what a fresh CI machine pays once) and with the cache filled.
 """
@@ -124,8 +130,10 @@ def stage_times(x: np.ndarray) -> dict[str, float]:
         timed(getattr(p, "_cond", None), "process", "conditioning (band-pass, RMS x2)")
         timed(getattr(p, "_quality", None), "feed", "quality (per second, incl. FFT)")
         timed(getattr(p, "_detector", None), "process", "detection (detection.py)")
-        timed(getattr(p, "_baseline", None), "feed", "baseline (baseline.py)")
-        timed(p, "_relax", "relaxation + strain (live.py _relax)")
+        timed(getattr(p, "_baseline", None), "feed", "baseline (baseline.py feed)")
+        timed(getattr(p, "_baseline", None), "end_second",
+              "baseline per-second update (baseline.py end_second)")
+        timed(p, "_relax", "meter: relaxation, strain, feedback state (meter.py)")
         timed(p, "_track_peaks", "contraction peaks (live.py)")
         timed(p, "process_emg", "process_emg total")
         return p
@@ -327,12 +335,68 @@ def cold_start() -> None:
             print(f"| {label} | {out[0]} | {out[1]} |")
 
 
+_CHUNKED = """
+import resource, sys, time
+import numpy as np
+from biofeedback.signal.analysis import analyze, analyze_chunks
+
+FS, SECONDS, MODE = 2000.0, float(sys.argv[1]), sys.argv[2]
+
+
+def chunks(seconds, chunk_s=10.0, seed=0):
+    rng = np.random.default_rng(seed)
+    n = int(chunk_s * FS)
+    for k in range(int(round(seconds / chunk_s))):
+        t = (np.arange(n) + k * n) / FS
+        amp = np.where((t % 8.0 > 4.0) & (t % 8.0 < 6.5), 25.0, 3.0)  # a 2.5 s hold every 8 s
+        x = rng.standard_normal((n, 2)) * amp[:, None]
+        x[:, 1] *= 0.5
+        x += 3.0 * np.sin(2 * np.pi * 50.0 * t)[:, None]
+        yield x
+
+
+analyze_chunks(chunks(10.0), FS, keep_traces=False)  # kernels loaded
+t0 = time.perf_counter()
+if MODE == "whole":
+    x = np.concatenate(list(chunks(SECONDS)))
+    t0 = time.perf_counter()
+    r = analyze(x, FS)
+else:
+    r = analyze_chunks(chunks(SECONDS), FS, keep_traces=False)
+dt = time.perf_counter() - t0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{dt:.3f} {rss:.0f} {len(r.events)}")
+"""
+
+
+def chunked(minutes: float) -> tuple[float, float]:
+    """Bounded-memory analysis in fresh processes: (seconds, peak RSS MB) of the long run."""
+    print(f"\n## Bounded memory: analyze_chunks of {minutes:g} min, 2 EMG channels at 2 kHz, "
+          "10 s chunks from a synthetic generator (fresh process each; peak RSS = "
+          "getrusage ru_maxrss)\n")
+    print("| run | analysed s | wall s | x real time | peak RSS MB | contractions |")
+    print("|---|---|---|---|---|---|")
+    out = (float("nan"), float("nan"))
+    for label, secs, mode in (("imports + 10 s (the floor of RSS)", 10.0, "chunks"),
+                              ("analyze_chunks, keep_traces=False", minutes * 60, "chunks"),
+                              ("analyze of the whole array (traces kept)", minutes * 60, "whole")):
+        res = subprocess.run([sys.executable, "-c", _CHUNKED, str(secs), mode],
+                             capture_output=True, text=True, check=True).stdout.split()
+        dt, rss, n_ev = float(res[0]), float(res[1]), res[2]
+        print(f"| {label} | {secs:g} | {dt:.2f} | {secs / dt:.0f}x | {rss:.0f} | {n_ev} |")
+        if mode == "chunks" and secs > 10:
+            out = (dt, rss)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--stream-seconds", type=float, default=180.0)
     ap.add_argument("--no-peers", action="store_true", help="skip NeuroKit2/BioSPPy/BrainFlow")
+    ap.add_argument("--chunk-minutes", type=float, default=60.0,
+                    help="length of the bounded-memory analyze_chunks run (0 skips it)")
     args = ap.parse_args()
     print("# Signal core speed")
     import platform
@@ -345,6 +409,7 @@ def main() -> None:
     cold_start()
     ratios = offline(args.minutes, args.repeats, not args.no_peers)
     ratio, p99 = streaming(args.stream_seconds, args.repeats)
+    c_time, c_rss = chunked(args.chunk_minutes) if args.chunk_minutes > 0 else (None, None)
     print("\n## Against the targets\n")
     print("| target | result | verdict |")
     print("|---|---|---|")
@@ -354,6 +419,10 @@ def main() -> None:
     print(f"| streaming block <= 2x one bare sosfilt call (median) | {ratio:.2f}x | "
           f"{'met' if ratio <= 2 else 'missed'} |")
     print(f"| streaming p99 < 1 ms | {p99:.0f} µs | {'met' if p99 < 1000 else 'missed'} |")
+    if c_rss is not None:
+        print(f"| analyze_chunks of {args.chunk_minutes:g} min (2 ch, keep_traces=False) peak RSS "
+              f"<= 300 MB | {c_rss:.0f} MB in {c_time:.2f} s | "
+              f"{'met' if c_rss <= 300 else 'missed'} |")
 
 
 if __name__ == "__main__":
