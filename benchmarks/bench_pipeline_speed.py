@@ -377,6 +377,9 @@ def chunked(minutes: float) -> tuple[float, float]:
     print("| run | analysed s | wall s | x real time | peak RSS MB | contractions |")
     print("|---|---|---|---|---|---|")
     out = (float("nan"), float("nan"))
+    # kernels compiled into numba's cache first: a compile inside the measured process would
+    # show LLVM's memory, not ours
+    subprocess.run([sys.executable, "-m", "biofeedback.signal.warmup"], check=True)
     for label, secs, mode in (("imports + 10 s (the floor of RSS)", 10.0, "chunks"),
                               ("analyze_chunks, keep_traces=False", minutes * 60, "chunks"),
                               ("analyze of the whole array (traces kept)", minutes * 60, "whole")):
