@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from biofeedback.signal.config import QualityConfig
-from biofeedback.signal.kernels import second_extremes
+from biofeedback.signal.kernels import half_second_power, second_extremes
 
 
 class QualityFlag(enum.IntFlag):
@@ -93,6 +93,7 @@ def _runs_at(x: np.ndarray, value: float) -> int:
 
 
 _WINDOWS: dict[int, np.ndarray] = {}
+_NO_ROWS = np.zeros((0, 1))  # no periodograms wanted
 
 
 def _hann(n: int) -> np.ndarray:
@@ -208,10 +209,8 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
         # a noise-only bin from passing for a mains peak.
         h = n // 2
         f = np.fft.rfft(bp[:, :, : 2 * h].reshape(s_n, c_n, 2, h) * _hann(h), axis=3)
-        power = f.real**2 + f.imag**2  # (S, C, 2, F)
-        if periodograms is not None:
-            periodograms[:] = power[:, 0].reshape(2 * s_n, -1)
-        spec = power.sum(axis=2)  # (S, C, F)
+        spec = np.empty((s_n, c_n, f.shape[3]))  # (S, C, F): |f0|² + |f1|², one pass
+        half_second_power(f, periodograms if periodograms is not None else _NO_ROWS, spec)
         yield  # stage boundary: the spectra are done
         best = np.full((s_n, c_n), -np.inf)
         for mains, peak_bins, near in _hum_bins(h, fs):
