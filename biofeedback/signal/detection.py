@@ -161,6 +161,7 @@ class HysteresisDetector:
             self._push_hist(full, first_index)
             return out
         pos = 0
+        on_from = -1  # first sample of the current "active" stretch in this call (-1: none)
         while pos < n:
             x = env[pos:]
             a = first_index + pos
@@ -200,10 +201,11 @@ class HysteresisDetector:
                 out.append(ev)
                 self.active = True
                 self._run = 0
-                active_arr[pos + k:] = True
+                on_from = pos + k
                 pos += k + 1
             else:
-                active_arr[pos:] = True
+                if on_from < 0:
+                    on_from = pos
                 lo = self._off_line(t)
                 k, run_end = first_run(x, lo, False, self._run, self.m_off)
                 if k < 0:
@@ -217,8 +219,11 @@ class HysteresisDetector:
                 out.append(ev)
                 self.active = False
                 self._run = 0
-                active_arr[pos + k + 1:] = False
+                active_arr[on_from:pos + k + 1] = True
+                on_from = -1
                 pos += k + 1
+        if on_from >= 0:
+            active_arr[on_from:] = True
         self._push_hist(full, first_index)
         return _dedupe(out) if len(out) > 1 else out
 
