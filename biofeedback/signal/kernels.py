@@ -451,3 +451,16 @@ def half_second_power(f: np.ndarray, rows: np.ndarray, spec: np.ndarray) -> None
                 if write and c == 0:
                     rows[2 * s, k] = p0
                     rows[2 * s + 1, k] = p1
+
+
+@njit(cache=True)
+def sum_rows(table: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Sum of the rows ``i`` of ``table`` whose ``weights[i]`` is non-zero, added in row
+    order (what ``table[weights != 0].sum(axis=0)`` does, without the copy): the Welch PSD
+    over the segments inside a selection."""
+    out = np.zeros(table.shape[1])
+    for i in range(table.shape[0]):
+        if weights[i] != 0.0:
+            for j in range(table.shape[1]):
+                out[j] += table[i, j]
+    return out

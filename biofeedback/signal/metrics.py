@@ -20,7 +20,7 @@ import numpy as np
 
 from biofeedback.signal.detection import ContractionEvent
 from biofeedback.signal.intervals import Intervals, as_arrays, whole_blocks
-from biofeedback.signal.kernels import interval_stats, masked_stats
+from biofeedback.signal.kernels import interval_stats, masked_stats, sum_rows
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,9 @@ class SegmentSpectra:
         is 1."""
         if not len(self.starts) or not inside.any():
             return None
-        total = inside @ self.psd
+        # rows added in order (a BLAS product would thread and reorder: slow and not
+        # reproducible on a busy machine)
+        total = sum_rows(self.psd, inside)
         cum = np.cumsum(total)
         if cum[-1] <= 0:
             return None
