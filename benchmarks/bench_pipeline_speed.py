@@ -24,8 +24,9 @@ the 40 x 2 EMG samples of each block, timed in a pass of its own right after eac
 
 Bounded memory: ``analyze_chunks(..., keep_traces=False)`` of ``--chunk-minutes`` (default 60)
 of 2 EMG channels at 2 kHz from a synthetic generator that yields 10 s chunks (contractions
-and 50 Hz hum), in a fresh process: wall time and peak RSS (``resource.getrusage``), next to
-the same process analysing 10 s (what the imports alone cost) and ``analyze`` of the whole
+and 50 Hz hum), in a fresh process: wall time and peak RSS (VmHWM: ``ru_maxrss`` would
+include the benchmark process that forked it), next to
+a process analysing 10 s (what the imports alone cost) and ``analyze`` of the whole
 array with its traces.
 
 Cold start: the compiled kernels (numba, ``cache=True``) in a fresh process with an empty
@@ -286,6 +287,9 @@ def streaming(seconds: float, repeats: int) -> tuple[float, float]:
     # each repeat: one pass of ours, then one pass of the bare call over the same blocks
     runs = [(_stream_once(blocks), _bare_once(blocks)) for _ in range(repeats)]
     t, bare = min(runs, key=lambda r: float(np.median(r[0])))  # the least disturbed pass
+    # each block's own cost: the least of its times over the repeats (the blocks are the same
+    # in every repeat), which a preemption of this process by other jobs does not inflate
+    own = np.min(np.stack([o for o, _ in runs]), axis=0)
     per_s = int(round(1 / 0.02))
     print(f"\n## Streaming: 20 ms blocks, 2 EMG channels at 2 kHz + pressure at 100 Hz, "
           f"{seconds:g} s (process_emg + process_pressure + status per block) vs one bare "
@@ -293,21 +297,23 @@ def streaming(seconds: float, repeats: int) -> tuple[float, float]:
           f"ours); least disturbed of {repeats} repeats (median ratios of all: "
           f"{', '.join(f'{np.median(o) / np.median(b):.2f}' for o, b in runs)})\n")
     print("| period | blocks | mean µs | median µs | p99 µs | max µs | bare call median µs | "
-          "median / bare | share of real time |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "median / bare | share of real time | per-block least of repeats: p99 / max µs |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     sl = {"first 60 s (automatic baseline)": slice(0, 60 * per_s),
           "after 60 s": slice(60 * per_s, None), "all": slice(None)}
     for label, s in sl.items():
-        v, bv = t[s], bare[s]
+        v, bv, ov = t[s], bare[s], own[s]
         if not len(v):
             continue
         print(f"| {label} | {len(v)} | {v.mean():.1f} | {np.median(v):.1f} | "
               f"{np.percentile(v, 99):.0f} | {v.max():.0f} | {np.median(bv):.1f} | "
-              f"{np.median(v) / np.median(bv):.2f} | {v.mean() / 20000:.2%} |")
+              f"{np.median(v) / np.median(bv):.2f} | {v.mean() / 20000:.2%} | "
+              f"{np.percentile(ov, 99):.0f} / {ov.max():.0f} |")
     print("\nIn the first minute the blocks that complete a second also update the automatic "
           "baseline (baseline.py): that is what p99/max show there. Each second's quality check "
           "is spread over the three blocks after it.")
-    return float(np.median(t) / np.median(bare)), float(np.percentile(t, 99))
+    return (float(np.median(t) / np.median(bare)), float(np.percentile(t, 99)),
+            float(np.percentile(own, 99)))
 
 
 _COLD = """
@@ -364,7 +370,11 @@ if MODE == "whole":
 else:
     r = analyze_chunks(chunks(SECONDS), FS, keep_traces=False)
 dt = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:  # this process's own high-water mark (ru_maxrss would carry the forking parent's)
+    with open("/proc/self/status") as f:
+        rss = next(int(v.split()[1]) for v in f if v.startswith("VmHWM")) / 1024
+except OSError:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(f"{dt:.3f} {rss:.0f} {len(r.events)}")
 """
 
@@ -373,7 +383,7 @@ def chunked(minutes: float) -> tuple[float, float]:
     """Bounded-memory analysis in fresh processes: (seconds, peak RSS MB) of the long run."""
     print(f"\n## Bounded memory: analyze_chunks of {minutes:g} min, 2 EMG channels at 2 kHz, "
           "10 s chunks from a synthetic generator (fresh process each; peak RSS = "
-          "getrusage ru_maxrss)\n")
+          "VmHWM of that process)\n")
     print("| run | analysed s | wall s | x real time | peak RSS MB | contractions |")
     print("|---|---|---|---|---|---|")
     out = (float("nan"), float("nan"))
@@ -411,7 +421,7 @@ def main() -> None:
           f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs")
     cold_start()
     ratios = offline(args.minutes, args.repeats, not args.no_peers)
-    ratio, p99 = streaming(args.stream_seconds, args.repeats)
+    ratio, p99, own99 = streaming(args.stream_seconds, args.repeats)
     c_time, c_rss = chunked(args.chunk_minutes) if args.chunk_minutes > 0 else (None, None)
     print("\n## Against the targets\n")
     print("| target | result | verdict |")
@@ -421,7 +431,9 @@ def main() -> None:
               f"{'met' if r <= 3 else 'missed'} |")
     print(f"| streaming block <= 2x one bare sosfilt call (median) | {ratio:.2f}x | "
           f"{'met' if ratio <= 2 else 'missed'} |")
-    print(f"| streaming p99 < 1 ms | {p99:.0f} µs | {'met' if p99 < 1000 else 'missed'} |")
+    print(f"| streaming p99 < 1 ms | {p99:.0f} µs (least disturbed pass); {own99:.0f} µs (each "
+          f"block's least of the repeats) | {'met' if p99 < 1000 else 'missed'} / "
+          f"{'met' if own99 < 1000 else 'missed'} |")
     if c_rss is not None:
         print(f"| analyze_chunks of {args.chunk_minutes:g} min (2 ch, keep_traces=False) peak RSS "
               f"<= 300 MB | {c_rss:.0f} MB in {c_time:.2f} s | "
