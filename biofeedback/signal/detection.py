@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from biofeedback.signal.kernels import first_run
+from biofeedback.signal.kernels import first_run, track_scan
 
 
 @dataclass(frozen=True)
@@ -320,24 +320,17 @@ class HysteresisDetector:
         ev = self._event
         if ev is None or not len(x):
             return
-        p = int(np.argmax(x))
-        peak, peak_i = ev.peak_uv, ev.peak_index
-        if x[p] > peak:
-            peak, peak_i = float(x[p]), a + p
-        level = t.mean + self.release_fraction * (peak - t.mean)
-        above = np.flatnonzero(x >= level)
-        release, recovery = ev.release_index, ev.recovery_index
-        if len(above):
-            release = a + int(above[-1])
-            recovery = None
-        if recovery is None and release is not None:
-            start = max(0, release + 1 - a)
-            back = np.flatnonzero(x[start:] <= t.recovery)
-            if len(back):
-                recovery = a + start + int(back[0])
+        rel0 = -1 if ev.release_index is None else ev.release_index
+        rec0 = -1 if ev.recovery_index is None else ev.recovery_index
+        peak, peak_i, release, recovery = track_scan(
+            x, a, ev.peak_uv, ev.peak_index, t.mean, self.release_fraction, t.recovery, rel0,
+            rec0)
+        if (peak, peak_i, release, recovery) == (ev.peak_uv, ev.peak_index, rel0, rec0):
+            return  # nothing new: no new event object
         self._event = replace(ev, peak_uv=peak, peak_index=peak_i,
                               time_to_peak_s=(peak_i - ev.onset_index) / self.fs,
-                              release_index=release, recovery_index=recovery)
+                              release_index=None if release < 0 else release,
+                              recovery_index=None if recovery < 0 else recovery)
 
     def _finish_event(self, env: np.ndarray, first_index: int, off_start: int,
                       t: Thresholds) -> ContractionEvent:

@@ -464,3 +464,39 @@ def sum_rows(table: np.ndarray, weights: np.ndarray) -> np.ndarray:
             for j in range(table.shape[1]):
                 out[j] += table[i, j]
     return out
+
+
+@njit(cache=True)
+def track_scan(x: np.ndarray, a: int, peak: float, peak_i: int, mean: float, frac: float,
+               recovery_line: float, release: int, recovery: int
+               ) -> tuple[float, int, int, int]:
+    """Detection, an open contraction fed samples ``x`` (first at absolute ``a``): the new
+    peak and its index (the first largest sample if above ``peak``), the release point (last
+    sample at or above ``mean + frac·(peak − mean)``, else unchanged; a new one forgets the
+    recovery) and the recovery (first later sample at or below ``recovery_line``). ``-1``
+    stands for None. The same as the numpy ``argmax``/``flatnonzero`` form."""
+    n = x.shape[0]
+    p = 0
+    best = x[0]
+    for i in range(1, n):
+        if x[i] > best:
+            best = x[i]
+            p = i
+    if best > peak:
+        peak = best
+        peak_i = a + p
+    level = mean + frac * (peak - mean)
+    last = -1
+    for i in range(n - 1, -1, -1):
+        if x[i] >= level:
+            last = i
+            break
+    if last >= 0:
+        release = a + last
+        recovery = -1
+    if recovery < 0 and release >= 0:
+        for i in range(max(0, release + 1 - a), n):
+            if x[i] <= recovery_line:
+                recovery = a + i
+                break
+    return peak, peak_i, release, recovery
