@@ -326,6 +326,8 @@ def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: PipelineConf
         proc.mark_rest(False)
     status = proc.status()
     fr = proc.finish()
+    if known is not None:
+        proc.finish_periodograms()
     for ev in fr.events:
         events[ev.id] = ev
     quality += fr.quality

@@ -229,7 +229,8 @@ class LiveProcessor:
 
         ``out``: arrays of ``n`` samples to write the frame into (filtered, envelope,
         relaxation, active, strain, feedback: the frame's fields are then these arrays), so
-        whole-recording analysis fills its result without copying each block."""
+        whole-recording analysis fills its result without copying each block; ``active``
+        and ``strain`` must be all False on entry (fresh ``np.zeros``)."""
         x = np.asarray(x, dtype=float)
         if x.ndim == 1:
             x = x[:, None]
@@ -258,9 +259,6 @@ class LiveProcessor:
         o_filt, o_env, rel, active, strain, fb = out if out is not None else (
             None, None, np.empty(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool),
             np.empty(n, dtype=np.uint8))
-        if out is not None:
-            active[:] = False
-            strain[:] = False
         bp, y, env, det = self._cond.process(x, o_filt, None if smooth else o_env)
         det_pfm = det[:, 0]  # the detector follows the pelvic floor
         if smooth:
@@ -330,6 +328,10 @@ class LiveProcessor:
         ``n_samples`` (see :meth:`QualityMonitor.collect_periodograms`):
         :func:`biofeedback.signal.analyze` reuses them for the Welch metrics."""
         return self._quality.collect_periodograms(n_samples)
+
+    def finish_periodograms(self) -> None:
+        """After :meth:`finish`: the kept periodograms' unwritten rows become nan."""
+        self._quality.finish_periodograms()
 
     def set_periodogram_sink(self, sink: Callable[[int, np.ndarray], None]) -> None:
         """Hand the quality check's half-second periodograms of channel 0 to ``sink(first

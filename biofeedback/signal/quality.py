@@ -261,11 +261,18 @@ class QualityMonitor:
 
     def collect_periodograms(self, n_samples: int) -> np.ndarray:
         """From now on, write the half-second periodograms of channel 0 of every whole
-        second assessed into the returned array, row ``start_index // (L // 2)`` (rows of
-        seconds never assessed whole stay nan). Needs an even ``L``."""
+        second assessed into the returned array, row ``start_index // (L // 2)``; rows of
+        seconds never assessed whole are nan once :meth:`finish_periodograms` has run (the
+        table is not filled up front: that would be a pass over it). Needs an even ``L``."""
         h = self.length // 2
-        self.periodograms = np.full((n_samples // h, h // 2 + 1), np.nan)
+        self.periodograms = np.empty((n_samples // h, h // 2 + 1))
+        self._pg_written = np.zeros(len(self.periodograms), dtype=bool)
         return self.periodograms
+
+    def finish_periodograms(self) -> None:
+        """Set the rows of the collected table that no whole second wrote to nan."""
+        if self.periodograms is not None:
+            self.periodograms[~self._pg_written] = np.nan
 
     def reset(self) -> None:
         self._buf_n = 0
@@ -390,6 +397,8 @@ class QualityMonitor:
             yield
         if sink is not None:
             sink(r0, rows)
+        elif rows is not None:
+            self._pg_written[r0:r0 + len(rows)] = True
         n = raw.shape[1]
         as_flag = _FLAGS.__getitem__
         out = []
