@@ -257,109 +257,140 @@ def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: PipelineConf
     samples go by (:mod:`biofeedback.signal.metrics_stream`; equal up to float summation
     order). Chunks are processed in pieces of at most ``block_s`` seconds.
     """
-    it = iter(chunks)
-    config = config or PipelineConfig()
-    step = max(1, int(round(block_s * fs)))
-    marks = _marks(rest_intervals, fs)
-    proc: LiveProcessor | None = None
-    names: tuple[str, ...] = ()
-    pos = 0
-    events: dict[int, ContractionEvent] = {}
-    quality: list[QualitySecond] = []
-    fb_log, strain_log = RunLog(), RunLog()
-    traces: Traces | None = None
-    acc: MetricsAccumulator | None = None
-    known: np.ndarray | None = None
-    psd: dict[int, np.ndarray] = {}
-    share = False
-    for chunk in it:
+    run = _ChunkRun(fs, config or PipelineConfig(), channels, rest_intervals, segments,
+                    keep_traces, block_s, _n_hint)
+    for chunk in chunks:
+        run.feed(chunk)
+    return run.finish(unit)
+
+
+class _ChunkRun:
+    """One :func:`analyze_chunks` call: the processor, what is gathered from its frames
+    (traces or the bounded metric accumulators) and the result at the end."""
+
+    def __init__(self, fs: float, config: PipelineConfig, channels: Sequence[str] | None,
+                 rest_intervals: Sequence[tuple[float, float]],
+                 segments: Sequence[tuple[str, float, float]], keep_traces: bool,
+                 block_s: float, n_hint: int) -> None:
+        self.fs, self.config, self.channels = fs, config, channels
+        self.segments, self.keep_traces, self.n_hint = segments, keep_traces, n_hint
+        self.step = max(1, int(round(block_s * fs)))
+        self.marks = _marks(rest_intervals, fs)
+        self.proc: LiveProcessor | None = None
+        self.names: tuple[str, ...] = ()
+        self.pos = 0
+        self.events: dict[int, ContractionEvent] = {}
+        self.quality: list[QualitySecond] = []
+        self.fb_log, self.strain_log = RunLog(), RunLog()
+        self.traces: Traces | None = None
+        self.acc: MetricsAccumulator | None = None
+        self.known: np.ndarray | None = None  # periodogram table (whole array, n known)
+        self.psd: dict[int, np.ndarray] = {}  # periodogram rows (traces kept, n unknown)
+        self.share = False
+
+    def _start(self, x: np.ndarray) -> LiveProcessor:
+        """The first chunk fixes the channels: create the processor and the collectors."""
+        fs, config = self.fs, self.config
+        if x.shape[1] == 0:
+            raise ValueError(f"need at least one channel, got a chunk of shape {x.shape}")
+        self.names = tuple(self.channels) if self.channels else (
+            ("pfm", "abdominal")[: x.shape[1]] if x.shape[1] <= 2
+            else tuple(f"ch{i}" for i in range(x.shape[1])))
+        proc = self.proc = LiveProcessor(fs, self.names, config=config)
+        # the quality check's half-second periodograms are the Welch metrics' segments when
+        # the metrics run on the band-passed signal (no notch), a second being two of them
+        self.share = (config.emg.notch_hz is None and proc.second_len % 2 == 0
+                      and max(8, int(round(0.5 * fs))) == proc.second_len // 2)
+        if self.keep_traces:
+            self.traces = Traces(x.shape[1], self.n_hint)
+            if self.share and self.n_hint:
+                self.known = proc.keep_periodograms(self.n_hint)
+            elif self.share:
+                proc.set_periodogram_sink(lambda r0, rows: self.psd.update(
+                    (r0 + i, row.copy()) for i, row in enumerate(rows)))
+        else:
+            self.acc = MetricsAccumulator(fs, int(round(config.baseline.settle_s * fs)),
+                                          proc.detection_state()[2],
+                                          max(8, int(round(0.5 * fs))), self.segments)
+            if self.share:
+                proc.set_periodogram_sink(self.acc.put_psd)
+        return proc
+
+    def feed(self, chunk: np.ndarray) -> None:
+        pos, marks = self.pos, self.marks
         x = _as_2d(chunk, f"chunk at sample {pos}")
-        if proc is None:
-            if x.shape[1] == 0:
-                raise ValueError(f"need at least one channel, got a chunk of shape {x.shape}")
-            names = tuple(channels) if channels else (
-                ("pfm", "abdominal")[: x.shape[1]] if x.shape[1] <= 2
-                else tuple(f"ch{i}" for i in range(x.shape[1])))
-            proc = LiveProcessor(fs, names, config=config)
-            # the quality check's half-second periodograms are the Welch metrics' segments
-            # when the metrics run on the band-passed signal (no notch), a second being two
-            share = (config.emg.notch_hz is None and proc.second_len % 2 == 0
-                     and max(8, int(round(0.5 * fs))) == proc.second_len // 2)
-            if keep_traces:
-                traces = Traces(x.shape[1], _n_hint)
-                if share and _n_hint:
-                    known = proc.keep_periodograms(_n_hint)
-                elif share:
-                    proc.set_periodogram_sink(lambda r0, rows: psd.update(
-                        (r0 + i, row.copy()) for i, row in enumerate(rows)))
-            else:
-                delay = proc.detection_state()[2]
-                acc = MetricsAccumulator(fs, int(round(config.baseline.settle_s * fs)), delay,
-                                         max(8, int(round(0.5 * fs))), segments)
-                if share:
-                    proc.set_periodogram_sink(acc.put_psd)
-        elif x.shape[1] != len(names):
+        proc = self.proc if self.proc is not None else self._start(x)
+        if x.shape[1] != len(self.names):
             raise ValueError(f"chunk at sample {pos} has {x.shape[1]} channels, "
-                             f"the first had {len(names)}")
-        n_x = len(x)
+                             f"the first had {len(self.names)}")
+        n_x, step = len(x), self.step
         cuts = sorted({pos, pos + n_x} | set(range((pos // step + 1) * step, pos + n_x, step))
                       | {k for k in marks if pos <= k < pos + n_x})
+        traces, acc = self.traces, self.acc
         for a, b in itertools.pairwise(cuts):
             if a in marks:
                 proc.mark_rest(marks[a])
             fr = proc.process_emg(x[a - pos:b - pos], a,
                                   traces.views(a, b) if traces is not None else None)
-            fb_log.add(a, fr.feedback)
-            strain_log.add(a, fr.strain)
+            self.fb_log.add(a, fr.feedback)
+            self.strain_log.add(a, fr.strain)
             for ev in fr.events:
-                events[ev.id] = ev
-            quality += fr.quality
+                self.events[ev.id] = ev
+            self.quality += fr.quality
             if acc is not None:
                 acc.add(a, fr.envelope[:, 0], fr.filtered[:, 0], fr.events, fr.quality)
                 open_ev, awaiting, _ = proc.detection_state()
                 acc.advance(open_ev, awaiting)
-        pos += n_x
-    if proc is None or pos == 0:
-        raise ValueError("need a non-empty recording: no samples in the chunks")
-    n = pos
-    if any(k >= n and not v for k, v in marks.items()) or marks.get(n) is not None:
-        proc.mark_rest(False)
-    status = proc.status()
-    fr = proc.finish()
-    if known is not None:
-        proc.finish_periodograms()
-    for ev in fr.events:
-        events[ev.id] = ev
-    quality += fr.quality
-    if acc is not None:
-        acc.add_events(fr.events, fr.quality)
-        acc.advance(None, None, final=True)
-    evs = sorted(events.values(), key=lambda e: e.id)
-    arrays = traces.trimmed() if traces is not None else dict.fromkeys(Traces._NAMES)
-    result = AnalysisResult(
-        fs=float(fs), channels=names, events=evs, quality=quality,
-        baseline=proc.baseline, threshold_uv=proc.threshold_uv, metrics={}, config=config,
-        unit=unit, hum_hz=status.hum_hz,
-        suggestion=_notch_words(status.hum_hz, False) if status.suggestion == "notch" else "",
-        line_log=list(proc.line_log), n_total=n, feedback_runs=fb_log.runs,
-        strain_runs=strain_log.intervals(n), **arrays,
-    )
-    if not result.hum_hz:
-        f = recording_hum_hz(quality, config.quality.hum_seconds, config.emg.notch_hz is not None)
-        if f is not None:
-            result.hum_hz = f
-            result.suggestion = _notch_words(f, True)
-    if acc is not None:
-        result.metrics = acc.metrics(n, evs)
-    else:
-        if share and known is None:
-            h = proc.second_len // 2
-            known = np.full((n // h, h // 2 + 1), np.nan)
-            for r, row in psd.items():
-                if r < len(known):
-                    known[r] = row
-        result.metrics = compute_metrics(result, segments, known if share else None)
-    return result
+        self.pos += n_x
+
+    def finish(self, unit: str) -> AnalysisResult:
+        proc, n, config = self.proc, self.pos, self.config
+        if proc is None or n == 0:
+            raise ValueError("need a non-empty recording: no samples in the chunks")
+        if any(k >= n and not v for k, v in self.marks.items()) or n in self.marks:
+            proc.mark_rest(False)
+        status = proc.status()
+        fr = proc.finish()
+        if self.known is not None:
+            proc.finish_periodograms()
+        for ev in fr.events:
+            self.events[ev.id] = ev
+        self.quality += fr.quality
+        if self.acc is not None:
+            self.acc.add_events(fr.events, fr.quality)
+            self.acc.advance(None, None, final=True)
+        evs = sorted(self.events.values(), key=lambda e: e.id)
+        arrays = self.traces.trimmed() if self.traces is not None else dict.fromkeys(
+            Traces._NAMES)
+        result = AnalysisResult(
+            fs=float(self.fs), channels=self.names, events=evs, quality=self.quality,
+            baseline=proc.baseline, threshold_uv=proc.threshold_uv, metrics={}, config=config,
+            unit=unit, hum_hz=status.hum_hz,
+            suggestion=_notch_words(status.hum_hz, False) if status.suggestion == "notch"
+            else "",
+            line_log=list(proc.line_log), n_total=n, feedback_runs=self.fb_log.runs,
+            strain_runs=self.strain_log.intervals(n), **arrays,
+        )
+        if not result.hum_hz:
+            f = recording_hum_hz(self.quality, config.quality.hum_seconds,
+                                 config.emg.notch_hz is not None)
+            if f is not None:
+                result.hum_hz = f
+                result.suggestion = _notch_words(f, True)
+        result.metrics = (self.acc.metrics(n, evs) if self.acc is not None
+                          else compute_metrics(result, self.segments, self._periodograms(n)))
+        return result
+
+    def _periodograms(self, n: int) -> np.ndarray | None:
+        """The quality check's periodograms as the table ``compute_metrics`` takes."""
+        if not self.share or self.known is not None:
+            return self.known
+        h = self.proc.second_len // 2  # type: ignore[union-attr]
+        known = np.full((n // h, h // 2 + 1), np.nan)
+        for r, row in self.psd.items():
+            if r < len(known):
+                known[r] = row
+        return known
 
 
 def compute_metrics(result: AnalysisResult,
