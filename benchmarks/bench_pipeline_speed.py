@@ -11,7 +11,7 @@ benchmarks/synthetic_emg.py) against the floor, one ``scipy.signal.sosfilt`` pas
 4th-order 20-450 Hz Butterworth band-pass over the same samples. Two signals: contraction-dense
 (10 dB contractions every 1-3 s, 1-4 s holds) with 50 Hz mains hum and harmonics (every second
 is flagged HUM), and rest. Also timed: the conditioning stage alone as ``analyze`` runs it
-(band-pass + display and detection RMS, 10 s chunks), and where the full analysis spends its
+(band-pass + display and detection RMS, 60 s pieces), and where the full analysis spends its
 time. Peers on the contraction signal: NeuroKit2 ``emg_process`` (clean, amplitude,
 activation); BioSPPy ``emg.emg`` (filter + onsets); BrainFlow ``DataFilter`` band-pass
 20-450 Hz + 50 Hz band-stop + rolling mean (its fastest envelope). Peers that would take too
@@ -88,9 +88,9 @@ def signals(minutes: float) -> dict[str, np.ndarray]:
 
 
 def conditioning(x: np.ndarray) -> None:
-    """The conditioning stage as analyze runs it: 10 s chunks through EmgConditioner."""
+    """The conditioning stage as analyze runs it: 60 s pieces through EmgConditioner."""
     c = EmgConditioner(FS, 1, EmgConfig(), 500, 100)
-    step = int(10 * FS)
+    step = int(60 * FS)
     for a in range(0, len(x), step):
         c.process(x[a:a + step, None])
 

@@ -215,7 +215,7 @@ def analyze(samples: np.ndarray, fs: float, config: PipelineConfig | None = None
             channels: Sequence[str] | None = None,
             rest_intervals: Sequence[tuple[float, float]] = (),
             segments: Sequence[tuple[str, float, float]] = (),
-            block_s: float = 10.0, unit: str = "uV") -> AnalysisResult:
+            block_s: float = 60.0, unit: str = "uV") -> AnalysisResult:
     """Analyse a whole recording ``samples`` ``(n,)`` or ``(n, ch)`` at ``fs`` Hz.
 
     Channel 0 is the pelvic floor; a second channel is the accessory (abdominal) one.
@@ -246,7 +246,7 @@ def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: PipelineConf
                    *, channels: Sequence[str] | None = None,
                    rest_intervals: Sequence[tuple[float, float]] = (),
                    segments: Sequence[tuple[str, float, float]] = (), unit: str = "uV",
-                   keep_traces: bool = True, block_s: float = 10.0,
+                   keep_traces: bool = True, block_s: float = 60.0,
                    _n_hint: int = 0) -> AnalysisResult:
     """Analyse a recording given as consecutive chunks, each ``(n_i, ch)`` (or ``(n_i,)``).
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from biofeedback.signal.kernels import first_run, track_scan
+from biofeedback.signal.kernels import first_run, first_run_below_off_line, track_scan
 
 
 @dataclass(frozen=True)
@@ -206,8 +206,12 @@ class HysteresisDetector:
             else:
                 if on_from < 0:
                     on_from = pos
-                lo = self._off_line(t)
-                k, run_end = first_run(x, lo, False, self._run, self.m_off)
+                # the OFF line follows the peak sample by sample (a new peak later in this
+                # block raises it from there on, as it would with smaller blocks)
+                ev = self._event
+                k, run_end = first_run_below_off_line(
+                    x, t.lo, t.mean, self.off_peak_fraction if ev is not None else 0.0,
+                    ev.peak_uv if ev is not None else t.lo, self._run, self.m_off)
                 if k < 0:
                     self._run = run_end
                 upto = len(x) if k < 0 else k + 1

@@ -500,3 +500,27 @@ def track_scan(x: np.ndarray, a: int, peak: float, peak_i: int, mean: float, fra
                 recovery = a + i
                 break
     return peak, peak_i, release, recovery
+
+
+@njit(cache=True)
+def first_run_below_off_line(x: np.ndarray, base_lo: float, mean: float, frac: float,
+                             peak: float, carry: int, length: int) -> tuple[int, int]:
+    """Detection, an open contraction: :func:`first_run` of ``x < lo`` where the OFF line
+    ``lo = max(base_lo, mean + frac·(peak − mean))`` follows the peak of the samples before
+    each one (``frac <= 0``: ``lo = base_lo``), so the line at a sample does not depend on how
+    the samples were cut into blocks."""
+    run = carry
+    for i in range(x.shape[0]):
+        lo = base_lo
+        if frac > 0.0:
+            lo = max(base_lo, mean + frac * (peak - mean))
+        v = x[i]
+        if v < lo:
+            run += 1
+            if run >= length:
+                return i, run
+        else:
+            run = 0
+        if v > peak:
+            peak = v
+    return -1, run

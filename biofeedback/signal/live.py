@@ -284,7 +284,7 @@ class LiveProcessor:
             self._baseline.feed(a, det[i0:i1], env[i0:i1], self._segment_start + self._settle)
             act = active[i0:i1]
             ev = self._detector.process(det_pfm[i0:i1], a, act)
-            updates = self._track_peaks(ev, env[i0:i1, 0], act) if ev or self._detector.active \
+            updates = self._track_peaks(ev, env[i0:i1, 0], act, a) if ev or self._detector.active \
                 else []
             events += ev
             # the meter's scale changes at the sample where a contraction's end was confirmed,
@@ -367,23 +367,34 @@ class LiveProcessor:
         return events, quality
 
     def _track_peaks(self, events: list[ContractionEvent], env0: np.ndarray,
-                     act: np.ndarray) -> list[tuple[int, Callable[[], None]]]:
+                     act: np.ndarray, a: int = 0) -> list[tuple[int, Callable[[], None]]]:
         """Largest display envelope during each contraction = the person's contraction level.
 
-        Returns, per finished contraction, the sample its end was confirmed at and the update
-        of the meter's scale to apply from the next sample on (the caller applies it in order).
+        ``env0``/``act`` are the piece's display envelope and "active" flags from absolute
+        index ``a``: the active samples up to a contraction's confirmed end are its own, those
+        after it belong to the next one (whatever the cut into blocks). Returns, per finished
+        contraction, the sample its end was confirmed at and the update of the meter's scale
+        to apply from the next sample on (the caller applies it in order).
         """
-        if act.any():
-            self._disp_peak = max(self._disp_peak, float(env0[act].max()))
         out: list[tuple[int, Callable[[], None]]] = []
+        start = 0
         for ev in events:
             if ev.complete and ev.id > self._n_events:
                 self._n_events = ev.id
+                c = ev.confirmed_index
+                stop = len(act) if c is None else min(max(c + 1 - a, start), len(act))
+                self._fold_peak(env0[start:stop], act[start:stop])
+                start = stop
                 peak, self._disp_peak = self._disp_peak, 0.0
                 if peak > 0:
-                    at = ev.confirmed_index if ev.confirmed_index is not None else -1
+                    at = c if c is not None else -1
                     out.append((at, lambda p=peak: self._meter.add_peak(p)))
+        self._fold_peak(env0[start:], act[start:])
         return out
+
+    def _fold_peak(self, env0: np.ndarray, act: np.ndarray) -> None:
+        if act.any():
+            self._disp_peak = max(self._disp_peak, float(env0[act].max()))
 
     def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
                strain: np.ndarray, fb: np.ndarray) -> None:
