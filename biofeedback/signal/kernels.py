@@ -524,3 +524,13 @@ def first_run_below_off_line(x: np.ndarray, base_lo: float, mean: float, frac: f
         if v > peak:
             peak = v
     return -1, run
+
+
+@njit(cache=True)
+def masked_max(values: np.ndarray, mask: np.ndarray, start: float) -> float:
+    """``max(start, values[mask].max())`` without gathering (``start`` when none is set)."""
+    out = start
+    for i in range(values.shape[0]):
+        if mask[i] and values[i] > out:
+            out = values[i]
+    return out

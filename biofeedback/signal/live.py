@@ -36,6 +36,7 @@ from biofeedback.signal.detection import (
 )
 from biofeedback.signal.feedback_state import FeedbackState
 from biofeedback.signal.hum import HumMonitor
+from biofeedback.signal.kernels import masked_max
 from biofeedback.signal.meter import MeterStage
 from biofeedback.signal.pipeline import EmgFrame
 from biofeedback.signal.pressure import PressureFrame, PressurePipeline
@@ -393,8 +394,8 @@ class LiveProcessor:
         return out
 
     def _fold_peak(self, env0: np.ndarray, act: np.ndarray) -> None:
-        if act.any():
-            self._disp_peak = max(self._disp_peak, float(env0[act].max()))
+        if len(act):
+            self._disp_peak = float(masked_max(env0, act, self._disp_peak))
 
     def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
                strain: np.ndarray, fb: np.ndarray) -> None:
