@@ -49,6 +49,7 @@ from biofeedback.app.live_types import (
     Traces,
 )
 from biofeedback.app.overview import FileOverview, file_overview
+from biofeedback.app.wording import quality_text, suggestion_text
 from biofeedback.devices.base import BlockConsumer, Source, SourceError
 from biofeedback.devices.factory import open_source
 from biofeedback.devices.replay import ReplaySource
@@ -558,10 +559,10 @@ class LiveSession:
             out.append(Notice(NoticeKind.STRAIN, "That looks like pushing down (bearing "
                               "down): no need to push. Let your belly go soft and let the "
                               "breath go."))
-        if st.quality != QualityFlag.OK and st.quality_message and not lead_off:
-            out.append(Notice(NoticeKind.QUALITY, st.quality_message))
+        if st.quality != QualityFlag.OK and not lead_off:
+            out.append(Notice(NoticeKind.QUALITY, quality_text(st.quality)))
         if st.suggestion:
-            out.append(Notice(NoticeKind.HUM, st.suggestion))
+            out.append(Notice(NoticeKind.HUM, suggestion_text(st.suggestion, st.hum_hz)))
         if run.gap_notice is not None:
             at, text = run.gap_notice
             if self.clock() - at <= GAP_NOTICE_S:

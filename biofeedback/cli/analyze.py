@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,7 @@ def run_analysis(path: Path, channel: str | None = None, fs: float | None = None
     from dataclasses import replace
 
     from biofeedback.signal import EmgConfig, PipelineConfig
+    from biofeedback.signal.analysis import analyze_chunks
 
     if fs is not None and not (math.isfinite(fs) and fs > 0):
         raise CliError(f"--fs must be a positive number of Hz, got {fs}")
@@ -176,21 +177,6 @@ class _FiniteWatch:
             yield block
 
 
-# --- BEGIN temporary shim (issue 16): delete at merge once signal.analysis.analyze_chunks
-# exists. Until then: the whole-array analysis of the concatenated chunks (not bounded).
-try:
-    from biofeedback.signal.analysis import analyze_chunks
-except ImportError:  # pragma: no cover - removed at merge
-    def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: Any = None, *,
-                       channels: Sequence[str] | None = None,
-                       rest_intervals: Sequence[tuple[float, float]] = (),
-                       segments: Sequence[tuple[str, float, float]] = (), unit: str = "uV",
-                       keep_traces: bool = False) -> Any:
-        from biofeedback.signal import analyze
-
-        return analyze(np.concatenate(list(chunks)), fs, config, channels=channels,
-                       rest_intervals=rest_intervals, segments=segments, unit=unit)
-# --- END temporary shim ---
 
 
 def _analyze(args: argparse.Namespace) -> int:

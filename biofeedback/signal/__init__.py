@@ -6,7 +6,7 @@ same numbers: :class:`LiveProcessor` is the engine, :func:`analyze` runs a whole
 through it. Definitions and formulas: ``docs/signal.md``.
 """
 
-from biofeedback.signal.analysis import AnalysisResult, analyze
+from biofeedback.signal.analysis import AnalysisResult, analyze, analyze_chunks
 from biofeedback.signal.baseline import Baseline
 from biofeedback.signal.config import (
     BaselineConfig,
@@ -48,4 +48,5 @@ __all__ = [
     "SegmentMetrics",
     "StrainConfig",
     "analyze",
+    "analyze_chunks",
 ]

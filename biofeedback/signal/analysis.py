@@ -8,7 +8,7 @@ no second implementation: envelope and events equal the streaming ones.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,30 +17,24 @@ from biofeedback.signal.baseline import Baseline
 from biofeedback.signal.config import PipelineConfig
 from biofeedback.signal.detection import ContractionEvent
 from biofeedback.signal.feedback_state import FeedbackState
+from biofeedback.signal.hum import recording_hum_hz
+from biofeedback.signal.intervals import complement, intersect, merge
 from biofeedback.signal.live import LiveProcessor
-from biofeedback.signal.metrics import (
-    SegmentMetrics,
-    SegmentSpectra,
-    _num,
-    _runs,
-    segment_metrics,
-)
+from biofeedback.signal.metrics import SegmentMetrics, SegmentSpectra, _num, interval_metrics
+from biofeedback.signal.metrics_stream import MetricsAccumulator
 from biofeedback.signal.quality import EXCLUDE, QualityFlag, QualitySecond
+from biofeedback.signal.traces import RunLog, Traces
 
 SCHEMA = "biofeedback.analysis/1"
 
 
 @dataclass
 class AnalysisResult:
-    """Everything ``analyze`` found; arrays cover every input sample."""
+    """Everything ``analyze`` found; the per-sample arrays (None with ``keep_traces=False``)
+    cover every input sample."""
 
     fs: float
     channels: tuple[str, ...]
-    filtered: np.ndarray  # (n, ch) µV
-    envelope: np.ndarray  # (n, ch) µV RMS
-    relaxation: np.ndarray  # (n,)
-    active: np.ndarray  # (n,) bool
-    strain: np.ndarray  # (n,) bool
     events: list[ContractionEvent]
     quality: list[QualitySecond]
     baseline: Baseline | None
@@ -51,12 +45,22 @@ class AnalysisResult:
     hum_hz: float | None = None
     suggestion: str = ""
     notes: list[str] = field(default_factory=list)
-    feedback: np.ndarray | None = None  # (n,) uint8 FeedbackState codes: what the meter showed
     line_log: list[tuple[int, float]] = field(default_factory=list)  # (index, line µV)
+    n_total: int = 0  # samples analysed
+    #: the meter's state runs: (first index, FeedbackState code), one entry per change
+    feedback_runs: list[tuple[int, int]] = field(default_factory=list)
+    strain_runs: list[tuple[int, int]] = field(default_factory=list)  # [start, stop) indices
+    # per-sample traces, None when analysed with keep_traces=False (bounded memory)
+    filtered: np.ndarray | None = None  # (n, ch) µV, band-passed (and notched)
+    envelope: np.ndarray | None = None  # (n, ch) µV RMS
+    relaxation: np.ndarray | None = None  # (n,)
+    active: np.ndarray | None = None  # (n,) bool
+    strain: np.ndarray | None = None  # (n,) bool
+    feedback: np.ndarray | None = None  # (n,) uint8 FeedbackState codes: what the meter showed
 
     @property
     def n_samples(self) -> int:
-        return len(self.envelope)
+        return self.n_total
 
     @property
     def duration_s(self) -> float:
@@ -68,7 +72,7 @@ class AnalysisResult:
         return _usable_mask(self.quality, self.n_samples)
 
     def strain_episodes(self) -> list[tuple[float, float]]:
-        return [(a / self.fs, b / self.fs) for a, b in _runs(self.strain)]
+        return [(a / self.fs, b / self.fs) for a, b in self.strain_runs]
 
     def to_json_dict(self) -> dict:
         """The ``biofeedback analyze --json`` object (schema in docs/analysis-json.md)."""
@@ -125,20 +129,22 @@ class AnalysisResult:
 
     def feedback_json(self) -> dict | None:
         """The live meter's states over the file as runs, each with the line in force."""
-        if self.feedback is None:
+        if not self.feedback_runs:
             return None
-        codes = self.feedback
-        cuts = {0, self.n_samples} | {int(i) for i in np.flatnonzero(np.diff(codes)) + 1}
+        fb = self.feedback_runs
+        cuts = {0, self.n_samples} | {i for i, _ in fb if 0 < i < self.n_samples}
         cuts |= {i for i, _ in self.line_log if 0 < i < self.n_samples}
         bounds = sorted(cuts)
         lines = [(i, v) for i, v in self.line_log]
-        runs, k = [], 0
+        runs, k, j = [], 0, 0
         for a, b in itertools.pairwise(bounds):
             while k + 1 < len(lines) and lines[k + 1][0] <= a:
                 k += 1
+            while j + 1 < len(fb) and fb[j + 1][0] <= a:
+                j += 1
             line = lines[k][1] if lines and lines[k][0] <= a else None
             runs.append({"start_s": _num(a / self.fs), "end_s": _num(b / self.fs),
-                         "state": FeedbackState(int(codes[a])).key,
+                         "state": FeedbackState(fb[j][1]).key,
                          "line_uv": None if line is None else _num(line)})
         return {"states": [s.key for s in FeedbackState], "runs": runs}
 
@@ -186,89 +192,205 @@ def _usable_mask(quality: Sequence[QualitySecond], n: int) -> np.ndarray:
     return mask
 
 
+def _notch_words(hz: float | None, offline: bool) -> str:
+    """The JSON's ``suggestion`` text (docs/analysis-json.md). The last English in the core:
+    the same words as ``biofeedback.app.wording.suggestion_text``, here until the analyze
+    command words the ``"notch"`` key itself."""
+    if not hz:
+        return ""
+    text = f"Mains hum at {hz:.0f} Hz is measured: switch the {hz:.0f} Hz notch on"
+    return text + (f" (analyze --notch {hz:.0f})." if offline else ".")
+
+
+def _as_2d(x: np.ndarray, what: str) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"need a (n,) or (n, channels) array, got {what} of shape {x.shape}")
+    return x
+
+
 def analyze(samples: np.ndarray, fs: float, config: PipelineConfig | None = None, *,
             channels: Sequence[str] | None = None,
             rest_intervals: Sequence[tuple[float, float]] = (),
             segments: Sequence[tuple[str, float, float]] = (),
-            block_s: float = 10.0, unit: str = "uV") -> AnalysisResult:
+            block_s: float = 60.0, unit: str = "uV") -> AnalysisResult:
     """Analyse a whole recording ``samples`` ``(n,)`` or ``(n, ch)`` at ``fs`` Hz.
 
     Channel 0 is the pelvic floor; a second channel is the accessory (abdominal) one.
     ``rest_intervals`` (seconds) are marked rests, as the live app's "mark rest" button;
     without them the baseline is found automatically. ``segments`` (name, start_s, end_s) get
-    their own metrics in addition to "recording", "rest" and "contractions".
+    their own metrics in addition to "recording", "rest" and "contractions". The same as
+    :func:`analyze_chunks` of ``[samples]`` with the traces kept.
     """
-    x = np.asarray(samples, dtype=float)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or len(x) == 0:
+    x = _as_2d(samples, "samples")
+    if len(x) == 0:
         raise ValueError(f"need a non-empty (n,) or (n, channels) array, got shape {x.shape}")
-    names = tuple(channels) if channels else (("pfm", "abdominal")[: x.shape[1]]
-                                              if x.shape[1] <= 2 else
-                                              tuple(f"ch{i}" for i in range(x.shape[1])))
-    config = config or PipelineConfig()
-    proc = LiveProcessor(fs, names, config=config)
-    # the quality check's half-second periodograms are the Welch metrics' segments when the
-    # metrics run on the band-passed signal (no notch) and a second is two segments
-    share = (config.emg.notch_hz is None and proc.second_len % 2 == 0
-             and max(8, int(round(0.5 * fs))) == proc.second_len // 2)
-    n = len(x)
-    periodograms = proc.keep_periodograms(n) if share else None
-    # cut points: chunk size and marked-rest boundaries
-    step = max(1, int(round(block_s * fs)))
+    return analyze_chunks([x], fs, config, channels=channels, rest_intervals=rest_intervals,
+                          segments=segments, unit=unit, keep_traces=True, block_s=block_s,
+                          _n_hint=len(x))
+
+
+def _marks(rest_intervals: Sequence[tuple[float, float]], fs: float) -> dict[int, bool]:
+    """Sample index -> mark_rest argument (an end wins over a start at the same index, then
+    a later interval's start over an earlier one's end, as the intervals are listed)."""
     marks: dict[int, bool] = {}
     for a, b in rest_intervals:
         marks[max(0, int(round(a * fs)))] = True
-        marks.setdefault(min(n, int(round(b * fs))), False)
-        marks[min(n, int(round(b * fs)))] = False
-    cuts = sorted(set(range(0, n, step)) | {k for k in marks if k < n} | {n})
-    filtered = np.empty_like(x)
-    envelope = np.empty_like(x)
-    relaxation = np.empty(n)
-    active = np.zeros(n, dtype=bool)
-    strain = np.zeros(n, dtype=bool)
-    feedback = np.empty(n, dtype=np.uint8)
-    events: dict[int, ContractionEvent] = {}
-    quality: list[QualitySecond] = []
-    for a, b in itertools.pairwise(cuts):
-        if a in marks:
-            proc.mark_rest(marks[a])
-        fr = proc.process_emg(x[a:b], a)
-        filtered[a:b] = fr.filtered
-        envelope[a:b] = fr.envelope
-        relaxation[a:b] = fr.relaxation
-        active[a:b] = fr.active
-        strain[a:b] = fr.strain
-        feedback[a:b] = fr.feedback
+        marks[int(round(b * fs))] = False
+    return marks
+
+
+def analyze_chunks(chunks: Iterable[np.ndarray], fs: float, config: PipelineConfig | None = None,
+                   *, channels: Sequence[str] | None = None,
+                   rest_intervals: Sequence[tuple[float, float]] = (),
+                   segments: Sequence[tuple[str, float, float]] = (), unit: str = "uV",
+                   keep_traces: bool = True, block_s: float = 60.0,
+                   _n_hint: int = 0) -> AnalysisResult:
+    """Analyse a recording given as consecutive chunks, each ``(n_i, ch)`` (or ``(n_i,)``).
+
+    Same arguments and result as :func:`analyze`, whatever the cut into chunks. With
+    ``keep_traces=False`` the per-sample arrays of the result (``filtered``, ``envelope``,
+    ``relaxation``, ``active``, ``strain``, ``feedback``) are None and memory stays bounded
+    by the chunk, the events and the seconds: the metrics are then accumulated as the
+    samples go by (:mod:`biofeedback.signal.metrics_stream`; equal up to float summation
+    order). Chunks are processed in pieces of at most ``block_s`` seconds.
+    """
+    run = _ChunkRun(fs, config or PipelineConfig(), channels, rest_intervals, segments,
+                    keep_traces, block_s, _n_hint)
+    for chunk in chunks:
+        run.feed(chunk)
+    return run.finish(unit)
+
+
+class _ChunkRun:
+    """One :func:`analyze_chunks` call: the processor, what is gathered from its frames
+    (traces or the bounded metric accumulators) and the result at the end."""
+
+    def __init__(self, fs: float, config: PipelineConfig, channels: Sequence[str] | None,
+                 rest_intervals: Sequence[tuple[float, float]],
+                 segments: Sequence[tuple[str, float, float]], keep_traces: bool,
+                 block_s: float, n_hint: int) -> None:
+        self.fs, self.config, self.channels = fs, config, channels
+        self.segments, self.keep_traces, self.n_hint = segments, keep_traces, n_hint
+        self.step = max(1, int(round(block_s * fs)))
+        self.marks = _marks(rest_intervals, fs)
+        self.proc: LiveProcessor | None = None
+        self.names: tuple[str, ...] = ()
+        self.pos = 0
+        self.events: dict[int, ContractionEvent] = {}
+        self.quality: list[QualitySecond] = []
+        self.fb_log, self.strain_log = RunLog(), RunLog()
+        self.traces: Traces | None = None
+        self.acc: MetricsAccumulator | None = None
+        self.known: np.ndarray | None = None  # periodogram table (whole array, n known)
+        self.psd: dict[int, np.ndarray] = {}  # periodogram rows (traces kept, n unknown)
+        self.share = False
+
+    def _start(self, x: np.ndarray) -> LiveProcessor:
+        """The first chunk fixes the channels: create the processor and the collectors."""
+        fs, config = self.fs, self.config
+        if x.shape[1] == 0:
+            raise ValueError(f"need at least one channel, got a chunk of shape {x.shape}")
+        self.names = tuple(self.channels) if self.channels else (
+            ("pfm", "abdominal")[: x.shape[1]] if x.shape[1] <= 2
+            else tuple(f"ch{i}" for i in range(x.shape[1])))
+        proc = self.proc = LiveProcessor(fs, self.names, config=config)
+        # the quality check's half-second periodograms are the Welch metrics' segments when
+        # the metrics run on the band-passed signal (no notch), a second being two of them
+        self.share = (config.emg.notch_hz is None and proc.second_len % 2 == 0
+                      and max(8, int(round(0.5 * fs))) == proc.second_len // 2)
+        if self.keep_traces:
+            self.traces = Traces(x.shape[1], self.n_hint)
+            if self.share and self.n_hint:
+                self.known = proc.keep_periodograms(self.n_hint)
+            elif self.share:
+                proc.set_periodogram_sink(lambda r0, rows: self.psd.update(
+                    (r0 + i, row.copy()) for i, row in enumerate(rows)))
+        else:
+            self.acc = MetricsAccumulator(fs, int(round(config.baseline.settle_s * fs)),
+                                          proc.detection_state()[2],
+                                          max(8, int(round(0.5 * fs))), self.segments)
+            if self.share:
+                proc.set_periodogram_sink(self.acc.put_psd)
+        return proc
+
+    def feed(self, chunk: np.ndarray) -> None:
+        pos, marks = self.pos, self.marks
+        x = _as_2d(chunk, f"chunk at sample {pos}")
+        proc = self.proc if self.proc is not None else self._start(x)
+        if x.shape[1] != len(self.names):
+            raise ValueError(f"chunk at sample {pos} has {x.shape[1]} channels, "
+                             f"the first had {len(self.names)}")
+        n_x, step = len(x), self.step
+        cuts = sorted({pos, pos + n_x} | set(range((pos // step + 1) * step, pos + n_x, step))
+                      | {k for k in marks if pos <= k < pos + n_x})
+        traces, acc = self.traces, self.acc
+        for a, b in itertools.pairwise(cuts):
+            if a in marks:
+                proc.mark_rest(marks[a])
+            fr = proc.process_emg(x[a - pos:b - pos], a,
+                                  traces.views(a, b) if traces is not None else None)
+            self.fb_log.add(a, fr.feedback)
+            self.strain_log.add(a, fr.strain)
+            for ev in fr.events:
+                self.events[ev.id] = ev
+            self.quality += fr.quality
+            if acc is not None:
+                acc.add(a, fr.envelope[:, 0], fr.filtered[:, 0], fr.events, fr.quality)
+                open_ev, awaiting, _ = proc.detection_state()
+                acc.advance(open_ev, awaiting)
+        self.pos += n_x
+
+    def finish(self, unit: str) -> AnalysisResult:
+        proc, n, config = self.proc, self.pos, self.config
+        if proc is None or n == 0:
+            raise ValueError("need a non-empty recording: no samples in the chunks")
+        if any(k >= n and not v for k, v in self.marks.items()) or n in self.marks:
+            proc.mark_rest(False)
+        status = proc.status()
+        fr = proc.finish()
+        if self.known is not None:
+            proc.finish_periodograms()
         for ev in fr.events:
-            events[ev.id] = ev
-        quality += fr.quality
-    if n in marks:
-        proc.mark_rest(False)
-    status = proc.status()
-    fr = proc.finish()
-    for ev in fr.events:
-        events[ev.id] = ev
-    quality += fr.quality
-    evs = sorted(events.values(), key=lambda e: e.id)
-    result = AnalysisResult(
-        fs=float(fs), channels=names, filtered=filtered, envelope=envelope,
-        relaxation=relaxation, active=active, strain=strain, events=evs, quality=quality,
-        baseline=proc.baseline, threshold_uv=proc.threshold_uv, metrics={}, config=config,
-        unit=unit, hum_hz=status.hum_hz, suggestion=status.suggestion,
-        feedback=feedback, line_log=list(proc.line_log),
-    )
-    if any(q.flag & QualityFlag.HUM for q in quality) and not result.hum_hz:
-        hz = [q.hum_hz for q in quality if q.flag & QualityFlag.HUM and q.hum_hz]
-        if hz and config.emg.notch_hz is None:
-            f = max(set(hz), key=hz.count)
-            n_hum = sum(1 for q in quality if q.flag & QualityFlag.HUM)
-            if n_hum >= min(config.quality.hum_seconds, len(quality)):
+            self.events[ev.id] = ev
+        self.quality += fr.quality
+        if self.acc is not None:
+            self.acc.add_events(fr.events, fr.quality)
+            self.acc.advance(None, None, final=True)
+        evs = sorted(self.events.values(), key=lambda e: e.id)
+        arrays = self.traces.trimmed() if self.traces is not None else dict.fromkeys(
+            Traces._NAMES)
+        result = AnalysisResult(
+            fs=float(self.fs), channels=self.names, events=evs, quality=self.quality,
+            baseline=proc.baseline, threshold_uv=proc.threshold_uv, metrics={}, config=config,
+            unit=unit, hum_hz=status.hum_hz,
+            suggestion=_notch_words(status.hum_hz, False) if status.suggestion == "notch"
+            else "",
+            line_log=list(proc.line_log), n_total=n, feedback_runs=self.fb_log.runs,
+            strain_runs=self.strain_log.intervals(n), **arrays,
+        )
+        if not result.hum_hz:
+            f = recording_hum_hz(self.quality, config.quality.hum_seconds,
+                                 config.emg.notch_hz is not None)
+            if f is not None:
                 result.hum_hz = f
-                result.suggestion = (f"Mains hum at {f:.0f} Hz is measured: switch the "
-                                     f"{f:.0f} Hz notch on (analyze --notch {f:.0f}).")
-    result.metrics = compute_metrics(result, segments, periodograms)
-    return result
+                result.suggestion = _notch_words(f, True)
+        result.metrics = (self.acc.metrics(n, evs) if self.acc is not None
+                          else compute_metrics(result, self.segments, self._periodograms(n)))
+        return result
+
+    def _periodograms(self, n: int) -> np.ndarray | None:
+        """The quality check's periodograms as the table ``compute_metrics`` takes."""
+        if not self.share or self.known is not None:
+            return self.known
+        h = self.proc.second_len // 2  # type: ignore[union-attr]
+        known = np.full((n // h, h // 2 + 1), np.nan)
+        for r, row in self.psd.items():
+            if r < len(known):
+                known[r] = row
+        return known
 
 
 def compute_metrics(result: AnalysisResult,
@@ -277,33 +399,32 @@ def compute_metrics(result: AnalysisResult,
     """Metrics of the segments "recording", "rest" (outside contractions and their
     recovery), "contractions" and any named ``segments``, on the pelvic-floor channel.
     ``periodograms``: the Hann periodograms of the half-second segments of
-    ``result.filtered[:, 0]`` already computed (by the quality check; nan rows are not)."""
+    ``result.filtered[:, 0]`` already computed (by the quality check; nan rows are not).
+    Selections are interval lists (:mod:`biofeedback.signal.intervals`), not masks."""
     fs, n = result.fs, result.n_samples
-    usable = result.usable
-    env, filt = result.envelope[:, 0], result.filtered[:, 0]
-    inside = np.zeros(n, dtype=bool)
-    busy = np.zeros(n, dtype=bool)
+    exclude = int(EXCLUDE)
+    bad = merge((q.start_index, q.start_index + q.n_samples) for q in result.quality
+                if int(q.flags[0]) & exclude)
+    usable = complement(bad, 0, n)
+    inside, busy = [], []
     for ev in result.events:
         stop = ev.offset_index if ev.offset_index is not None else n
-        inside[ev.onset_index:stop] = True
+        inside.append((ev.onset_index, stop))
         end = ev.recovery_index if ev.recovery_index is not None else stop
-        busy[ev.onset_index:max(stop, end)] = True
+        busy.append((ev.onset_index, max(stop, end)))
     settle = min(n, int(round(result.config.baseline.settle_s * fs)))
-    rest = ~busy
-    rest[:settle] = False
-    spec = SegmentSpectra(filt, fs, known=periodograms)
-    env = np.ascontiguousarray(env)
-    scratch = np.empty(n)  # one buffer for every segment's selected samples
+    rest = intersect(usable, complement(merge(busy), settle, n))
+    spec = SegmentSpectra(result.filtered[:, 0], fs, known=periodograms)
+    env = result.envelope[:, 0]
     out = {
-        "recording": segment_metrics("recording", spec, env, fs, 0, n, usable, result.events,
-                                     scratch=scratch),
-        "rest": segment_metrics("rest", spec, env, fs, 0, n, usable, [], rest, scratch),
-        "contractions": segment_metrics("contractions", spec, env, fs, 0, n, usable,
-                                        result.events, inside, scratch),
+        "recording": interval_metrics("recording", spec, env, fs, 0, n, usable, result.events),
+        "rest": interval_metrics("rest", spec, env, fs, 0, n, rest, []),
+        "contractions": interval_metrics("contractions", spec, env, fs, 0, n,
+                                         intersect(usable, merge(inside)), result.events),
     }
     for name, a, b in segments:
         i0, i1 = max(0, int(round(a * fs))), min(n, int(round(b * fs)))
         if i1 > i0:
-            out[name] = segment_metrics(name, spec, env, fs, i0, i1, usable, result.events,
-                                        scratch=scratch)
+            out[name] = interval_metrics(name, spec, env, fs, i0, i1,
+                                         intersect(usable, [(i0, i1)]), result.events)
     return out

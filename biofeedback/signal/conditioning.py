@@ -59,18 +59,27 @@ class EmgConditioner:
             self._tkeo.reset()
             self._det_rms.reset()  # type: ignore[union-attr]
 
-    def process(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Condition finite samples ``x`` ``(n, n_channels)``, ``n >= 1``."""
-        x = np.ascontiguousarray(x, dtype=float)
+    def process(self, x: np.ndarray, filtered: np.ndarray | None = None,
+                envelope: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Condition finite samples ``x`` ``(n, n_channels)``, ``n >= 1``. ``filtered`` and
+        ``envelope`` (``(n, n_channels)``, optional): where to write ``y`` and the display
+        envelope (e.g. the caller's whole-recording arrays, saving a copy)."""
+        if not (x.flags.c_contiguous and x.dtype == np.float64):
+            x = np.ascontiguousarray(x, dtype=float)
         n, c = x.shape
         if self._bp_zi is None:
             self._bp_zi = np.ascontiguousarray(self._bp_unit * x[0][:, None, None])
-        bp = np.empty((n, c))
-        y = np.empty((n, c)) if self.has_notch else bp
-        env = np.empty((len(self._windows), n, c))
+        if self.has_notch:
+            bp = np.empty((n, c))
+            y = filtered if filtered is not None else np.empty((n, c))
+        else:
+            bp = y = filtered if filtered is not None else np.empty((n, c))
+        env = envelope if envelope is not None else np.empty((n, c))
+        det = np.empty((n, c)) if self._tkeo is None else env
         condition(x, self.bp_sos, self._bp_zi, self.notch_sos, self._notch_zi,
-                  self._notch_unit, self._hist, self._count, self._windows, bp, y, env)
+                  self._notch_unit, self._hist, self._count, self._windows, bp, y, env, det)
         if self._tkeo is None:
-            return bp, y, env[0], env[1]
+            return bp, y, env, det
         (det,) = self._det_rms.process(np.sqrt(self._tkeo.process(y)))  # type: ignore[union-attr]
-        return bp, y, env[0], det
+        return bp, y, env, det

@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from biofeedback.signal.kernels import first_run, first_run_below_off_line, track_scan
+
 
 @dataclass(frozen=True)
 class ContractionEvent:
@@ -73,7 +75,8 @@ def make_thresholds(mean: float, sd: float, k_on: float, k_off: float, k_back: f
 
 def _first_run(cond: np.ndarray, carry: int, length: int) -> tuple[int, int]:
     """First position where a run of True reaches ``length`` (counting ``carry`` True samples
-    before position 0), or -1; and the run length at the last position."""
+    before position 0), or -1; and the run length at the last position. (The vectorised
+    definition; the detector runs :func:`~biofeedback.signal.kernels.first_run`.)"""
     n = len(cond)
     idx = np.arange(n)
     last_false = np.maximum.accumulate(np.where(cond, -1 - carry, idx))
@@ -123,6 +126,18 @@ class HysteresisDetector:
     def current(self) -> ContractionEvent | None:
         return self._event
 
+    @property
+    def awaiting(self) -> ContractionEvent | None:
+        """The finished contraction whose recovery is still looked for (None: none)."""
+        return self._awaiting
+
+    @property
+    def settled_delay(self) -> int:
+        """Samples after which no later input changes whether a sample lies inside a
+        contraction: an onset is traced back at most ``lookback + m_on + onset_lead`` samples
+        before its confirmation, an offset at most ``m_off + window`` before."""
+        return self.lookback + self.m_on + self.onset_lead + self.m_off + self.window + 2
+
     def _t(self, index: int) -> float:
         return index / self.fs
 
@@ -146,6 +161,7 @@ class HysteresisDetector:
             self._push_hist(full, first_index)
             return out
         pos = 0
+        on_from = -1  # first sample of the current "active" stretch in this call (-1: none)
         while pos < n:
             x = env[pos:]
             a = first_index + pos
@@ -155,7 +171,7 @@ class HysteresisDetector:
                     # once the envelope has stayed below the baseline OFF line for the
                     # minimum off time: a slow release tail hovers about the ON line, and a
                     # noise dip below the OFF line must not start a "new contraction" in it
-                    k, run_end = _first_run(x < t.lo, self._rearm_run, self.m_off)
+                    k, run_end = first_run(x, t.lo, False, self._rearm_run, self.m_off)
                     if self._awaiting is not None:
                         upto = len(x) if k < 0 else k + 1
                         ev = self._find_recovery(self._awaiting, x[:upto], a, t)
@@ -168,13 +184,9 @@ class HysteresisDetector:
                     self._rearm_run = 0
                     pos += k + 1
                     continue
-                if x.max() <= t.hi:
-                    k = -1
-                    self._run = 0
-                else:
-                    k, run_end = _first_run(x > t.hi, self._run, self.m_on)
-                    if k < 0:
-                        self._run = run_end
+                k, run_end = first_run(x, t.hi, True, self._run, self.m_on)
+                if k < 0:
+                    self._run = run_end
                 limit = len(x) if k < 0 else max(0, k - self.m_on + 1)
                 if self._awaiting is not None:
                     ev = self._find_recovery(self._awaiting, x[:limit], a, t)
@@ -189,18 +201,19 @@ class HysteresisDetector:
                 out.append(ev)
                 self.active = True
                 self._run = 0
-                active_arr[pos + k:] = True
+                on_from = pos + k
                 pos += k + 1
             else:
-                active_arr[pos:] = True
-                lo = self._off_line(t)
-                if x.min() >= lo:
-                    k = -1
-                    self._run = 0
-                else:
-                    k, run_end = _first_run(x < lo, self._run, self.m_off)
-                    if k < 0:
-                        self._run = run_end
+                if on_from < 0:
+                    on_from = pos
+                # the OFF line follows the peak sample by sample (a new peak later in this
+                # block raises it from there on, as it would with smaller blocks)
+                ev = self._event
+                k, run_end = first_run_below_off_line(
+                    x, t.lo, t.mean, self.off_peak_fraction if ev is not None else 0.0,
+                    ev.peak_uv if ev is not None else t.lo, self._run, self.m_off)
+                if k < 0:
+                    self._run = run_end
                 upto = len(x) if k < 0 else k + 1
                 self._track(x[:upto], a, t)
                 if k < 0:
@@ -210,8 +223,11 @@ class HysteresisDetector:
                 out.append(ev)
                 self.active = False
                 self._run = 0
-                active_arr[pos + k + 1:] = False
+                active_arr[on_from:pos + k + 1] = True
+                on_from = -1
                 pos += k + 1
+        if on_from >= 0:
+            active_arr[on_from:] = True
         self._push_hist(full, first_index)
         return _dedupe(out) if len(out) > 1 else out
 
@@ -256,12 +272,16 @@ class HysteresisDetector:
         """Envelope values for absolute [start, stop) from history + current block."""
         hist = self._hist
         h0 = self._hist_start + self._blen - len(hist)
-        if len(hist) and h0 + len(hist) == first_index:
-            h = np.concatenate([hist, env])
-        else:
-            h, h0 = env, first_index
+        if not (len(hist) and h0 + len(hist) == first_index):
+            h0 = first_index
         start = max(start, h0)
-        return h[start - h0:max(start, stop) - h0]
+        stop = max(start, stop)
+        # the part in the history and the part in the block, joined only when both are needed
+        if start >= first_index:
+            return env[start - first_index:stop - first_index]
+        if stop <= first_index:
+            return hist[start - h0:stop - h0]
+        return np.concatenate([hist[start - h0:], env[:stop - first_index]])
 
     def _start_event(self, env: np.ndarray, first_index: int, k_rel: int, run_start: int,
                      t: Thresholds) -> ContractionEvent:
@@ -304,24 +324,17 @@ class HysteresisDetector:
         ev = self._event
         if ev is None or not len(x):
             return
-        p = int(np.argmax(x))
-        peak, peak_i = ev.peak_uv, ev.peak_index
-        if x[p] > peak:
-            peak, peak_i = float(x[p]), a + p
-        level = t.mean + self.release_fraction * (peak - t.mean)
-        above = np.flatnonzero(x >= level)
-        release, recovery = ev.release_index, ev.recovery_index
-        if len(above):
-            release = a + int(above[-1])
-            recovery = None
-        if recovery is None and release is not None:
-            start = max(0, release + 1 - a)
-            back = np.flatnonzero(x[start:] <= t.recovery)
-            if len(back):
-                recovery = a + start + int(back[0])
+        rel0 = -1 if ev.release_index is None else ev.release_index
+        rec0 = -1 if ev.recovery_index is None else ev.recovery_index
+        peak, peak_i, release, recovery = track_scan(
+            x, a, ev.peak_uv, ev.peak_index, t.mean, self.release_fraction, t.recovery, rel0,
+            rec0)
+        if (peak, peak_i, release, recovery) == (ev.peak_uv, ev.peak_index, rel0, rec0):
+            return  # nothing new: no new event object
         self._event = replace(ev, peak_uv=peak, peak_index=peak_i,
                               time_to_peak_s=(peak_i - ev.onset_index) / self.fs,
-                              release_index=release, recovery_index=recovery)
+                              release_index=None if release < 0 else release,
+                              recovery_index=None if recovery < 0 else recovery)
 
     def _finish_event(self, env: np.ndarray, first_index: int, off_start: int,
                       t: Thresholds) -> ContractionEvent:

@@ -27,6 +27,8 @@ class MultiRms:
     def __init__(self, windows: list[int], n_channels: int) -> None:
         if min(windows) < 1:
             raise ValueError("RMS window must be at least one sample")
+        if len(windows) > 2:
+            raise ValueError("at most two RMS windows per pass (display and detection)")
         self.windows = [int(w) for w in windows]
         self.n_channels = n_channels
         self._w = np.array(self.windows, dtype=np.int64)
@@ -40,7 +42,7 @@ class MultiRms:
     def process(self, x: np.ndarray) -> list[np.ndarray]:
         x = np.ascontiguousarray(x, dtype=float)
         env = np.empty((len(self.windows), *x.shape))
-        rms_rows(x, self._hist, self._count, self._w, env)
+        rms_rows(x, self._hist, self._count, self._w, env[0], env[-1])
         return list(env)
 
 

@@ -73,7 +73,8 @@ class SosFilter:
         """Filter ``x`` ``(n, n_channels)``; returns ``(n, n_channels)``."""
         if len(x) == 0:
             return np.zeros((0, self.n_channels))
-        x = np.ascontiguousarray(x, dtype=float)
+        if not (x.flags.c_contiguous and x.dtype == np.float64):
+            x = np.ascontiguousarray(x, dtype=float)
         if self._zi is None:
             self._zi = np.ascontiguousarray(self._zi_unit * x[0][:, None, None])
         y = np.empty(x.shape)

@@ -57,8 +57,9 @@ def _div_sqrt(hi: np.ndarray, lo: np.ndarray, w: float, out: np.ndarray) -> None
 
 @njit(cache=True)
 def _rms_from(y: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.ndarray,
-              env: np.ndarray) -> None:
-    """Trailing-window RMS of ``y`` ``(n, C)`` for every window into ``env`` ``(W, n, C)``.
+              env0: np.ndarray, env1: np.ndarray) -> None:
+    """Trailing-window RMS of ``y`` ``(n, C)`` for the first window into ``env0`` and the
+    second (if any) into ``env1``, both ``(n, C)`` (any strides: e.g. the caller's output).
 
     ``hist`` ``(R, C)`` holds the running sums of squares after the last ``R`` samples
     (``hist[-1]`` = sum of every sample since reset; zeros after a reset, so the sum before
@@ -88,28 +89,31 @@ def _rms_from(y: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.nd
                 col[i] = np.sqrt(d if d >= 0.0 else 0.0)
             wf = float(w)
             _div_sqrt(tot[r_n + full:], tot[r_n + full - w:], wf, col[full:])
-            env[w_i, :, c] = col
+            if w_i == 0:
+                env0[:, c] = col
+            else:
+                env1[:, c] = col
         hist[:, c] = tot[n:]
     count[0] = j0 + n
 
 
 @njit(cache=True)
 def rms_rows(x: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.ndarray,
-             env: np.ndarray) -> None:
+             env0: np.ndarray, env1: np.ndarray) -> None:
     """Trailing-window RMS of ``x`` ``(n, C)`` (see :func:`_rms_from`); state updated."""
-    _rms_from(x, hist, count, windows, env)
+    _rms_from(x, hist, count, windows, env0, env1)
 
 
 @njit(cache=True)
 def condition(x: np.ndarray, bp_sos: np.ndarray, bp_zi: np.ndarray, notch_sos: np.ndarray,
               notch_zi: np.ndarray, notch_unit: np.ndarray, hist: np.ndarray, count: np.ndarray,
               windows: np.ndarray, bp_out: np.ndarray, y_out: np.ndarray,
-              env: np.ndarray) -> None:
+              env0: np.ndarray, env1: np.ndarray) -> None:
     """Band-pass, optional notch, RMS envelopes: the whole conditioning of a block.
 
     ``x`` ``(n, C)``; ``bp_out`` gets the band-passed samples, ``y_out`` the notched ones (not
-    written when ``notch_sos`` has no sections: then pass ``bp_out`` again), ``env``
-    ``(W, n, C)`` the RMS of ``y`` over each window (state ``hist``, ``count[0]``: see
+    written when ``notch_sos`` has no sections: then pass ``bp_out`` again), ``env0`` and
+    ``env1`` ``(n, C)`` the RMS of ``y`` over each window (state ``hist``, ``count[0]``: see
     :func:`_rms_from`). ``count[1]`` = 0 until the notch has started: its state is then set from
     the first band-passed sample (steady state for a constant input, ``notch_unit``
     ``(S, 2)``), as :class:`SosFilter` with ``start_steady`` does.
@@ -126,12 +130,12 @@ def condition(x: np.ndarray, bp_sos: np.ndarray, bp_zi: np.ndarray, notch_sos: n
                         notch_zi[c, s, 1] = notch_unit[s, 1] * v
                 y_out[i, c] = _sos_step(notch_sos, notch_zi, c, v)
             count[1] = 1
-        _rms_from(y_out, hist, count, windows, env)
+        _rms_from(y_out, hist, count, windows, env0, env1)
     else:
         for i in range(n):
             for c in range(n_ch):
                 bp_out[i, c] = _sos_step(bp_sos, bp_zi, c, x[i, c])
-        _rms_from(bp_out, hist, count, windows, env)
+        _rms_from(bp_out, hist, count, windows, env0, env1)
 
 
 @njit(cache=True, fastmath={"nnan", "nsz"})
@@ -307,3 +311,226 @@ def _stats(sel: np.ndarray, k: int) -> tuple[int, float, float, float]:
     mean = pairwise_sum(sel, 0, k, 0.0, False) / k
     var = pairwise_sum(sel, 0, k, mean, True) / k
     return k, mean, np.sqrt(var), peak
+
+
+@njit(cache=True)
+def first_run(x: np.ndarray, thr: float, above: bool, carry: int, length: int
+              ) -> tuple[int, int]:
+    """Detection: the first position where a run of ``x > thr`` (``above``) or ``x < thr``
+    reaches ``length`` samples, counting ``carry`` such samples before position 0, or -1;
+    and the run length where the scan stopped (the end of ``x`` when there is no such
+    position). Stops at the hit: the work is up to the next transition, not the block."""
+    run = carry
+    for i in range(x.shape[0]):
+        v = x[i]
+        if (v > thr) if above else (v < thr):
+            run += 1
+            if run >= length:
+                return i, run
+        else:
+            run = 0
+    return -1, run
+
+
+@njit(cache=True)
+def _pairwise_plan(n: int, ops: np.ndarray) -> int:
+    """The leaves and additions of numpy's pairwise summation of ``n`` values, in the order
+    numpy performs them: ``ops[i] > 0`` sums the next ``ops[i]`` values (a leaf, at most
+    128), ``0`` adds the last two partial sums (left + right). Returns the number of ops."""
+    if n <= 128:
+        ops[0] = n
+        return 1
+    f_n = np.empty(64, dtype=np.int64)
+    f_st = np.empty(64, dtype=np.int64)
+    f_n[0], f_st[0] = n, 0
+    sp = 1
+    k = 0
+    while sp:
+        t = sp - 1
+        m = f_n[t]
+        if m <= 128:
+            ops[k] = m
+            k += 1
+            sp -= 1
+            continue
+        m2 = m // 2
+        m2 -= m2 % 8
+        if f_st[t] == 0:
+            f_st[t] = 1
+            f_n[sp], f_st[sp] = m2, 0
+            sp += 1
+        elif f_st[t] == 1:
+            f_st[t] = 2
+            f_n[sp], f_st[sp] = m - m2, 0
+            sp += 1
+        else:
+            ops[k] = 0
+            k += 1
+            sp -= 1
+    return k
+
+
+@njit(cache=True)
+def _interval_sum(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, k: int,
+                  centre: float, square: bool) -> float:
+    """numpy's pairwise sum of the ``k`` values ``values[starts[j]:stops[j]]`` taken in order
+    (or of their squared deviations from ``centre``), without gathering them: each leaf of
+    :func:`_pairwise_plan` is summed in place, or gathered first when it spans intervals."""
+    ops = np.empty(2 * (k // 64 + 2), dtype=np.int64)
+    n_ops = _pairwise_plan(k, ops)
+    buf = np.empty(128)
+    stack = np.empty(64)
+    sp = 0
+    j = 0
+    i = starts[0] if starts.shape[0] else 0
+    for oi in range(n_ops):
+        m = ops[oi]
+        if m == 0:
+            stack[sp - 2] = stack[sp - 2] + stack[sp - 1]
+            sp -= 1
+            continue
+        while i >= stops[j]:  # skip to the interval holding the next value
+            j += 1
+            i = starts[j]
+        if i + m <= stops[j]:
+            stack[sp] = _block_sum(values, i, m, centre, square)
+            i += m
+        else:
+            fill = 0
+            while fill < m:
+                while i >= stops[j]:
+                    j += 1
+                    i = starts[j]
+                take = min(m - fill, stops[j] - i)
+                buf[fill:fill + take] = values[i:i + take]
+                fill += take
+                i += take
+            stack[sp] = _block_sum(buf, 0, m, centre, square)
+        sp += 1
+    return stack[0]
+
+
+@njit(cache=True)
+def interval_stats(values: np.ndarray, starts: np.ndarray, stops: np.ndarray
+                   ) -> tuple[int, float, float, float]:
+    """Count, mean, SD (ddof 0) and maximum of the values in the intervals
+    ``[starts[j], stops[j])`` (sorted, disjoint), equal to ``np.mean``, ``np.std`` and
+    ``np.max`` of their concatenation (nan when empty), without building it or a mask."""
+    k = 0
+    peak = -np.inf
+    for j in range(starts.shape[0]):
+        a = starts[j]
+        b = stops[j]
+        if b > a:
+            k += b - a
+            hi, _ = _max_min(values[a:b])
+            peak = max(peak, hi)
+    if k == 0:
+        return 0, np.nan, np.nan, np.nan
+    mean = _interval_sum(values, starts, stops, k, 0.0, False) / k
+    var = _interval_sum(values, starts, stops, k, mean, True) / k
+    return k, mean, np.sqrt(var), peak
+
+
+@njit(cache=True)
+def half_second_power(f: np.ndarray, rows: np.ndarray, spec: np.ndarray) -> None:
+    """Quality: from the spectra ``f`` ``(S, C, 2, F)`` of each second's two half-seconds,
+    the Welch sum ``spec`` ``(S, C, F)`` = ``|f₀|² + |f₁|²`` and, when ``rows`` has rows, the
+    channel-0 periodograms ``rows[2s + h] = |f[s, 0, h]|²`` (the metrics' segments). Operation
+    for operation ``f.real**2 + f.imag**2`` and ``.sum(axis=2)``, in one pass."""
+    s_n, c_n, _, f_n = f.shape
+    write = rows.shape[0] > 0
+    for s in range(s_n):
+        for c in range(c_n):
+            for k in range(f_n):
+                z0 = f[s, c, 0, k]
+                z1 = f[s, c, 1, k]
+                p0 = z0.real * z0.real + z0.imag * z0.imag
+                p1 = z1.real * z1.real + z1.imag * z1.imag
+                spec[s, c, k] = p0 + p1
+                if write and c == 0:
+                    rows[2 * s, k] = p0
+                    rows[2 * s + 1, k] = p1
+
+
+@njit(cache=True)
+def sum_rows(table: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Sum of the rows ``i`` of ``table`` whose ``weights[i]`` is non-zero, added in row
+    order (what ``table[weights != 0].sum(axis=0)`` does, without the copy): the Welch PSD
+    over the segments inside a selection."""
+    out = np.zeros(table.shape[1])
+    for i in range(table.shape[0]):
+        if weights[i] != 0.0:
+            for j in range(table.shape[1]):
+                out[j] += table[i, j]
+    return out
+
+
+@njit(cache=True)
+def track_scan(x: np.ndarray, a: int, peak: float, peak_i: int, mean: float, frac: float,
+               recovery_line: float, release: int, recovery: int
+               ) -> tuple[float, int, int, int]:
+    """Detection, an open contraction fed samples ``x`` (first at absolute ``a``): the new
+    peak and its index (the first largest sample if above ``peak``), the release point (last
+    sample at or above ``mean + frac·(peak − mean)``, else unchanged; a new one forgets the
+    recovery) and the recovery (first later sample at or below ``recovery_line``). ``-1``
+    stands for None. The same as the numpy ``argmax``/``flatnonzero`` form."""
+    n = x.shape[0]
+    p = 0
+    best = x[0]
+    for i in range(1, n):
+        if x[i] > best:
+            best = x[i]
+            p = i
+    if best > peak:
+        peak = best
+        peak_i = a + p
+    level = mean + frac * (peak - mean)
+    last = -1
+    for i in range(n - 1, -1, -1):
+        if x[i] >= level:
+            last = i
+            break
+    if last >= 0:
+        release = a + last
+        recovery = -1
+    if recovery < 0 and release >= 0:
+        for i in range(max(0, release + 1 - a), n):
+            if x[i] <= recovery_line:
+                recovery = a + i
+                break
+    return peak, peak_i, release, recovery
+
+
+@njit(cache=True)
+def first_run_below_off_line(x: np.ndarray, base_lo: float, mean: float, frac: float,
+                             peak: float, carry: int, length: int) -> tuple[int, int]:
+    """Detection, an open contraction: :func:`first_run` of ``x < lo`` where the OFF line
+    ``lo = max(base_lo, mean + frac·(peak − mean))`` follows the peak of the samples before
+    each one (``frac <= 0``: ``lo = base_lo``), so the line at a sample does not depend on how
+    the samples were cut into blocks."""
+    run = carry
+    for i in range(x.shape[0]):
+        lo = base_lo
+        if frac > 0.0:
+            lo = max(base_lo, mean + frac * (peak - mean))
+        v = x[i]
+        if v < lo:
+            run += 1
+            if run >= length:
+                return i, run
+        else:
+            run = 0
+        if v > peak:
+            peak = v
+    return -1, run
+
+
+@njit(cache=True)
+def masked_max(values: np.ndarray, mask: np.ndarray, start: float) -> float:
+    """``max(start, values[mask].max())`` without gathering (``start`` when none is set)."""
+    out = start
+    for i in range(values.shape[0]):
+        if mask[i] and values[i] > out:
+            out = values[i]
+    return out

@@ -20,7 +20,6 @@ NaN samples (a dropout inside a block) are replaced by the last valid value and 
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,8 +34,10 @@ from biofeedback.signal.detection import (
     HysteresisDetector,
     make_thresholds,
 )
-from biofeedback.signal.feedback_kernel import falling_states, relaxed_states
 from biofeedback.signal.feedback_state import FeedbackState
+from biofeedback.signal.hum import HumMonitor
+from biofeedback.signal.kernels import masked_max
+from biofeedback.signal.meter import MeterStage
 from biofeedback.signal.pipeline import EmgFrame
 from biofeedback.signal.pressure import PressureFrame, PressurePipeline
 from biofeedback.signal.quality import QualityFlag, QualityMonitor, QualitySecond, describe
@@ -59,10 +60,10 @@ class ProcessorStatus:
     contraction_count: int
     strain: bool
     quality: QualityFlag
-    quality_message: str
+    quality_message: str  # the flags as machine names ("flat,hum", "ok"); app/wording.py words them
     hum_detected: bool
     hum_hz: float | None
-    suggestion: str  # e.g. switch the notch on; "" when nothing to suggest
+    suggestion: str  # "notch" (hum measured, switch the notch on at hum_hz) or ""; words: app/
     last_index: int  # absolute index of the last EMG sample processed (-1 before any)
     pressure_rise_cmh2o: float = float("nan")
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -137,15 +138,11 @@ class LiveProcessor:
                                  * fs)),
         )
         self._pressure = PressurePipeline(pressure_fs, c.pressure) if pressure_fs else None
-        self._user_threshold: float | None = None
+        self._meter = MeterStage(fs, self.n_channels, c)
+        self._hum = HumMonitor(c.quality.hum_seconds, self._notch is not None)
         #: (absolute sample index, line µV) each time the line in force changes: what the
         #: person saw, for ``analyze --json`` feedback runs
         self.line_log: list[tuple[int, float]] = []
-        self._range_factor = c.relaxation.default_range_factor
-        self._strain_cmh2o = c.strain.pressure_rise_cmh2o
-        self._mu = self._auto_thr = float("nan")
-        self._strain_len = max(1, int(round(c.strain.min_s * fs)))
-        self._abd_mu = self._abd_hi = float("inf")
         self._reset_state()
 
     # -- control ---------------------------------------------------------------------------
@@ -155,27 +152,12 @@ class LiveProcessor:
         self._last_valid = np.full(self.n_channels, np.nan)
         self._smooth_zi = np.zeros((1, self.n_channels))
         self._smooth_started = False
-        # the "relaxed" stretch: [below_since (-1: none), above-run length, big seen in run]
-        self._rstate = np.array([-1, 0, 0], dtype=np.int64)
-        self._excursion_n = max(1, int(round(self.config.relaxation.excursion_s * self.fs)))
-        self._last_env = np.full(self.n_channels, np.nan)
         self._last_rel = float("nan")
-        self._strain_run = 0
-        self._strain = False
         self._active = False
         self._disp_peak = 0.0
-        self._peaks: deque[float] = deque(maxlen=self.config.relaxation.range_events)
         self._n_events = 0
-        self._recent_q: deque[QualitySecond] = deque(maxlen=5)
-        self._last_q: QualitySecond | None = None
-        self._hum = False
-        self._hum_hz: float | None = None
-        self._suggestion = ""
-        self._top: float | None = None  # mean contraction peak, the meter's 0 point
-        self._max_peak = float("nan")  # largest contraction peak (display envelope)
-        self._fall_n = max(1, int(round(1.0 * self.fs)))  # "falling" looks back 1 s
-        self._fall_buf = np.full(self._fall_n, np.nan)  # the envelope k samples ago, by index
-        self._fstate = np.array([0.0, np.inf])  # a release in progress, its lowest level
+        self._meter.reset()
+        self._hum.reset()
         self._last_fb = FeedbackState.SETTLING
         self._last_env_uv = float("nan")
 
@@ -198,7 +180,7 @@ class LiveProcessor:
         """Move the "relax below" line (µV RMS); ``None`` returns to μ + k·σ of the baseline."""
         if value is not None and not (np.isfinite(value) and value > 0):
             raise ValueError(f"threshold must be a positive number of µV, got {value}")
-        self._user_threshold = None if value is None else float(value)
+        self._meter.user_threshold = None if value is None else float(value)
         self._log_line(self._next_index or 0)
 
     def mark_rest(self, active: bool) -> None:
@@ -214,8 +196,8 @@ class LiveProcessor:
 
     @property
     def threshold_uv(self) -> float:
-        if self._user_threshold is not None:
-            return self._user_threshold
+        if self._meter.user_threshold is not None:
+            return self._meter.user_threshold
         b = self._baseline.baseline
         if b is None:
             return float("nan")
@@ -226,12 +208,8 @@ class LiveProcessor:
         b = self._baseline.baseline
         if b is None:
             return
-        self._mu = float(b.mean[0])
-        self._auto_thr = float(b.mean[0] + self.config.relaxation.k_threshold * b.sd[0])
+        self._meter.set_levels(b)
         d = self.config.detection
-        if self.n_channels > 1:
-            self._abd_mu = float(b.det_mean[1])
-            self._abd_hi = float(b.det_mean[1] + d.k_on * b.det_sd[1])
         self._detector.set_thresholds(make_thresholds(
             float(b.det_mean[0]), float(b.det_sd[0]), d.k_on, d.k_off, d.k_back, d.k_recovery,
             d.min_rise_uv))
@@ -246,8 +224,14 @@ class LiveProcessor:
                 self.line_log.append((index, line))
 
     # -- EMG -------------------------------------------------------------------------------
-    def process_emg(self, x: np.ndarray, first_index: int) -> EmgFrame:
-        """Process ``x`` ``(n, n_channels)`` µV whose first sample has absolute ``first_index``."""
+    def process_emg(self, x: np.ndarray, first_index: int,
+                    out: Sequence[np.ndarray] | None = None) -> EmgFrame:
+        """Process ``x`` ``(n, n_channels)`` µV whose first sample has absolute ``first_index``.
+
+        ``out``: arrays of ``n`` samples to write the frame into (filtered, envelope,
+        relaxation, active, strain, feedback: the frame's fields are then these arrays), so
+        whole-recording analysis fills its result without copying each block; ``active``
+        and ``strain`` must be all False on entry (fresh ``np.zeros``)."""
         x = np.asarray(x, dtype=float)
         if x.ndim == 1:
             x = x[:, None]
@@ -272,18 +256,21 @@ class LiveProcessor:
         else:
             x, bad = _hold_nan(x, self._last_valid)
         self._last_valid = x[-1]
-        bp, y, env, det = self._cond.process(x)
+        smooth = self._smooth_b is not None
+        o_filt, o_env, rel, active, strain, fb = out if out is not None else (
+            None, None, np.empty(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool),
+            np.empty(n, dtype=np.uint8))
+        bp, y, env, det = self._cond.process(x, o_filt, None if smooth else o_env)
         det_pfm = det[:, 0]  # the detector follows the pelvic floor
-        if self._smooth_b is not None:
+        if smooth:
             if not self._smooth_started:
                 self._smooth_zi = env[:1] * (-self._smooth_a[1])  # type: ignore[index]
                 self._smooth_started = True
             env, self._smooth_zi = sps.lfilter(self._smooth_b, self._smooth_a, env, axis=0,
                                                zi=self._smooth_zi)
-        rel = np.empty(n)
-        active = np.zeros(n, dtype=bool)
-        strain = np.zeros(n, dtype=bool)
-        fb = np.empty(n, dtype=np.uint8)
+            if o_env is not None:
+                o_env[:] = env
+                env = o_env
         # split at whole seconds while the baseline may still change
         L = self.second_len
         cuts = [0]
@@ -298,7 +285,7 @@ class LiveProcessor:
             self._baseline.feed(a, det[i0:i1], env[i0:i1], self._segment_start + self._settle)
             act = active[i0:i1]
             ev = self._detector.process(det_pfm[i0:i1], a, act)
-            updates = self._track_peaks(ev, env[i0:i1, 0], act) if ev or self._detector.active \
+            updates = self._track_peaks(ev, env[i0:i1, 0], act, a) if ev or self._detector.active \
                 else []
             events += ev
             # the meter's scale changes at the sample where a contraction's end was confirmed,
@@ -320,7 +307,7 @@ class LiveProcessor:
         quality += self._quality.feed(first_index, x, bp, env, bad)
         self._note_quality(quality)
         self._last_rel = float(rel[-1])
-        self._last_fb = FeedbackState(int(fb[-1]))
+        self._last_fb = _STATES[int(fb[-1])]
         self._last_env_uv = float(env[-1, 0])
         self._active = bool(active[-1])
         return EmgFrame(bp if self._notch is None else y, env, rel, active, strain,
@@ -343,6 +330,22 @@ class LiveProcessor:
         :func:`biofeedback.signal.analyze` reuses them for the Welch metrics."""
         return self._quality.collect_periodograms(n_samples)
 
+    def finish_periodograms(self) -> None:
+        """After :meth:`finish`: the kept periodograms' unwritten rows become nan."""
+        self._quality.finish_periodograms()
+
+    def set_periodogram_sink(self, sink: Callable[[int, np.ndarray], None]) -> None:
+        """Hand the quality check's half-second periodograms of channel 0 to ``sink(first
+        row, rows)`` as they are computed (the bounded-memory form of
+        :meth:`keep_periodograms`)."""
+        self._quality.periodogram_sink = sink
+
+    def detection_state(self) -> tuple[ContractionEvent | None, int | None, int]:
+        """The open contraction, the id of the finished one whose recovery is awaited, and
+        the delay (samples) after which a sample's contraction state is final."""
+        d = self._detector
+        return d.current, (d.awaiting.id if d.awaiting is not None else None), d.settled_delay
+
     def _baseline_may_change(self) -> bool:
         return self._baseline.may_change
 
@@ -358,156 +361,52 @@ class LiveProcessor:
         self._reset_stages()
         self._quality.reset()
         self._smooth_started = False
-        self._rstate[:] = (-1, 0, 0)
-        self._strain_run = 0
-        self._fall_buf[:] = np.nan
-        self._fstate[:] = (0.0, np.inf)
+        self._meter.reset_signal()
         self._active = False
         self._disp_peak = 0.0
         self._next_index = None
         return events, quality
 
     def _track_peaks(self, events: list[ContractionEvent], env0: np.ndarray,
-                     act: np.ndarray) -> list[tuple[int, Callable[[], None]]]:
+                     act: np.ndarray, a: int = 0) -> list[tuple[int, Callable[[], None]]]:
         """Largest display envelope during each contraction = the person's contraction level.
 
-        Returns, per finished contraction, the sample its end was confirmed at and the update
-        of the meter's scale to apply from the next sample on (the caller applies it in order).
+        ``env0``/``act`` are the piece's display envelope and "active" flags from absolute
+        index ``a``: the active samples up to a contraction's confirmed end are its own, those
+        after it belong to the next one (whatever the cut into blocks). Returns, per finished
+        contraction, the sample its end was confirmed at and the update of the meter's scale
+        to apply from the next sample on (the caller applies it in order).
         """
-        if act.any():
-            self._disp_peak = max(self._disp_peak, float(env0[act].max()))
         out: list[tuple[int, Callable[[], None]]] = []
+        start = 0
         for ev in events:
             if ev.complete and ev.id > self._n_events:
                 self._n_events = ev.id
+                c = ev.confirmed_index
+                stop = len(act) if c is None else min(max(c + 1 - a, start), len(act))
+                self._fold_peak(env0[start:stop], act[start:stop])
+                start = stop
                 peak, self._disp_peak = self._disp_peak, 0.0
                 if peak > 0:
-                    at = ev.confirmed_index if ev.confirmed_index is not None else -1
-                    out.append((at, lambda p=peak: self._add_peak(p)))
+                    at = c if c is not None else -1
+                    out.append((at, lambda p=peak: self._meter.add_peak(p)))
+        self._fold_peak(env0[start:], act[start:])
         return out
 
-    def _add_peak(self, peak: float) -> None:
-        self._peaks.append(peak)
-        self._top = float(np.mean(self._peaks))
-        if not peak <= self._max_peak:  # nan-safe max
-            self._max_peak = peak
-
-    @property
-    def _below_since(self) -> int | None:
-        """Absolute index where the current relaxed stretch began (None: not relaxed)."""
-        v = int(self._rstate[0])
-        return None if v < 0 else v
-
-    def _track_below(self, e0: np.ndarray, thr: float, big: float, a: int) -> np.ndarray:
-        """"Relaxed" per sample, and the stretch carried across blocks.
-
-        With the line at μ+1σ a resting envelope pokes above it ~16 % of the time, so a stretch
-        only breaks when the envelope stays above the line for ``excursion_s`` or longer, or
-        rises clearly above it (over ``big`` µV: a contraction, not noise); shorter excursions
-        count as part of the relaxed stretch. A stretch starts at the first sample at or below
-        the line (the meter turns relaxed the moment the envelope crosses it). Compiled:
-        :func:`biofeedback.signal.feedback_kernel.relaxed_states`.
-        """
-        out = np.empty(len(e0), dtype=np.bool_)
-        relaxed_states(e0, a, thr, big, self._excursion_n, self._rstate, out)
-        return out
-
-    def _clear_relaxed(self) -> None:
-        self._rstate[:] = (-1, 0, 0)
+    def _fold_peak(self, env0: np.ndarray, act: np.ndarray) -> None:
+        if len(act):
+            self._disp_peak = float(masked_max(env0, act, self._disp_peak))
 
     def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
                strain: np.ndarray, fb: np.ndarray) -> None:
-        """Relaxation meter, "below the line" run, strain flag and feedback state of one piece."""
-        b = self._baseline.baseline
-        e0 = env[:, 0]
-        falling = self._falling(e0, a)
-        if b is None:
-            rel[:] = np.nan
-            fb[:] = FeedbackState.SETTLING
-            self._clear_relaxed()
-            return
-        mu = self._mu
-        top = self._scale_top()
-        inv = 1.0 / max(top - mu, 1e-9)
-        np.multiply(e0, -inv, out=rel)  # 1 - (e - μ)/(top - μ), clipped to 0..1
-        rel += 1.0 + mu * inv
-        np.maximum(rel, 0.0, out=rel)
-        np.minimum(rel, 1.0, out=rel)
-        thr = self._user_threshold if self._user_threshold is not None else self._auto_thr
-        self._strain_flags(det, strain)
-        if b.provisional and self._user_threshold is None:
-            # a guarded start is not rest: no "relaxed" (and no relaxed-for count) until the
-            # automatic level is confirmed; a line the clinician set is trusted as it is
-            self._clear_relaxed()
-            fb[:] = FeedbackState.SETTLING
-        else:
-            relaxed = self._track_below(e0, thr, thr + 0.25 * (top - thr), a)
-            lower_half = e0 <= thr + 0.5 * (top - thr)
-            fb[:] = np.where(relaxed, FeedbackState.RELAXED,
-                             np.where(lower_half | falling, FeedbackState.LETTING_GO,
-                                      FeedbackState.TIGHT))
-        fb[strain] = FeedbackState.BEARING_DOWN
-
-    def _scale_top(self) -> float:
-        """The contraction level the meter scales to: the mean peak of the person's last
-        contractions, else μ × ``default_range_factor``; never closer than 2 × the line."""
-        top = self._top if self._top is not None else self._mu * self._range_factor
-        thr = self._user_threshold if self._user_threshold is not None else self._auto_thr
-        return max(top, 2.0 * thr) if np.isfinite(thr) else top
-
-    def _falling(self, e0: np.ndarray, a: int) -> np.ndarray:
-        """Per sample: a release in progress [D].
-
-        It starts when the envelope is 20 % below its value 1 s earlier (a steady hold
-        fluctuates by about ±10 %; even a slow release, τ = 3 s, falls ~28 % per second) and
-        lasts until the envelope climbs 15 % above its lowest value since, so a slow release
-        reads "letting go" all the way down instead of flickering with the noise. Compiled:
-        :func:`biofeedback.signal.feedback_kernel.falling_states`.
-        """
-        out = np.empty(len(e0), dtype=np.bool_)
-        falling_states(e0, a, self._fall_buf, self._fstate, out)
-        return out
-
-    def _strain_flags(self, det: np.ndarray, strain: np.ndarray) -> None:
-        """Strain: abdominal rises more than the pelvic floor, or pressure up without PFM."""
-        t = self._detector.thresholds
-        if t is None:
-            return
-        n = len(det)
+        """Relaxation, "below the line" run, strain flag and feedback state of one piece
+        (:class:`~biofeedback.signal.meter.MeterStage`)."""
         rise = self._pressure.last_rise if self._pressure is not None else float("nan")
-        p_strain = rise > self._strain_cmh2o  # False for nan
-        abd = self.n_channels > 1 and det[:, 1].max() > self._abd_hi
-        if not (p_strain or abd):
-            self._strain_run = 0
-            return
-        cond = np.zeros(n, dtype=bool)
-        if p_strain:
-            cond |= det[:, 0] <= t.hi
-        if abd:
-            # relative rise: det_abd/μ_abd > det_pfm/μ_pfm, without divisions
-            cond |= (det[:, 1] > self._abd_hi) & (det[:, 1] * t.mean > det[:, 0] * self._abd_mu)
-        m = self._strain_len
-        idx = np.arange(n)
-        last_false = np.maximum.accumulate(np.where(cond, -1 - self._strain_run, idx))
-        run = idx - last_false
-        strain[:] = run >= m
-        self._strain_run = int(run[-1])
+        self._meter.process(env, det, a, self._baseline.baseline, self._detector.thresholds,
+                            rise, rel, strain, fb)
 
     def _note_quality(self, seconds: list[QualitySecond]) -> None:
-        """Keep the last seconds and derive the hum state once per second, not per status()."""
-        if not seconds:
-            return
-        for q in seconds:
-            self._recent_q.append(q)
-            self._last_q = q
-        hum_secs = [s for s in self._recent_q if s.flag & QualityFlag.HUM]
-        self._hum = len(hum_secs) >= self.config.quality.hum_seconds and self._notch is None
-        self._hum_hz = hum_secs[-1].hum_hz if (self._hum and hum_secs) else None
-        self._suggestion = ""
-        if self._hum and self._hum_hz:
-            hz = self._hum_hz
-            self._suggestion = (f"Mains hum at {hz:.0f} Hz is measured: switch the {hz:.0f} Hz "
-                                "notch on.")
+        self._hum.note(seconds)
 
     # -- pressure --------------------------------------------------------------------------
     def process_pressure(self, x: np.ndarray, first_index: int) -> PressureFrame:
@@ -526,11 +425,13 @@ class LiveProcessor:
         b = self._baseline.baseline
         last = -1 if self._next_index is None else self._next_index - 1
         relaxed_for = 0.0
-        if self._below_since is not None and last >= 0 and self._last_fb != FeedbackState.SETTLING:
-            relaxed_for = (last + 1 - self._below_since) / self.fs
-        q = self._last_q
+        m = self._meter
+        since = m.below_since
+        if since is not None and last >= 0 and self._last_fb != FeedbackState.SETTLING:
+            relaxed_for = (last + 1 - since) / self.fs
+        q = self._hum.last
         flag = q.flags[0] if q is not None else QualityFlag.OK
-        hum, hum_hz, suggestion = self._hum, self._hum_hz, self._suggestion
+        suggestion = "" if self._hum.suggest_notch_hz is None else "notch"
         rise = self._pressure.last_rise if self._pressure is not None else float("nan")
         return ProcessorStatus(
             baseline_ready=b is not None,
@@ -538,18 +439,17 @@ class LiveProcessor:
             baseline_sd_uv=float(b.sd[0]) if b is not None else float("nan"),
             baseline_source=b.source if b is not None else "",
             threshold_uv=self.threshold_uv,
-            threshold_is_user=self._user_threshold is not None,
+            threshold_is_user=m.user_threshold is not None,
             relaxation=self._last_rel,
             relaxed_for_s=relaxed_for,
             relaxed=relaxed_for >= self.config.relaxation.relaxed_hold_s,
             contraction_active=self._active,
             contraction_count=self._n_events + (1 if self._detector.current else 0),
-            strain=bool(self._strain_run >= max(1, int(round(self.config.strain.min_s
-                                                                * self.fs)))),
+            strain=m.straining,
             quality=flag,
             quality_message=describe(flag),
-            hum_detected=hum,
-            hum_hz=hum_hz,
+            hum_detected=self._hum.detected,
+            hum_hz=self._hum.hz,
             suggestion=suggestion,
             last_index=last,
             pressure_rise_cmh2o=rise,
@@ -557,9 +457,12 @@ class LiveProcessor:
             baseline_floor_uv=float(b.floor) if b is not None else float("nan"),
             feedback=self._last_fb,
             envelope_uv=float(self._last_env_uv),
-            scale_top_uv=self._scale_top() if b is not None else float("nan"),
-            max_uv=self._max_peak,
+            scale_top_uv=m.scale_top() if b is not None else float("nan"),
+            max_uv=m.max_peak,
         )
+
+
+_STATES = tuple(FeedbackState)  # code -> state, without the enum call per block
 
 
 def _latest(events: list[ContractionEvent]) -> list[ContractionEvent]:

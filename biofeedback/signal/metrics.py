@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from biofeedback.signal.detection import ContractionEvent
-from biofeedback.signal.kernels import masked_stats
+from biofeedback.signal.intervals import Intervals, as_arrays, whole_blocks
+from biofeedback.signal.kernels import interval_stats, masked_stats, sum_rows
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,17 @@ class SegmentSpectra:
         if not k:
             return None
         st = self.step  # = segment length: segment i is block i
-        inside = mask[: k * st].reshape(k, st).all(axis=1)
-        if not inside.any():
+        return self.median_frequency_of(mask[: k * st].reshape(k, st).all(axis=1)
+                                        .astype(float))
+
+    def median_frequency_of(self, inside: np.ndarray) -> float | None:
+        """MDF over the segments whose weight in ``inside`` (0/1 floats, one per segment)
+        is 1."""
+        if not len(self.starts) or not inside.any():
             return None
-        total = inside.astype(float) @ self.psd
+        # rows added in order (a BLAS product would thread and reorder: slow and not
+        # reproducible on a busy machine)
+        total = sum_rows(self.psd, inside)
         cum = np.cumsum(total)
         if cum[-1] <= 0:
             return None
@@ -149,4 +157,30 @@ def segment_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs
         rise_time_s=float(np.mean(rises)) if rises else None,
         recovery_latency_s=float(np.mean(recs)) if recs else None,
         median_frequency_hz=spectra.median_frequency(full),
+    )
+
+
+def interval_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs: float,
+                     start: int, stop: int, selection: Intervals,
+                     events: Sequence[ContractionEvent]) -> SegmentMetrics:
+    """:func:`segment_metrics` of the samples in ``selection`` (sorted, disjoint, merged
+    intervals inside ``[start, stop)``): the same numbers, one compiled pass over the
+    selected samples and no per-sample mask."""
+    starts, stops = as_arrays(selection)
+    k, mean_v, sd_v, peak_v = interval_stats(envelope, starts, stops)
+    evs = [ev for ev in events if start <= ev.onset_index < stop]
+    rises = [ev.time_to_peak_s for ev in evs if ev.complete and not ev.truncated]
+    recs = [ev.recovery_latency_s for ev in evs if ev.recovery_latency_s is not None]
+    mean = float(mean_v) if k else None
+    sd = float(sd_v) if k > 1 else None
+    inside = whole_blocks(selection, spectra.step, len(spectra.starts))
+    return SegmentMetrics(
+        name=name, start_s=start / fs, end_s=stop / fs, usable_s=float(k) / fs,
+        mean_uv=mean, sd_uv=sd,
+        cv_percent=100.0 * sd / mean if (mean and sd is not None) else None,
+        peak_uv=float(peak_v) if k else None,
+        contractions=len(evs),
+        rise_time_s=float(np.mean(rises)) if rises else None,
+        recovery_latency_s=float(np.mean(recs)) if recs else None,
+        median_frequency_hz=spectra.median_frequency_of(inside),
     )

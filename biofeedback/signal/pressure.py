@@ -8,6 +8,7 @@ constant of ``drift_tau_s`` — a rise (squeeze or strain) never drags it up.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,13 +74,15 @@ class PressurePipeline:
         return self._last
 
     def process(self, x: np.ndarray) -> PressureFrame:
-        x = np.asarray(x, dtype=float).reshape(len(x), -1)[:, :1]
-        if not np.isfinite(x.sum()):
+        x = np.asarray(x, dtype=float)
+        if x.ndim != 2 or x.shape[1] != 1:
+            x = x.reshape(len(x), -1)[:, :1]
+        if not math.isfinite(x.sum()):
             x = _hold_nan(x, self._lp)
         y = self._lp.process(x)[:, 0]
         if self._marked is not None:
             self._marked.append(y)
-        if np.isnan(self.rest) and self._first_n < self._startup:
+        if self.rest != self.rest and self._first_n < self._startup:  # rest nan: not known
             self._first.append(y[: self._startup - self._first_n])
             self._first_n += len(self._first[-1])
             if self._first_n >= self._startup:
@@ -96,7 +99,7 @@ class PressurePipeline:
 
     def _track_rest(self, y: np.ndarray) -> np.ndarray:
         """Per-sample resting level; updated only by samples near rest (a one-pole tracker)."""
-        if np.isnan(self.rest):
+        if self.rest != self.rest:  # nan: not known yet
             return np.full(len(y), np.nan)
         band = self.config.rest_band_cmh2o
         if self._marked is not None or not len(y):

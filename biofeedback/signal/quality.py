@@ -20,13 +20,14 @@ HUM alone is a warning: amplitude is overestimated, but the timing of effort sta
 from __future__ import annotations
 
 import enum
-from collections.abc import Generator
+import functools
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import numpy as np
 
 from biofeedback.signal.config import QualityConfig
-from biofeedback.signal.kernels import second_extremes
+from biofeedback.signal.kernels import half_second_power, second_extremes
 
 
 class QualityFlag(enum.IntFlag):
@@ -44,22 +45,15 @@ _DROPOUT, _FLAT, _CLIPPED, _MOTION, _HUM = (int(f) for f in (
 
 EXCLUDE = QualityFlag.DROPOUT | QualityFlag.FLAT | QualityFlag.CLIPPED | QualityFlag.MOTION
 
-MESSAGES = {
-    QualityFlag.DROPOUT: "Samples missing (connection gap)",
-    QualityFlag.FLAT: "Flat signal: check that the probe is in place and the leads are connected",
-    QualityFlag.CLIPPED: "Signal clipped: the amplifier is saturated",
-    QualityFlag.MOTION: "Movement artefact: try to keep still",
-    QualityFlag.HUM: "Mains hum: move away from power cables or switch the mains notch on",
-}
-
-
+@functools.lru_cache(maxsize=64)
 def describe(flags: QualityFlag) -> str:
-    """One line for people; the worst problem first."""
+    """The flags as stable machine names, the worst problem first (``"flat,hum"``; ``"ok"``).
+    The words for people live in the app layer (``biofeedback.app.wording.quality_text``)."""
     if flags == QualityFlag.OK:
-        return "Signal OK"
+        return "ok"
     order = [QualityFlag.FLAT, QualityFlag.DROPOUT, QualityFlag.CLIPPED, QualityFlag.MOTION,
              QualityFlag.HUM]
-    return "; ".join(MESSAGES[f] for f in order if f in flags)
+    return ",".join(f.name.lower() for f in order if f in flags)  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -76,10 +70,10 @@ class QualitySecond:
 
     @property
     def flag(self) -> QualityFlag:
-        out = QualityFlag.OK
+        out = 0
         for f in self.flags:
-            out |= f
-        return out
+            out |= int(f)  # plain ints: enum arithmetic is slow, and this runs per second
+        return _FLAGS[out]
 
     @property
     def usable(self) -> bool:
@@ -99,6 +93,7 @@ def _runs_at(x: np.ndarray, value: float) -> int:
 
 
 _WINDOWS: dict[int, np.ndarray] = {}
+_NO_ROWS = np.zeros((0, 1))  # no periodograms wanted
 
 
 def _hann(n: int) -> np.ndarray:
@@ -214,10 +209,8 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
         # a noise-only bin from passing for a mains peak.
         h = n // 2
         f = np.fft.rfft(bp[:, :, : 2 * h].reshape(s_n, c_n, 2, h) * _hann(h), axis=3)
-        power = f.real**2 + f.imag**2  # (S, C, 2, F)
-        if periodograms is not None:
-            periodograms[:] = power[:, 0].reshape(2 * s_n, -1)
-        spec = power.sum(axis=2)  # (S, C, F)
+        spec = np.empty((s_n, c_n, f.shape[3]))  # (S, C, F): |f0|² + |f1|², one pass
+        half_second_power(f, periodograms if periodograms is not None else _NO_ROWS, spec)
         yield  # stage boundary: the spectra are done
         best = np.full((s_n, c_n), -np.inf)
         for mains, peak_bins, near in _hum_bins(h, fs):
@@ -260,16 +253,26 @@ class QualityMonitor:
         self._pending: Generator[None, None, list[QualitySecond]] | None = None
         self._buf_n = 0
         self._buf_start = 0
-        # see collect_periodograms
+        # see collect_periodograms / periodogram_sink
         self.periodograms: np.ndarray | None = None
+        #: called with (first row, rows) for the half-second periodograms of channel 0 of
+        #: every whole second assessed (row = start_index // (L // 2)); needs an even ``L``
+        self.periodogram_sink: Callable[[int, np.ndarray], None] | None = None
 
     def collect_periodograms(self, n_samples: int) -> np.ndarray:
         """From now on, write the half-second periodograms of channel 0 of every whole
-        second assessed into the returned array, row ``start_index // (L // 2)`` (rows of
-        seconds never assessed whole stay nan). Needs an even ``L``."""
+        second assessed into the returned array, row ``start_index // (L // 2)``; rows of
+        seconds never assessed whole are nan once :meth:`finish_periodograms` has run (the
+        table is not filled up front: that would be a pass over it). Needs an even ``L``."""
         h = self.length // 2
-        self.periodograms = np.full((n_samples // h, h // 2 + 1), np.nan)
+        self.periodograms = np.empty((n_samples // h, h // 2 + 1))
+        self._pg_written = np.zeros(len(self.periodograms), dtype=bool)
         return self.periodograms
+
+    def finish_periodograms(self) -> None:
+        """Set the rows of the collected table that no whole second wrote to nan."""
+        if self.periodograms is not None:
+            self.periodograms[~self._pg_written] = np.nan
 
     def reset(self) -> None:
         self._buf_n = 0
@@ -377,10 +380,13 @@ class QualityMonitor:
                     nans: np.ndarray) -> Generator[None, None, list[QualitySecond]]:
         L = self.length
         rows = None
-        if self.periodograms is not None and raw.shape[1] == L:
-            r0 = start // (L // 2)
-            if r0 + 2 * raw.shape[0] <= len(self.periodograms):
-                rows = self.periodograms[r0:r0 + 2 * raw.shape[0]]
+        r0 = start // (L // 2)
+        sink = self.periodogram_sink if raw.shape[1] == L else None
+        if sink is not None:
+            rows = np.empty((2 * raw.shape[0], L // 4 + 1))
+        elif (self.periodograms is not None and raw.shape[1] == L
+              and r0 + 2 * raw.shape[0] <= len(self.periodograms)):
+            rows = self.periodograms[r0:r0 + 2 * raw.shape[0]]
         stages = _assess_staged(raw, bp, env, nans, self.fs, self.config, rows)
         while True:
             try:
@@ -389,6 +395,10 @@ class QualityMonitor:
                 flags, rms, hum_db, hum_hz = done.value
                 break
             yield
+        if sink is not None:
+            sink(r0, rows)
+        elif rows is not None:
+            self._pg_written[r0:r0 + len(rows)] = True
         n = raw.shape[1]
         as_flag = _FLAGS.__getitem__
         out = []

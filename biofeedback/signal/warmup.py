@@ -14,16 +14,25 @@ import numpy as np
 
 def warm_up() -> None:
     """Run each kernel once with the argument types the app and ``analyze`` use."""
-    from biofeedback.signal.analysis import analyze
+    from biofeedback.signal.analysis import analyze, analyze_chunks
     from biofeedback.signal.config import DetectionConfig, PipelineConfig
     from biofeedback.signal.live import LiveProcessor
 
-    x = np.random.default_rng(0).standard_normal((4000, 2))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4000, 2))
+    # two seconds of rest, then a burst: baseline, detection, the meter and the metrics run
+    y = np.concatenate([rng.standard_normal((6000, 2)), 20 * rng.standard_normal((2000, 2)),
+                        rng.standard_normal((4000, 2))])
     analyze(x, 2000.0)  # conditioning, quality extremes, metrics statistics
+    analyze(y, 2000.0)
+    analyze(y[:, :1], 2000.0)  # one channel: contiguous envelope columns
+    analyze_chunks([y[:5000], y[5000:]], 2000.0, keep_traces=False)
     analyze(x[:, :1], 2000.0, PipelineConfig(detection=DetectionConfig(tkeo=True)))  # rms_rows
     proc = LiveProcessor(2000.0, ("pfm", "abdominal"), pressure_fs=100.0)
-    proc.process_emg(x[:40], 0)
-    proc.process_pressure(np.zeros((2, 1)), 0)  # sosfilt_rows
+    for a in range(0, len(y), 40):
+        proc.process_emg(y[a:a + 40], a)
+        proc.process_pressure(np.full((2, 1), 10.0 if a > 8000 else 0.0), a // 20)
+    proc.status()  # sosfilt_rows (pressure), strain with pressure
     from biofeedback.signal.feedback_kernel import relaxed_states  # used once the level is sure
 
     relaxed_states(np.ones(4), 0, 2.0, 5.0, 10, np.array([-1, 0, 0], dtype=np.int64),

@@ -47,3 +47,84 @@ def test_live_quality_is_spread_over_the_next_blocks_and_equals_offline(two_cont
     assert got == analyze(emg, 2000.0).quality
     for second, k in arrival.items():  # completed by block 50·(s+1) - 1, out 3 blocks later
         assert k == 50 * (second + 1) + 2
+
+
+def _mask_metrics(result, segments=()):
+    """The metrics as computed before the interval lists: per-sample masks and
+    ``segment_metrics`` (numpy's summation over the gathered selection)."""
+    from biofeedback.signal.metrics import SegmentSpectra, segment_metrics
+
+    fs, n = result.fs, result.n_samples
+    usable = result.usable
+    env, filt = np.ascontiguousarray(result.envelope[:, 0]), result.filtered[:, 0]
+    inside = np.zeros(n, dtype=bool)
+    busy = np.zeros(n, dtype=bool)
+    for ev in result.events:
+        stop = ev.offset_index if ev.offset_index is not None else n
+        inside[ev.onset_index:stop] = True
+        end = ev.recovery_index if ev.recovery_index is not None else stop
+        busy[ev.onset_index:max(stop, end)] = True
+    rest = ~busy
+    rest[:min(n, int(round(result.config.baseline.settle_s * fs)))] = False
+    spec = SegmentSpectra(filt, fs)
+    out = {"recording": segment_metrics("recording", spec, env, fs, 0, n, usable, result.events),
+           "rest": segment_metrics("rest", spec, env, fs, 0, n, usable, [], rest),
+           "contractions": segment_metrics("contractions", spec, env, fs, 0, n, usable,
+                                           result.events, inside)}
+    for name, a, b in segments:
+        i0, i1 = max(0, int(round(a * fs))), min(n, int(round(b * fs)))
+        out[name] = segment_metrics(name, spec, env, fs, i0, i1, usable, result.events)
+    return out
+
+
+def test_interval_metrics_equal_the_mask_metrics_exactly(two_contractions):
+    emg, _, _ = two_contractions
+    x = emg.copy()
+    x[9000:9300, 0] = np.nan  # an excluded second inside the recording
+    seg = [("middle", 2.0, 6.5), ("start", 0.0, 1.3)]
+    result = analyze(x, 2000.0, segments=seg)
+    assert result.metrics == _mask_metrics(result, seg)  # float for float
+
+
+def test_interval_stats_equal_numpy_on_the_gathered_values():
+    from biofeedback.signal.kernels import interval_stats
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 5000))
+        v = rng.standard_normal(n) * 3 + 5
+        cuts = np.sort(rng.integers(0, n + 1, 2 * int(rng.integers(1, 30))))
+        s, e = cuts[::2], cuts[1::2]
+        sel = np.concatenate([v[a:b] for a, b in zip(s, e, strict=True)])
+        k, mean, sd, peak = interval_stats(v, s.astype(np.int64), e.astype(np.int64))
+        assert k == len(sel)
+        if k:
+            assert (mean, sd, peak) == (np.mean(sel), np.std(sel), np.max(sel))
+
+
+def test_half_second_power_is_the_numpy_expression():
+    from biofeedback.signal.kernels import half_second_power
+
+    rng = np.random.default_rng(0)
+    f = np.fft.rfft(rng.standard_normal((7, 2, 2, 1000)) * 5, axis=3)
+    spec, rows = np.empty((7, 2, 501)), np.empty((14, 501))
+    half_second_power(f, rows, spec)
+    power = f.real**2 + f.imag**2
+    np.testing.assert_array_equal(spec, power.sum(axis=2))
+    np.testing.assert_array_equal(rows, power[:, 0].reshape(14, -1))
+
+
+def test_compiled_run_search_equals_the_vectorised_definition():
+    from biofeedback.signal.detection import _first_run
+    from biofeedback.signal.kernels import first_run
+
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        x = rng.standard_normal(int(rng.integers(1, 300)))
+        thr, carry, length = float(rng.normal()), int(rng.integers(0, 5)), int(rng.integers(1, 8))
+        for above in (True, False):
+            k, run = first_run(x, thr, above, carry, length)
+            want_k, want_run = _first_run(x > thr if above else x < thr, carry, length)
+            assert k == want_k
+            if k < 0:
+                assert run == want_run

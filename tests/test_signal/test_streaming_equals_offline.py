@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,3 +54,33 @@ def test_one_sample_blocks_match_offline_on_a_short_signal(two_contractions):
     assert events == offline.events
     assert len(events) == 1
     np.testing.assert_array_equal(fb, offline.feedback)
+
+
+def _dense(seed: int) -> np.ndarray:
+    """Contractions close together whose level still rises late in the hold: the OFF line
+    (peak-relative) and the meter's contraction level must follow the samples, not the
+    blocks (both depended on the block size before issue 16)."""
+    fs = 2000.0
+    rng = np.random.default_rng(seed)
+    parts = [np.full(int(3 * fs), 3.0)]
+    for _ in range(6):
+        lvl = rng.uniform(10, 40)
+        parts += [np.linspace(lvl * rng.uniform(0.3, 1.0), lvl, int(rng.uniform(0.8, 2.5) * fs)),
+                  np.full(int(rng.uniform(0.6, 2.0) * fs), 3.0)]
+    amp = np.concatenate(parts)
+    return amp[:, None] * rng.standard_normal((len(amp), 2)) * np.array([1.0, 0.4])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 4])
+def test_dense_contractions_with_late_peaks_do_not_depend_on_the_cut(seed):
+    x = _dense(seed)
+    ref = analyze(x, 2000.0)
+    assert len(ref.events) >= 5
+    for block_s in (0.02, 0.5, 7.0):
+        r = analyze(x, 2000.0, block_s=block_s)
+        assert r.events == ref.events
+        np.testing.assert_array_equal(r.feedback, ref.feedback)
+        np.testing.assert_array_equal(r.active, ref.active)
+    _, events, fb = _stream(x, 2000.0, [40])  # the live 20 ms blocks
+    assert events == ref.events
+    np.testing.assert_array_equal(fb, ref.feedback)
