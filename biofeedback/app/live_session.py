@@ -48,7 +48,7 @@ from biofeedback.app.live_types import (
     SourceEventReceived,
     Traces,
 )
-from biofeedback.app.overview import FileOverview, file_overview
+from biofeedback.app.overview import FileOverview, OverviewJob, file_overview
 from biofeedback.app.wording import quality_text, suggestion_text
 from biofeedback.devices.base import BlockConsumer, Source, SourceError
 from biofeedback.devices.factory import open_source
@@ -117,6 +117,7 @@ class LiveSession:
         self._last_phase = SessionPhase.IDLE
         self._pending: list[SessionEvent] = []  # events of actions (recording saved...)
         self._subscribers: list[SinkFactory] = []
+        self._overview: OverviewJob | None = None  # the replay's overview, being computed
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self, spec: str, *, record: RecordingRequest | None = None,
@@ -167,6 +168,7 @@ class LiveSession:
         """Stop streaming; finish a recording (returns its path). Every state returns to idle."""
         run, self._run = self._run, None
         self._last_phase = SessionPhase.IDLE
+        self._cancel_overview()  # before the reader closes: the pass lets go of it first
         if run is None:
             return None
         recording = run.engine.recorder is not None
@@ -597,6 +599,21 @@ class LiveSession:
         """Replay: the whole file's activity and annotations for the overview strip."""
         rp = self.replay
         return file_overview(rp.reader, bins, self.config) if rp is not None else None
+
+    def start_file_overview(self, bins: int = 2000) -> OverviewJob | None:
+        """Replay: :meth:`file_overview` on a worker thread (the window polls ``done``), so an
+        hour of CSV does not freeze the window. :meth:`stop` cancels it."""
+        rp = self.replay
+        if rp is None:
+            return None
+        self._cancel_overview()
+        self._overview = OverviewJob(rp.reader, bins, self.config)
+        return self._overview
+
+    def _cancel_overview(self) -> None:
+        job, self._overview = self._overview, None
+        if job is not None and not job.done:
+            job.cancel()
 
     def file_annotations(self) -> list[Annotation]:
         """Replay: every annotation stored in the file (markers, steps, contractions)."""

@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         self.sim_notice.setVisible(self.no_sensor_found and info.kind == "simulated")
         replay = self.session.replay
         if replay is not None:
-            self.review = ReplayReview(replay, self.session.file_overview())
+            self.review = ReplayReview(replay, self.session.start_file_overview())
             self.review_slot.addWidget(self.review)
             self.review.show()
             annotations = self.session.file_annotations()

@@ -4,7 +4,9 @@ The curve (:class:`~biofeedback.app.overview.FileOverview`: RMS per bin), the re
 markers (ticks) and contractions (light spans) are drawn once per file and cached as a pixmap;
 while the file plays only the "visible window" region moves, and only when it moved by at
 least a pixel, so the strip costs next to nothing per frame. A click or a drag anywhere on the
-strip emits :attr:`OverviewStrip.sigSeek` with the file time under the pointer.
+strip emits :attr:`OverviewStrip.sigSeek` with the file time under the pointer. Until the
+overview arrives (it is computed off the GUI thread) the strip shows one calm line instead
+(:meth:`OverviewStrip.show_message`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, Qt, pyqtSignal
 from PyQt6.QtGui import QMouseEvent
-from PyQt6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from biofeedback.app.overview import FileOverview
 from biofeedback.formats.vocabulary import kind_of
 from biofeedback.ui import theme
 
 STRIP_HEIGHT_PX = 96
+READING_TEXT = "Reading the file\u2026"
 TOP_PERCENTILE = 99.5  # the strip's scale: one artefact spike does not flatten the rest
 
 
@@ -91,6 +94,13 @@ class OverviewStrip(QWidget):
         item.getAxis("bottom").setTextPen(theme.MUTED)
         item.getAxis("bottom").setPen(theme.MUTED)
         layout.addWidget(self.plot)
+        self.message = QLabel("")  # the placeholder: same height, so nothing jumps
+        self.message.setFixedHeight(STRIP_HEIGHT_PX)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {theme.MUTED}; background: {theme.PANEL};")
+        self.message.hide()
+        layout.addWidget(self.message)
         self.curve = item.plot(pen=pg.mkPen(theme.ENVELOPE, width=1), antialias=False,
                                fillLevel=0.0, brush=pg.mkBrush(0, 114, 178, 60))
         self.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -108,8 +118,16 @@ class OverviewStrip(QWidget):
         self.region.setVisible(False)
         item.addItem(self.region, ignoreBounds=True)
 
+    def show_message(self, text: str) -> None:
+        """One line in place of the strip: while the file is read, or why it could not be."""
+        self.message.setText(text)
+        self.plot.hide()
+        self.message.show()
+
     def set_overview(self, ov: FileOverview) -> None:
         """Draw a file: its activity curve, markers and contractions (once per file)."""
+        self.message.hide()
+        self.plot.show()
         self.duration_s = float(ov.duration_s)
         top = _scale_top(ov.rms_uv)
         self.curve.setData(ov.t, np.minimum(ov.rms_uv, top) if ov.rms_uv.size else ov.rms_uv)
@@ -165,4 +183,4 @@ def _scale_top(rms: np.ndarray) -> float:
     return max(1.0, float(np.percentile(finite, TOP_PERCENTILE)) * 1.1)
 
 
-__all__ = ["OverviewStrip", "mmss"]
+__all__ = ["READING_TEXT", "OverviewStrip", "mmss"]
