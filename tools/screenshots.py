@@ -119,6 +119,7 @@ def replay_review(app, out: Path, folder: Path) -> None:
     _at(app, win, 31.0)
     win.review.transport.toggle_play()  # paused for review
     _at(app, win, 31.0)
+    _wait(app, lambda: win.review.overview.plot.isVisible())  # the overview's worker is done
     _save(win, "replay-review.png", out)
     win.close()
 

@@ -55,6 +55,18 @@ class GatedReader(SignalReader):
         self.closed = True
 
 
+class ClosingReplay(ReplaySource):
+    """A replay that closes the reader it was given when it closes, as one that opened its
+    file does (so a read after the close is seen)."""
+
+    def __init__(self, reader: GatedReader, **opts: object) -> None:
+        super().__init__(reader, **opts)  # type: ignore[arg-type]
+        self.gated = reader
+
+    def _close(self) -> None:
+        self.gated.close()
+
+
 def _recording(tmp_path: Path, script: str = "rest:3,contract:2@0.6,rest:4") -> Path:
     scenario = Scenario.parse(script)
     blocks = list(SimulatedSignal(scenario, SimulatedConfig(seed=3)).generate(scenario.duration_s))
@@ -106,7 +118,7 @@ def test_a_cancelled_job_delivers_nothing_even_if_the_read_finishes(tmp_path):
 def test_stopping_the_replay_while_the_overview_is_read_cancels_it_first(tmp_path):
     with open_signal_file(_recording(tmp_path)) as inner:
         reader = GatedReader(inner)
-        s = LiveSession(opener=lambda spec, **opts: ReplaySource(reader, **opts))
+        s = LiveSession(opener=lambda spec, **opts: ClosingReplay(reader, **opts))
         s.start("replay:gated", speed=1.0)
         try:
             job = s.start_file_overview(bins=200)
@@ -119,7 +131,7 @@ def test_stopping_the_replay_while_the_overview_is_read_cancels_it_first(tmp_pat
         assert time.monotonic() - t0 < 1.5  # the cancel took, not the 2-s join timeout
         assert job.done and job.cancelled
         assert job.result is None and job.problem is None  # nothing arrives late
-        assert not reader.read_after_close  # the pass let go before the reader closed
+        assert reader.closed and not reader.read_after_close  # let go before the close
         assert s.start_file_overview() is None  # no replay, no overview
 
 
