@@ -184,12 +184,8 @@ class ClinicModel:
     # -- the patient list ------------------------------------------------------------
     def patients(self, search: str = "") -> list[PatientRow]:
         """Patients whose code or name contains ``search`` (case-insensitive), by code."""
-        rows = []
-        for p in self.repo.list_patients(search.strip()):
-            sessions = self.repo.sessions(p.code)
-            rows.append(PatientRow(p.code, p.name, p.created, len(sessions),
-                                   sessions[-1].started if sessions else None))
-        return rows
+        return [PatientRow(x.patient.code, x.patient.name, x.patient.created, x.sessions,
+                           x.last_session) for x in self.repo.patient_summaries(search.strip())]
 
     @staticmethod
     def code_problem(text: str) -> str | None:
