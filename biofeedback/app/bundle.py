@@ -51,6 +51,7 @@ from biofeedback.storage.records.codec import session_from_dict, session_to_dict
 from biofeedback.storage.records.errors import RecordsError
 from biofeedback.storage.records.files import marked_json, write_atomically
 from biofeedback.storage.records.models_cbt import CbtContent, CbtMerge
+from biofeedback.storage.records.share import is_on_share, resolve_recording, store_on_share
 
 FORMAT = "biofeedback-bundle"
 VERSION = 1
@@ -255,9 +256,12 @@ def _sha_member(z: zipfile.ZipFile, name: str, where: str) -> str:
     return h.hexdigest()
 
 
-def import_bundle(repo: Repository, path: Path, *, folder: Path | None = None) -> ImportResult:
+def import_bundle(repo: Repository, path: Path, *, folder: Path | None = None,
+                  share: Path | None = None) -> ImportResult:
     """Validate the bundle, then store its new sessions and copy their recordings into
-    ``folder`` (default ``<data dir>/recordings/imported``), all or nothing."""
+    ``folder`` (default ``<data dir>/recordings/imported``), all or nothing. With ``share``
+    (the clinic share, ``storage/records/share.py``) the recordings go onto the share instead
+    and are stored as relative ``share:`` paths, as a clinic session's are."""
     checked = read_bundle(path)
     repo.get_patient(checked.code)  # "into the right patient": it must exist here
     target = ensure_private_dir(folder) if folder else \
@@ -272,14 +276,18 @@ def import_bundle(repo: Repository, path: Path, *, folder: Path | None = None) -
                     skipped.append(rec.uid)  # stored before (another patient's: an error)
                     continue
                 copied = None
-                if member is not None:
+                if member is not None and share is not None:
+                    copied, stored = _member_to_share(z, member, share, checked.code, rec,
+                                                      target, created)
+                    rec = replace(rec, recording_path=stored)
+                elif member is not None:
                     copied = target / f"{safe_name(checked.code)}-{Path(member).name}"
                     _copy_member(z, member, copied, rec.recording_sha256 or "", created)
                     rec = replace(rec, recording_path=str(copied.resolve()))
                 if not tx.add_session(rec):  # another workstation stored it meanwhile
                     skipped.append(rec.uid)
                     if copied is not None:
-                        _drop_unless_used(tx, rec.uid, copied, created)
+                        _drop_unless_used(tx, rec.uid, copied, created, share)
                     continue
                 added.append(rec.uid)
             merged = None if checked.cbt is None else tx.merge_cbt(checked.code, checked.cbt)
@@ -291,10 +299,35 @@ def import_bundle(repo: Repository, path: Path, *, folder: Path | None = None) -
     return ImportResult(checked.code, tuple(added), tuple(skipped), len(created), merged)
 
 
-def _drop_unless_used(repo: Repository, uid: str, copied: Path, created: list[Path]) -> None:
+def _member_to_share(z: zipfile.ZipFile, member: str, share: Path, code: str,
+                     rec: SessionRecord, scratch: Path, created: list[Path]) -> tuple[Path, str]:
+    """Put a bundle's recording onto the clinic share (checked against the manifest's
+    checksum): ``(file on the share, its "share:" records path)``. A file already there with
+    the same content (an earlier, rolled-back attempt) is kept and not counted as created."""
+    sha = rec.recording_sha256 or ""
+    tmp = scratch / f".{safe_name(code)}-{Path(member).name}"
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+    dest = share / safe_name(code) / Path(member).name  # where store_on_share puts it
+    existed = dest.exists()
+    try:
+        _copy_member(z, member, tmp, sha, [])  # checked against the manifest's checksum
+        stored, _ = store_on_share(tmp, share, code, rec.uid)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    if not existed:
+        created.append(dest)
+    return dest, stored
+
+
+def _drop_unless_used(repo: Repository, uid: str, copied: Path, created: list[Path],
+                      share: Path | None = None) -> None:
     """The session was stored by a concurrent import: the copy just made is not needed,
     unless that import's session points at the very same file (one shared folder)."""
     stored = repo.get_session(uid).recording_path
+    if stored is not None and is_on_share(stored) and share is not None:
+        stored = str(resolve_recording(stored, share))
     if stored is not None and Path(stored).resolve() == copied.resolve():
         return
     with contextlib.suppress(OSError):

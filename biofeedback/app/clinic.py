@@ -47,10 +47,12 @@ from biofeedback.storage.records import (
     SqliteDatabase,
     SwabMap,
     SwabPoint,
+    load_clinic_config,
     open_records,
 )
 from biofeedback.storage.records.accounts import list_accounts
 from biofeedback.storage.records.files import write_atomically
+from biofeedback.storage.records.share import is_on_share, open_recording
 from biofeedback.storage.records.trends import TrendPoint, Trends, trends
 
 ClinicError = RecordsError  # one line a person can act on
@@ -146,9 +148,10 @@ class ClinicModel:
     """The clinic mode over a records repository (see the module docstring)."""
 
     def __init__(self, repo: Repository, database: SqliteDatabase | None = None, *,
-                 user: ClinicUser | None = None) -> None:
+                 user: ClinicUser | None = None, share: Path | None = None) -> None:
         self.repo = repo
         self.user = user
+        self.share = share  # the clinic share's mount here (``share:`` recordings), if any
         self._db = database
         self._reports: dict[str, tuple[str, bool]] = {}  # sha256 of a built PDF -> (code, named)
 
@@ -166,7 +169,7 @@ class ClinicModel:
     def as_user(self, user: ClinicUser) -> ClinicModel:
         """The same records through ``user.repo``: everything is audited as that person. The
         database stays owned (and closed) by this model."""
-        return ClinicModel(user.repo, user=user)
+        return ClinicModel(user.repo, user=user, share=self.share)
 
     def who(self) -> str:
         """"T. Smith (t.smith, therapist)" for the window's header; "" without a login."""
@@ -184,12 +187,8 @@ class ClinicModel:
     # -- the patient list ------------------------------------------------------------
     def patients(self, search: str = "") -> list[PatientRow]:
         """Patients whose code or name contains ``search`` (case-insensitive), by code."""
-        rows = []
-        for p in self.repo.list_patients(search.strip()):
-            sessions = self.repo.sessions(p.code)
-            rows.append(PatientRow(p.code, p.name, p.created, len(sessions),
-                                   sessions[-1].started if sessions else None))
-        return rows
+        return [PatientRow(x.patient.code, x.patient.name, x.patient.created, x.sessions,
+                           x.last_session) for x in self.repo.patient_summaries(search.strip())]
 
     @staticmethod
     def code_problem(text: str) -> str | None:
@@ -240,6 +239,8 @@ class ClinicModel:
         when = f"{rec.started:%Y-%m-%d %H:%M}"
         if not rec.recording_path:
             raise ClinicError(f"the session of {when} has no recording to replay")
+        if is_on_share(rec.recording_path):  # on the clinic share, through this mount
+            return open_recording(rec, self.share)
         path = Path(rec.recording_path)
         if not path.is_file():
             raise ClinicError(f"{path}: the recording of the session of {when} is missing "
@@ -289,7 +290,8 @@ def open_clinic(path: str | None = None) -> ClinicModel:
     """The clinic model on the default records (``<data dir>/records.sqlite3``): the one place
     the window's records are opened."""
     db = open_records(path)
-    return ClinicModel(db.repo, db)
+    share = load_clinic_config().share if path is None else None
+    return ClinicModel(db.repo, db, share=share)
 
 
 def protocol_descriptions(records: Sequence[SessionRecord]) -> dict[str, str]:

@@ -5,7 +5,9 @@ SQLite *outbox* (``<data dir>/outbox.sqlite3``, private like the local records) 
 patient's code only, and their recordings stay in the local data folder. :func:`sync_outbox`
 later uploads them through the bundle path (``app/bundle.py``: the same checks, one transaction
 per patient, session ids kept so nothing is stored twice) and empties the outbox patient by
-patient. Recordings go onto the clinic share when one is configured.
+patient. Recordings go onto the clinic share when one is configured, stored as
+``share:<code>/<uid>.<ext>`` with their checksum like a session run on the server
+(``storage/records/share.py``), so every workstation opens them through its own mount.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def sync_outbox(server: RecordsDatabase, *, share: Path | None = None) -> SyncRe
             bundle = Path(tmp) / f"{p.id}.bfbundle"
             try:
                 export_bundle(box.repo, p.code, bundle)
-                got = import_bundle(server.repo, bundle, folder=share)
+                got = import_bundle(server.repo, bundle, share=share)
             except ServerUnreachableError:
                 raise
             except RecordsError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from biofeedback.app.clinic import TREND_CHARTS, ClinicError, ClinicModel, open_clinic
+from biofeedback.storage.records.share import store_on_share
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -115,6 +116,24 @@ def test_replay_path_is_checked_against_the_stored_checksum(model, make_session,
     rec_file.unlink()
     with pytest.raises(ClinicError, match="is missing"):
         model.replay_path(good.uid)
+
+
+def test_a_recording_on_the_clinic_share_replays_through_this_mount(repo, make_session,
+                                                                    tmp_path):
+    share = tmp_path / "share"
+    share.mkdir()
+    src = tmp_path / "s.bdf"
+    src.write_bytes(b"recording bytes")
+    rec = make_session("P001")
+    path, sha = store_on_share(src, share, "P001", rec.uid)
+    repo.add_patient("P001")
+    repo.add_session(dataclasses.replace(rec, recording_path=path, recording_sha256=sha))
+    assert ClinicModel(repo, share=share).replay_path(rec.uid) == share / "P001" / f"{rec.uid}.bdf"
+    with pytest.raises(ClinicError, match="no share is configured"):
+        ClinicModel(repo).replay_path(rec.uid)
+    (share / "P001" / f"{rec.uid}.bdf").write_bytes(b"edited")
+    with pytest.raises(ClinicError, match="altered after it was stored"):
+        ClinicModel(repo, share=share).replay_path(rec.uid)
 
 
 def test_report_in_memory_has_the_code_and_metrics_and_saves_private(model, make_session,

@@ -7,12 +7,18 @@ import dataclasses
 
 import pytest
 
-from biofeedback.app.workstation import open_workstation, pending_sessions, sync_outbox
+from biofeedback.app.workstation import (
+    open_outbox,
+    open_workstation,
+    pending_sessions,
+    sync_outbox,
+)
 from biofeedback.cli import main
+from biofeedback.storage.paths import recordings_dir
 from biofeedback.storage.records import PostgresDatabase, RecordsError
 from biofeedback.storage.records.files import sha256_file
 from biofeedback.storage.records.pg_cluster import free_port
-from biofeedback.storage.records.share import open_recording, store_on_share
+from biofeedback.storage.records.share import SHARE_FILE_MODE, open_recording, store_on_share
 
 
 def _env_url(url) -> str:
@@ -120,3 +126,58 @@ def test_a_clinic_session_run_goes_to_the_server_and_its_recording_to_the_share(
     assert main(["db", "sync"]) == 0
     with PostgresDatabase(url) as server:
         assert {r.uid for r in server.repo.sessions("P001")} == {uid, kept}
+        synced = server.repo.get_session(kept)
+    assert synced.recording_path == f"share:P001/{kept}.bdf"  # like the session run online
+    assert open_recording(synced, share).stat().st_size > 0
+
+
+def test_synced_recordings_go_onto_the_share_as_share_paths(records_db, tmp_path, make_session):
+    share = tmp_path / "share"
+    share.mkdir()
+    records_db.repo.add_patient("P001")
+    rec = tmp_path / "rest.bdf"
+    rec.write_bytes(b"recording bytes" * 50)
+    kept = dataclasses.replace(make_session(), recording_path=str(rec),
+                               recording_sha256=sha256_file(rec))
+    with open_outbox() as box:
+        box.repo.add_patient("P001")
+        box.repo.add_session(kept)
+    got = sync_outbox(records_db, share=share)
+    assert (got.uploaded, got.patients) == (1, ("P001",))
+    stored = records_db.repo.get_session(kept.uid)
+    assert stored.recording_path == f"share:P001/{kept.uid}.bdf"
+    assert stored.recording_sha256 == kept.recording_sha256
+    on_share = share / "P001" / f"{kept.uid}.bdf"
+    assert on_share.stat().st_mode & 0o777 == SHARE_FILE_MODE
+    assert sorted(p.name for p in on_share.parent.iterdir()) == [on_share.name]  # no leftovers
+    assert not list((recordings_dir() / "imported").iterdir())  # nothing copied locally
+    elsewhere = tmp_path / "mounted-elsewhere"
+    share.rename(elsewhere)  # another workstation's mount of the same share
+    assert open_recording(stored, elsewhere).read_bytes() == rec.read_bytes()
+    (elsewhere / "P001" / on_share.name).write_bytes(b"changed")
+    with pytest.raises(RecordsError, match="altered after it was stored"):
+        open_recording(stored, elsewhere)
+    assert pending_sessions() == 0
+
+
+def test_a_failed_synced_import_leaves_nothing_on_the_share(records_db, tmp_path,
+                                                           make_session):
+    share = tmp_path / "share"
+    share.mkdir()
+    records_db.repo.add_patient("P001")
+    records_db.repo.add_patient("P002")
+    taken = make_session("P002")
+    records_db.repo.add_session(taken)  # the same session id already belongs to P002
+    rec = tmp_path / "rest.bdf"
+    rec.write_bytes(b"recording bytes")
+    first = dataclasses.replace(make_session(), recording_path=str(rec),
+                                recording_sha256=sha256_file(rec))
+    with open_outbox() as box:
+        box.repo.add_patient("P001")
+        box.repo.add_session(first)
+        box.repo.add_session(dataclasses.replace(make_session(day=1), uid=taken.uid))
+    got = sync_outbox(records_db, share=share)
+    assert got.uploaded == 0 and got.kept and got.kept[0].startswith("P001")
+    assert not records_db.repo.sessions("P001")
+    assert not list(share.rglob("*.bdf"))  # the copy made before the failure was removed
+    assert pending_sessions() == 2

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy import event
 
 from biofeedback.storage.patient_code import PatientCodeError
 from biofeedback.storage.records import (
@@ -16,6 +17,37 @@ from biofeedback.storage.records import (
     RecordsError,
     SwabPoint,
 )
+
+
+def test_patient_summaries_count_sessions_and_last_time_in_one_statement(repo, make_session):
+    repo.add_patient("P001", "Ann Example")
+    repo.add_patient("PF0042")
+    repo.add_patient("P002")
+    repo.add_session(make_session("P001", day=3))
+    repo.add_session(make_session("P001", day=0))
+    latest = make_session("P001", day=10)
+    repo.add_session(latest)
+    repo.add_session(make_session("P002", day=1))
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(repo.engine, "before_cursor_execute", seen)
+    try:
+        got = repo.patient_summaries()
+    finally:
+        event.remove(repo.engine, "before_cursor_execute", seen)
+    assert [x.patient for x in got] == repo.list_patients()  # same rows, same order
+    assert [(x.patient.code, x.sessions) for x in got] == [("P001", 3), ("P002", 1),
+                                                          ("PF0042", 0)]
+    assert got[0].last_session == repo.sessions("P001")[-1].started  # the latest, not the last added
+    assert got[0].last_session == latest.started and got[0].last_session.tzinfo is not None
+    assert got[2].last_session is None
+    assert len([x for x in statements if "sessions" in x]) == 1
+    assert [x.patient.code for x in repo.patient_summaries("ann")] == ["P001"]
+    assert [x.patient.code for x in repo.patient_summaries("f00")] == ["PF0042"]
+    assert repo.patient_summaries("nobody") == []
 
 
 def test_patients_add_find_search_rename_and_refuse_names(repo):

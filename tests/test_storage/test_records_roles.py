@@ -56,6 +56,44 @@ def test_the_app_role_writes_records_but_not_the_schema_or_the_audit_log(pg_clus
         assert len(repo.audit_log()) >= 8
 
 
+def test_the_app_role_keeps_cbt_and_partner_content(pg_cluster, clinic_db, make_session):
+    """Every CBT repository write as the app role: add, re-rate, reorder, remove (the steps a
+    patient removes), consent given and withdrawn; practices go with their step by cascade."""
+    with PostgresDatabase(pg_cluster.url(clinic_db, "biofeedback_owner")) as owner:
+        assert owner.version() > 0
+    pg_cluster.execute((TOOLS / "clinic-grants.sql").read_text(), database=clinic_db,
+                       user="biofeedback_owner")
+    with PostgresDatabase(pg_cluster.url(clinic_db, "biofeedback_app")) as app:
+        repo = app.repo.with_actor(Actor("t.smith", "therapist", "room-1"))
+        repo.add_patient("P001")
+        rec = make_session()
+        repo.add_session(rec)
+        low = repo.add_exposure_step("P001", "look at a dilator", 20)
+        high = repo.add_exposure_step("P001", "insert the smallest dilator", 60)
+        repo.add_exposure_practice(high.uid, 60, 35, pain=2, session_uid=rec.uid)
+        repo.reorder_exposure_steps("P001", [high.uid, low.uid])
+        repo.delete_exposure_step(high.uid)  # its practice goes with it
+        assert [x.uid for x in repo.exposure_steps("P001")] == [low.uid]
+        thought = repo.add_thought("P001", "before practice", "it will hurt", "worry", 70,
+                                   balanced="it was bearable last time", rerating=40)
+        repo.delete_thought(thought.uid)
+        assert repo.thoughts("P001") == []
+        a = repo.add_partner_step("P001", "talk about what feels good")
+        b = repo.add_partner_step("P001", "touch without intercourse")
+        repo.set_partner_agreed(a.uid)
+        repo.set_partner_done(a.uid)
+        repo.set_partner_notes(b.uid, "next week")
+        repo.reorder_partner_steps("P001", [b.uid, a.uid])
+        repo.delete_partner_step(b.uid)
+        assert [x.uid for x in repo.partner_steps("P001")] == [a.uid]
+        assert repo.set_cbt_consent("P001", True).reports
+        assert not repo.set_cbt_consent("P001", False).reports
+        assert repo.merge_cbt("P001", repo.cbt_content("P001")).added == 0  # nothing twice
+        repo.delete_patient("P001")  # the CBT content goes with the patient
+        with pytest.raises(RecordsError, match="permission denied"), app.engine.begin() as c:
+            c.execute(text("DELETE FROM exposure_practice"))  # only by cascade
+
+
 def test_the_audit_log_is_append_only_even_for_its_owner(tmp_path):
     with SqliteDatabase(tmp_path / "r.sqlite3") as db:
         db.repo.add_patient("P001")

@@ -29,6 +29,7 @@ from biofeedback.storage.records.models import (
     DilatorEntry,
     Note,
     Patient,
+    PatientSummary,
     Rating,
     SessionRecord,
     StepRecord,
@@ -61,7 +62,7 @@ def open_records(path: str | Path | None = None, *, config: ClinicConfig | None 
 
 
 __all__ = ["SCHEMA_VERSION", "ClinicConfig", "ConflictError", "DilatorEntry", "Note", "Patient",
-           "PostgresDatabase", "Rating", "RecordsDatabase", "RecordsError", "Repository",
+           "PatientSummary", "PostgresDatabase", "Rating", "RecordsDatabase", "RecordsError", "Repository",
            "RetryableError", "ServerUnreachableError", "SessionRecord", "SqliteDatabase",
            "StepRecord", "StoredProgramme", "SwabMap", "SwabPoint", "new_session_uid",
            "open_records", "records_path", "utc_now"]

@@ -36,6 +36,16 @@ class Patient:
 
 
 @dataclass(frozen=True)
+class PatientSummary:
+    """A patient with their session count and last session time (the clinic's patient list),
+    read in one statement instead of every session."""
+
+    patient: Patient
+    sessions: int
+    last_session: dt.datetime | None  # None: no session yet
+
+
+@dataclass(frozen=True)
 class StepRecord:
     index: int
     name: str  # "Tonic hold 2 of 5"
@@ -171,6 +181,7 @@ __all__ = [
     "DilatorEntry",
     "Note",
     "Patient",
+    "PatientSummary",
     "Rating",
     "SessionRecord",
     "StepRecord",

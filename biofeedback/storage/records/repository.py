@@ -50,6 +50,7 @@ from biofeedback.storage.records.models import (
     DilatorEntry,
     Note,
     Patient,
+    PatientSummary,
     Rating,
     SessionRecord,
     StepRecord,
@@ -152,13 +153,22 @@ class Repository(CbtRecordsMixin):
 
     def list_patients(self, search: str = "") -> list[Patient]:
         """All patients by code; ``search`` matches part of the code or of the name."""
-        q = select(s.patients).order_by(s.patients.c.code)
-        if search.strip():
-            like = f"%{search.strip().lower()}%"
-            q = q.where(or_(func.lower(s.patients.c.code).like(like),
-                            func.lower(s.patients.c.name).like(like)))
+        q = _search(select(s.patients).order_by(s.patients.c.code), search)
         with self._read() as c:
             return [_patient(r) for r in c.execute(q).mappings()]
+
+    def patient_summaries(self, search: str = "") -> list[PatientSummary]:
+        """:meth:`list_patients` with each patient's session count and last session start, in
+        one grouped statement (the patient list must not load every session)."""
+        p, ss = s.patients, s.sessions
+        q = (select(*p.c, func.count(ss.c.uid).label("n_sessions"),
+                    func.max(ss.c.started).label("last_started"))
+             .select_from(p.outerjoin(ss, ss.c.patient_id == p.c.id))
+             .group_by(*p.c).order_by(p.c.code))
+        with self._read() as c:
+            return [PatientSummary(_patient(r), int(r["n_sessions"]),
+                                   _dt(r["last_started"]) if r["last_started"] else None)
+                    for r in c.execute(_search(q, search)).mappings()]
 
     def set_patient_name(self, code: str, name: str | None, *,
                          expected_version: int | None = None) -> Patient:
@@ -461,6 +471,15 @@ class Repository(CbtRecordsMixin):
             recording_path=r["recording_path"], recording_sha256=r["recording_sha256"],
             origin=r["origin"], steps=tuple(steps[r["uid"]]), ratings=tuple(ratings[r["uid"]]),
             dilator=dil.get(r["uid"])) for r in rows]
+
+
+def _search(q: Any, search: str) -> Any:
+    """``q`` limited to patients whose code or name holds ``search`` (case-insensitive)."""
+    if not search.strip():
+        return q
+    like = f"%{search.strip().lower()}%"
+    return q.where(or_(func.lower(s.patients.c.code).like(like),
+                       func.lower(s.patients.c.name).like(like)))
 
 
 def _insert(c: Connection, table: Table) -> Any:
