@@ -9,6 +9,7 @@ from pathlib import Path
 from biofeedback.app.bundle import bundle_summary, export_bundle, import_bundle
 from biofeedback.cli._records import open_database, print_json
 from biofeedback.cli.errors import CliError
+from biofeedback.storage.records.config import load_clinic_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -66,8 +67,12 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{args.file}: valid bundle for {s['patient']}: {s['sessions']} session(s), "
               f"{s['recordings']} recording(s)")
         return 0
+    config = load_clinic_config()
+    # on a clinic server the recordings go onto the clinic share (``share:`` paths, as
+    # sessions run there and `db sync` store them); on this computer's own records, locally
+    share = config.share if config.server else None
     with open_database() as db:
-        r = import_bundle(db.repo, args.file)
+        r = import_bundle(db.repo, args.file, share=share)
     if args.json:
         print_json({"patient": r.patient_code, "added": list(r.added),
                     "skipped": list(r.skipped), "recordings": r.recordings,

@@ -181,3 +181,37 @@ def test_a_failed_synced_import_leaves_nothing_on_the_share(records_db, tmp_path
     assert not records_db.repo.sessions("P001")
     assert not list(share.rglob("*.bdf"))  # the copy made before the failure was removed
     assert pending_sessions() == 2
+
+
+def test_a_home_bundle_imported_on_the_server_puts_its_recording_on_the_share(
+        pg_cluster, pg_database, tmp_path, monkeypatch, make_session, capsys):
+    """`biofeedback bundle import` at a clinic workstation: the recordings go onto the share as
+    ``share:`` paths, like a session run there, so every workstation can open them."""
+    from biofeedback.app.bundle import export_bundle
+    from biofeedback.storage.paths import data_dir
+    from biofeedback.storage.records import SqliteDatabase
+
+    home = SqliteDatabase(tmp_path / "home.sqlite3", backup_folder=tmp_path / "hb")
+    f = tmp_path / "home.bdf"
+    f.write_bytes(b"\x01" * 5000)
+    home.repo.add_patient("P001")
+    rec = dataclasses.replace(make_session(day=1, origin="home"), recording_path=str(f),
+                              recording_sha256=sha256_file(f))
+    home.repo.add_session(rec)
+    bundle = export_bundle(home.repo, "P001", tmp_path / "P001.bfbundle").path
+    home.close()
+    share = tmp_path / "share"
+    share.mkdir()
+    data_dir().mkdir(parents=True, exist_ok=True)
+    (data_dir() / "clinic.toml").write_text(f'[share]\nrecordings = "{share}"\n')
+    url = pg_cluster.url(pg_database)
+    monkeypatch.setenv("BIOFEEDBACK_DATABASE_URL", _env_url(url))
+    assert main(["patients", "add", "P001"]) == 0
+    assert main(["bundle", "import", str(bundle)]) == 0
+    capsys.readouterr()
+    with PostgresDatabase(url) as server:
+        stored = server.repo.get_session(rec.uid)
+    assert stored.recording_path == f"share:P001/{rec.uid}.bdf"
+    assert open_recording(stored, share).read_bytes() == f.read_bytes()
+    assert not (recordings_dir() / "imported").exists() or not any(
+        (recordings_dir() / "imported").iterdir())  # nothing kept on this workstation
