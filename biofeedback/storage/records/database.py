@@ -14,7 +14,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
@@ -53,10 +53,36 @@ class Migration:
     backup: Path | None  # the copy taken before migrating (None: nothing to migrate or new file)
 
 
-class SqliteDatabase:
+class EngineBackend:
+    """What the SQLite and PostgreSQL backends share: closing the engine (also on leaving a
+    ``with``) and naming a new backup ``records-<UTC time>-<reason><BACKUP_SUFFIX>`` in the
+    configured folder or :func:`backups_dir`."""
+
+    BACKUP_SUFFIX = ""
+    engine: Engine
+    _backup_folder: Path | None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _backup_name(self, reason: str) -> Path:
+        folder = ensure_private_dir(self._backup_folder) if self._backup_folder else backups_dir()
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return folder / f"records-{stamp}-{reason}{self.BACKUP_SUFFIX}"
+
+
+class SqliteDatabase(EngineBackend):
     """The records in one SQLite file (default :func:`records_path`). Opening migrates an older
     file forward after backing it up (``auto_migrate=False`` leaves it, for ``db migrate``); a
     file that is not a records database or is newer than the app is refused (one line)."""
+
+    BACKUP_SUFFIX = ".sqlite3"
 
     def __init__(self, path: Path | str | None = None, *, auto_migrate: bool = True,
                  backup_folder: Path | None = None) -> None:
@@ -134,21 +160,7 @@ class SqliteDatabase:
             self.last_migration = self.migrate()
         return safety
 
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> SqliteDatabase:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- helpers ------------------------------------------------------------------------------
-    def _backup_name(self, reason: str) -> Path:
-        folder = ensure_private_dir(self._backup_folder) if self._backup_folder else backups_dir()
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        return folder / f"records-{stamp}-{reason}.sqlite3"
-
     @contextlib.contextmanager
     def _guard(self) -> Any:
         try:
