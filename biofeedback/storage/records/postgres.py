@@ -26,7 +26,6 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, ExceptionContext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from biofeedback.storage.paths import open_private
 from biofeedback.storage.records.database import EngineBackend, Migration
 from biofeedback.storage.records.errors import (
     RecordsError,
@@ -108,19 +107,9 @@ class PostgresDatabase(EngineBackend):
     def backup(self, dest: Path | str | None = None, *, reason: str = "manual") -> Path:
         """``pg_dump --format=custom`` into ``dest`` (a new file, never overwritten) or a new
         file in the backups folder; mode 0600. Writers may go on (a consistent snapshot)."""
-        target = Path(dest) if dest is not None else self._backup_name(reason)
-        try:
-            os.close(open_private(target))
-        except FileExistsError:
-            raise RecordsError(f"{target}: already exists; choose a new file name") from None
-        except OSError as exc:
-            raise RecordsError(f"{target}: cannot create the backup ({exc.strerror})") from None
-        try:
+        with self._new_backup(dest, reason) as target:
             self._tool("pg_dump", "--format=custom", "--no-owner", f"--file={target}",
                        f"--dbname={self.conninfo()}")
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
         return target
 
     def restore(self, source: Path | str) -> Path:
