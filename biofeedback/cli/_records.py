@@ -1,13 +1,16 @@
-"""Shared by the records commands: opening the records database, printing a JSON object."""
+"""Shared by the records commands: opening the records database, printing a JSON object,
+reading a ``--since`` day."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import warnings
 from typing import Any
 
 from biofeedback.app.workstation import open_workstation
+from biofeedback.cli.errors import CliError
 from biofeedback.formats.errors import BiofeedbackWarning
 from biofeedback.storage.records import RecordsDatabase
 
@@ -40,3 +43,14 @@ def print_json(obj: Any) -> None:
 
 
 __all__ = ["MigratedWarning", "OfflineWarning", "open_database", "print_json"]
+
+
+def since_day(text: str | None) -> dt.datetime | None:
+    """``--since YYYY-MM-DD`` as the start of that day (UTC), None when not given; anything
+    else is one line saying the form."""
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise CliError(f"--since {text!r}: use YYYY-MM-DD") from None

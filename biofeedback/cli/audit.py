@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
 from biofeedback.app.audit import COLUMNS, AuditModel, row_of
 from biofeedback.cli._login import Secrets, add_login_options, admin_login
-from biofeedback.cli._records import open_database, print_json
-from biofeedback.cli.errors import CliError
+from biofeedback.cli._records import open_database, print_json, since_day
 from biofeedback.storage.records.codec import time_text
 
 
@@ -30,12 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    since = None
-    if args.since:
-        try:
-            since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.UTC)
-        except ValueError:
-            raise CliError(f"--since {args.since!r}: use YYYY-MM-DD") from None
+    since = since_day(args.since)
     with open_database() as db:
         user = admin_login(db.repo, args, Secrets(args), "the audit log")
         model = AuditModel(user, args.patient, args.user, since, max(1, args.limit))

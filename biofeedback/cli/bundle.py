@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 
 from biofeedback.app.bundle import bundle_summary, export_bundle, import_bundle
-from biofeedback.cli._records import open_database, print_json
-from biofeedback.cli.errors import CliError
+from biofeedback.cli._records import open_database, print_json, since_day
 from biofeedback.storage.records.config import load_clinic_config
 
 
@@ -42,12 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    since = None
-    if args.since:
-        try:
-            since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.UTC)
-        except ValueError:
-            raise CliError(f"--since {args.since!r}: use YYYY-MM-DD") from None
+    since = since_day(args.since)
     with open_database() as db:
         r = export_bundle(db.repo, args.code, args.output, deidentify=args.deidentify,
                           since=since, include_cbt=not args.no_cbt)

@@ -25,7 +25,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -277,41 +279,69 @@ def write_csv(signals: SignalSet, path: Path | str, *, overwrite: bool = False,
     path = Path(path)
     if path.exists() and not overwrite:
         raise FormatError(f"{path}: already exists; not overwriting it")
-    if not signals.streams:
-        raise FormatError(f"{path}: nothing to write (no streams)")
-    for s in signals.streams:
-        check_rate(path, f"stream {s.name!r}", s.fs)
-    fs = max(s.fs for s in signals.streams)
-    n = max(int(round(len(signals.data[s.name]) * fs / s.fs)) for s in signals.streams)
-    check_values(path, n * (1 + sum(len(s.channels) for s in signals.streams)))
-    cols = [np.arange(n) / fs + float(signals.metadata.get("time_offset_s", 0.0) or 0.0)]
-    names = [TIME_COLUMN]
+    arrays = {}
     for s in signals.streams:
         arr = np.asarray(signals.data[s.name], dtype=float)
         if arr.ndim != 2 or arr.shape[1] != len(s.channels):
             raise FormatError(f"{path}: stream {s.name!r} data has shape {arr.shape}, "
                               f"expected (n, {len(s.channels)})")
-        if len(arr) == 0:
+        arrays[s.name] = arr
+    counts = {name: len(arr) for name, arr in arrays.items()}
+    fs, n, names = table_layout(path, signals.streams, counts)
+    cols = [np.arange(n) / fs + float(signals.metadata.get("time_offset_s", 0.0) or 0.0)]
+    for s in signals.streams:
+        idx = np.minimum((np.arange(n) * s.fs / fs).astype(np.int64), counts[s.name] - 1)
+        cols.extend(arrays[s.name][idx, i] for i in range(len(s.channels)))
+    table = np.column_stack(cols)
+    check_finite(path, table)
+    return write_table(path, names, lambda f: np.savetxt(f, table, delimiter=",",
+                                                         fmt=f"%.{decimals}f"),
+                       overwrite=overwrite)
+
+
+def table_layout(path: Path, streams: Sequence[StreamInfo], counts: Mapping[str, int]
+                 ) -> tuple[float, int, list[str]]:
+    """The CSV table's rate (the fastest stream's), row count and header for ``streams`` of
+    ``counts`` samples, after every check a writer makes before writing (shared by
+    :func:`write_csv` and the chunked writer, so both refuse the same recordings alike)."""
+    if not streams:
+        raise FormatError(f"{path}: nothing to write (no streams)")
+    for s in streams:
+        check_rate(path, f"stream {s.name!r}", s.fs)
+    fs = max(s.fs for s in streams)
+    n = max(int(round(counts[s.name] * fs / s.fs)) for s in streams)
+    check_values(path, n * (1 + sum(len(s.channels) for s in streams)))
+    names = [TIME_COLUMN]
+    for s in streams:
+        if counts[s.name] == 0:
             raise FormatError(f"{path}: stream {s.name!r} has no samples")
-        idx = np.minimum((np.arange(n) * s.fs / fs).astype(np.int64), len(arr) - 1)
-        for i, ch in enumerate(s.channels):
+        for ch in s.channels:
             names.append(column_name(ch))
             try:
                 parse_column(names[-1])
             except ValueError as exc:
                 raise FormatError(f"{path}: channel {ch.name!r} ({ch.unit}): {exc}") from None
-            cols.append(arr[idx, i])
     if len(set(names)) != len(names):
         raise FormatError(f"{path}: two channels would get the same column name")
-    table = np.column_stack(cols)
+    return fs, n, names
+
+
+def check_finite(path: Path, table: np.ndarray) -> None:
+    """CSV has no missing-value marker: NaN or infinity is refused, not written."""
     if not np.isfinite(table).all():
         raise FormatError(f"{path}: the signals contain NaN or infinite values; the CSV "
                           "format has no missing-value marker")
+
+
+def write_table(path: Path, names: list[str], write_rows: Callable[[TextIO], object], *,
+                overwrite: bool) -> Path:
+    """The header ``names`` and then ``write_rows(f)``, into a temporary file that replaces
+    ``path`` only when complete (a failure leaves no half-written CSV)."""
     tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
     try:
         with tmp.open("x", newline="") as f:  # created with the user's umask
             f.write(",".join(names) + "\n")
-            np.savetxt(f, table, delimiter=",", fmt=f"%.{decimals}f")
+            write_rows(f)
         if not overwrite and path.exists():
             raise FormatError(path, "already exists; not overwriting it")
         tmp.replace(path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,23 @@ def write_signal_file(signals: SignalSet, path: Path | str, *, overwrite: bool =
     """Write ``signals`` in the format named by ``path``'s suffix; never replaces a file
     unless ``overwrite``."""
     path = Path(path)
+
+    def edf() -> Path:
+        from biofeedback.formats.edf import write_edf
+
+        return write_edf(signals, path, overwrite=overwrite, settings=settings)
+
+    return write_by_suffix(
+        path, signals.annotations, edf,
+        lambda: _csv_module(path).write_csv(signals, path, overwrite=overwrite),
+        overwrite=overwrite)
+
+
+def write_by_suffix(path: Path, annotations: list[Annotation], edf: Callable[[], Path],
+                    csv_signals: Callable[[], object], *, overwrite: bool) -> Path:
+    """What every writer shares around its format's own ``edf()`` / ``csv_signals()``: the
+    suffix and no-overwrite checks, and for CSV the side-car (checked before the signals are
+    written, written after them, an old one removed when there is nothing to put in it)."""
     suffix = path.suffix.lower()
     if suffix not in WRITE_SUFFIXES:
         raise FormatError(f"{path}: cannot write this file type; use one of "
@@ -111,18 +128,15 @@ def write_signal_file(signals: SignalSet, path: Path | str, *, overwrite: bool =
     if path.exists() and not overwrite:
         raise FormatError(f"{path}: already exists; not overwriting it")
     if suffix in (".edf", ".bdf"):
-        from biofeedback.formats.edf import write_edf
-
-        return write_edf(signals, path, overwrite=overwrite, settings=settings)
+        return edf()
     side = annotations_path(path)
     if side.exists() and not overwrite:  # even with no annotations: it would be read back
         raise FormatError(side, "already exists; not overwriting it")
-    for i, a in enumerate(signals.annotations):
+    for i, a in enumerate(annotations):
         check_annotation(side, f"annotation {i + 1} ({a.text[:30]!r})", a.onset_s, a.duration_s)
-    mod = _csv_module(path)
-    mod.write_csv(signals, path, overwrite=overwrite)
-    if signals.annotations:
-        write_annotations_csv(signals.annotations, side)
+    csv_signals()
+    if annotations:
+        write_annotations_csv(annotations, side)
     elif side.exists() or side.is_symlink():  # --force: an old side-car belongs to another file
         try:
             side.unlink()

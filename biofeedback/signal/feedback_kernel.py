@@ -22,25 +22,33 @@ from numba import njit
 
 
 @njit(cache=True)
+def _falling_step(e: float, j: int, buf: np.ndarray, lg: bool, lg_min: float
+                  ) -> tuple[bool, float]:
+    """One sample of the release rule, shared by :func:`falling_states` and
+    :func:`meter_states`: ``e`` replaces ``buf[j]`` (its value ``k`` samples earlier); a
+    release starts at a 20 % drop and ends 15 % above its lowest value since."""
+    old = buf[j]
+    buf[j] = e
+    starts = e < 0.8 * old  # False against NaN (no history yet)
+    if lg:
+        if e < lg_min:
+            lg_min = e
+        if e > 1.15 * lg_min:
+            lg = False
+    if not lg and starts:
+        lg = True
+        lg_min = e
+    return lg, lg_min
+
+
+@njit(cache=True)
 def falling_states(e0: np.ndarray, a: int, buf: np.ndarray, fstate: np.ndarray,
                    out: np.ndarray) -> None:
     k = buf.shape[0]
     lg = fstate[0] != 0.0
     lg_min = fstate[1]
     for i in range(e0.shape[0]):
-        e = e0[i]
-        j = (a + i) % k
-        old = buf[j]
-        buf[j] = e
-        starts = e < 0.8 * old  # False against NaN (no history yet)
-        if lg:
-            if e < lg_min:
-                lg_min = e
-            if e > 1.15 * lg_min:
-                lg = False
-        if not lg and starts:
-            lg = True
-            lg_min = e
+        lg, lg_min = _falling_step(e0[i], (a + i) % k, buf, lg, lg_min)
         out[i] = lg
     fstate[0] = 1.0 if lg else 0.0
     fstate[1] = lg_min
@@ -115,18 +123,7 @@ def meter_states(e0: np.ndarray, a: int, provisional: bool, ninv: float, c1: flo
     seen_big = rstate[2] != 0
     for i in range(e0.shape[0]):
         e = e0[i]
-        j = (a + i) % k
-        old = buf[j]
-        buf[j] = e
-        starts = e < 0.8 * old
-        if lg:
-            if e < lg_min:
-                lg_min = e
-            if e > 1.15 * lg_min:
-                lg = False
-        if not lg and starts:
-            lg = True
-            lg_min = e
+        lg, lg_min = _falling_step(e, (a + i) % k, buf, lg, lg_min)
         r = e * ninv
         r = r + c1
         if r < 0.0:

@@ -242,42 +242,15 @@ def pairwise_sum(a: np.ndarray, lo: int, n: int, centre: float, square: bool) ->
     contiguous float64 array gives exactly this (pinned by tests/test_signal/test_kernels.py),
     so sums over a selection equal numpy's sums over the compacted copy.
 
-    numpy recurses; this walks the same tree with an explicit stack (a cached numba function
-    must not call itself), adding each left half to its right half as numpy does.
+    numpy recurses; the tree is walked once, by :func:`_pairwise_plan` (a cached numba
+    function must not call itself), and this is its one-interval case: every leaf is summed
+    in place.
     """
     if n <= 128:
         return _block_sum(a, lo, n, centre, square)
-    f_lo = np.empty(64, dtype=np.int64)  # frames: range, and 0/1/2 = children pushed
-    f_n = np.empty(64, dtype=np.int64)
-    f_st = np.empty(64, dtype=np.int64)
-    vals = np.empty(64)
-    sp = 0
-    vp = 0
-    f_lo[0], f_n[0], f_st[0] = lo, n, 0
-    sp = 1
-    while sp:
-        t = sp - 1
-        m = f_n[t]
-        if m <= 128:
-            vals[vp] = _block_sum(a, f_lo[t], m, centre, square)
-            vp += 1
-            sp -= 1
-            continue
-        m2 = m // 2
-        m2 -= m2 % 8
-        if f_st[t] == 0:
-            f_st[t] = 1
-            f_lo[sp], f_n[sp], f_st[sp] = f_lo[t], m2, 0
-            sp += 1
-        elif f_st[t] == 1:
-            f_st[t] = 2
-            f_lo[sp], f_n[sp], f_st[sp] = f_lo[t] + m2, m - m2, 0
-            sp += 1
-        else:
-            vals[vp - 2] = vals[vp - 2] + vals[vp - 1]
-            vp -= 1
-            sp -= 1
-    return vals[0]
+    starts = np.full(1, lo, dtype=np.int64)
+    stops = np.full(1, lo + n, dtype=np.int64)
+    return _interval_sum(a, starts, stops, n, centre, square)
 
 
 @njit(cache=True)

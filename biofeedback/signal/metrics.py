@@ -142,22 +142,8 @@ def segment_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs
         scratch = np.empty(len(e))
     # mean, SD and peak of e[sel] in one compiled pass, equal to np.mean/np.std/np.max of the
     # selection (same pairwise summation), without the copies and temporaries
-    k, mean_v, sd_v, peak_v = masked_stats(e, sel, scratch)
-    evs = [ev for ev in events if start <= ev.onset_index < stop]
-    rises = [ev.time_to_peak_s for ev in evs if ev.complete and not ev.truncated]
-    recs = [ev.recovery_latency_s for ev in evs if ev.recovery_latency_s is not None]
-    mean = float(mean_v) if k else None
-    sd = float(sd_v) if k > 1 else None
-    return SegmentMetrics(
-        name=name, start_s=start / fs, end_s=stop / fs, usable_s=float(k) / fs,
-        mean_uv=mean, sd_uv=sd,
-        cv_percent=100.0 * sd / mean if (mean and sd is not None) else None,
-        peak_uv=float(peak_v) if k else None,
-        contractions=len(evs),
-        rise_time_s=float(np.mean(rises)) if rises else None,
-        recovery_latency_s=float(np.mean(recs)) if recs else None,
-        median_frequency_hz=spectra.median_frequency(full),
-    )
+    stats = masked_stats(e, sel, scratch)
+    return _metrics(name, fs, start, stop, stats, events, spectra.median_frequency(full))
 
 
 def interval_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs: float,
@@ -167,13 +153,23 @@ def interval_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, f
     intervals inside ``[start, stop)``): the same numbers, one compiled pass over the
     selected samples and no per-sample mask."""
     starts, stops = as_arrays(selection)
-    k, mean_v, sd_v, peak_v = interval_stats(envelope, starts, stops)
+    stats = interval_stats(envelope, starts, stops)
+    inside = whole_blocks(selection, spectra.step, len(spectra.starts))
+    return _metrics(name, fs, start, stop, stats, events, spectra.median_frequency_of(inside))
+
+
+def _metrics(name: str, fs: float, start: int, stop: int,
+             stats: tuple[int, float, float, float], events: Sequence[ContractionEvent],
+             median_frequency_hz: float | None) -> SegmentMetrics:
+    """The metrics from the usable samples' count, mean, SD and peak (``stats``, from either
+    kernel) and the contractions with their onset in ``[start, stop)``: one definition for
+    the mask and the interval paths, so they cannot drift apart."""
+    k, mean_v, sd_v, peak_v = stats
     evs = [ev for ev in events if start <= ev.onset_index < stop]
     rises = [ev.time_to_peak_s for ev in evs if ev.complete and not ev.truncated]
     recs = [ev.recovery_latency_s for ev in evs if ev.recovery_latency_s is not None]
     mean = float(mean_v) if k else None
     sd = float(sd_v) if k > 1 else None
-    inside = whole_blocks(selection, spectra.step, len(spectra.starts))
     return SegmentMetrics(
         name=name, start_s=start / fs, end_s=stop / fs, usable_s=float(k) / fs,
         mean_uv=mean, sd_uv=sd,
@@ -182,5 +178,5 @@ def interval_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, f
         contractions=len(evs),
         rise_time_s=float(np.mean(rises)) if rises else None,
         recovery_latency_s=float(np.mean(recs)) if recs else None,
-        median_frequency_hz=spectra.median_frequency_of(inside),
+        median_frequency_hz=median_frequency_hz,
     )

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from biofeedback.cli import main
+from biofeedback.cli._records import since_day
 from biofeedback.storage.records import SCHEMA_VERSION
 
 SHORT = Path(__file__).resolve().parents[1] / "fixtures" / "records" / "short-check.toml"
@@ -134,3 +135,14 @@ def test_db_backup_restore_migrate(clinic, tmp_path, capsys):
     bad.write_text("not a database")
     assert main(["db", "restore", str(bad)]) != 0
     assert f"{bad}: not an SQLite database" in _err(capsys)
+
+
+def test_since_is_one_day_form_for_bundle_and_audit(clinic, tmp_path, capsys):
+    out = tmp_path / "x.bfbundle"
+    for argv in (["bundle", "export", "P001", "-o", str(out), "--since", "March 2026"],
+                 ["audit", "--admin", "admin", "--since", "March 2026"]):
+        assert main(argv) == 2
+        assert _err(capsys).endswith("--since 'March 2026': use YYYY-MM-DD")
+    assert not out.exists()
+    assert since_day("2026-03-01").isoformat() == "2026-03-01T00:00:00+00:00"
+    assert since_day(None) is None and since_day("") is None

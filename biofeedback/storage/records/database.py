@@ -12,9 +12,10 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
@@ -53,10 +54,55 @@ class Migration:
     backup: Path | None  # the copy taken before migrating (None: nothing to migrate or new file)
 
 
-class SqliteDatabase:
+class EngineBackend:
+    """What the SQLite and PostgreSQL backends share: closing the engine (also on leaving a
+    ``with``) and the backup file each writes in its own way, by default
+    ``records-<UTC time>-<reason><BACKUP_SUFFIX>`` in the configured folder or
+    :func:`backups_dir`."""
+
+    BACKUP_SUFFIX = ""
+    engine: Engine
+    _backup_folder: Path | None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _new_backup(self, dest: Path | str | None, reason: str) -> Iterator[Path]:
+        """``dest`` (or a new name in the folder) created private, 0600, never an existing
+        file; the body writes the backup into it, and a failure removes it again."""
+        if dest is not None:
+            target = Path(dest)
+        else:
+            folder = (ensure_private_dir(self._backup_folder) if self._backup_folder
+                      else backups_dir())
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            target = folder / f"records-{stamp}-{reason}{self.BACKUP_SUFFIX}"
+        try:
+            os.close(open_private(target))
+        except FileExistsError:
+            raise RecordsError(f"{target}: already exists; choose a new file name") from None
+        except OSError as exc:
+            raise RecordsError(f"{target}: cannot create the backup ({exc.strerror})") from None
+        try:
+            yield target
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+
+
+class SqliteDatabase(EngineBackend):
     """The records in one SQLite file (default :func:`records_path`). Opening migrates an older
     file forward after backing it up (``auto_migrate=False`` leaves it, for ``db migrate``); a
     file that is not a records database or is newer than the app is refused (one line)."""
+
+    BACKUP_SUFFIX = ".sqlite3"
 
     def __init__(self, path: Path | str | None = None, *, auto_migrate: bool = True,
                  backup_folder: Path | None = None) -> None:
@@ -97,24 +143,14 @@ class SqliteDatabase:
     def backup(self, dest: Path | str | None = None, *, reason: str = "manual") -> Path:
         """A consistent copy through SQLite's online backup API (writers may go on), to ``dest``
         (a new file, never overwritten) or a new file in :func:`backups_dir`; mode 0600."""
-        target = Path(dest) if dest is not None else self._backup_name(reason)
-        try:
-            os.close(open_private(target))
-        except FileExistsError:
-            raise RecordsError(f"{target}: already exists; choose a new file name") from None
-        except OSError as exc:
-            raise RecordsError(f"{target}: cannot create the backup ({exc.strerror})") from None
-        try:
-            with self._guard(), contextlib.closing(sqlite3.connect(target)) as out:
-                raw = self.engine.raw_connection()
-                try:
-                    raw.driver_connection.backup(out)  # type: ignore[union-attr]
-                finally:
-                    raw.close()
-                out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
+        with self._new_backup(dest, reason) as target, self._guard(), \
+                contextlib.closing(sqlite3.connect(target)) as out:
+            raw = self.engine.raw_connection()
+            try:
+                raw.driver_connection.backup(out)  # type: ignore[union-attr]
+            finally:
+                raw.close()
+            out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         return target
 
     def restore(self, source: Path | str) -> Path:
@@ -134,21 +170,7 @@ class SqliteDatabase:
             self.last_migration = self.migrate()
         return safety
 
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> SqliteDatabase:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- helpers ------------------------------------------------------------------------------
-    def _backup_name(self, reason: str) -> Path:
-        folder = ensure_private_dir(self._backup_folder) if self._backup_folder else backups_dir()
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        return folder / f"records-{stamp}-{reason}.sqlite3"
-
     @contextlib.contextmanager
     def _guard(self) -> Any:
         try:

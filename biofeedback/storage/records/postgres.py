@@ -13,7 +13,6 @@ app).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import glob
 import os
 import re
@@ -27,8 +26,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, ExceptionContext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from biofeedback.storage.paths import ensure_private_dir, open_private
-from biofeedback.storage.records.database import Migration, backups_dir
+from biofeedback.storage.records.database import EngineBackend, Migration
 from biofeedback.storage.records.errors import (
     RecordsError,
     RetryableError,
@@ -46,11 +44,13 @@ MIGRATE_LOCK = 0x62_66_72_65_63  # pg_advisory_xact_lock key: "bfrec"
 _TOOL_TIMEOUT_S = 3600
 
 
-class PostgresDatabase:
+class PostgresDatabase(EngineBackend):
     """The records on a PostgreSQL server at ``url`` (psycopg 3). ``ssl`` are libpq settings
     (``sslmode``, ``sslrootcert``, ...). Opening checks the schema: newer than the app is refused;
     older is migrated when ``auto_migrate`` (the owner role may, the app role may not: then the
     message says to run ``biofeedback db migrate``)."""
+
+    BACKUP_SUFFIX = ".pgdump"
 
     def __init__(self, url: URL, *, ssl: tuple[tuple[str, str], ...] = (),
                  connect_timeout_s: int = 5, auto_migrate: bool = True,
@@ -107,19 +107,9 @@ class PostgresDatabase:
     def backup(self, dest: Path | str | None = None, *, reason: str = "manual") -> Path:
         """``pg_dump --format=custom`` into ``dest`` (a new file, never overwritten) or a new
         file in the backups folder; mode 0600. Writers may go on (a consistent snapshot)."""
-        target = Path(dest) if dest is not None else self._backup_name(reason)
-        try:
-            os.close(open_private(target))
-        except FileExistsError:
-            raise RecordsError(f"{target}: already exists; choose a new file name") from None
-        except OSError as exc:
-            raise RecordsError(f"{target}: cannot create the backup ({exc.strerror})") from None
-        try:
+        with self._new_backup(dest, reason) as target:
             self._tool("pg_dump", "--format=custom", "--no-owner", f"--file={target}",
                        f"--dbname={self.conninfo()}")
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
         return target
 
     def restore(self, source: Path | str) -> Path:
@@ -154,15 +144,6 @@ class PostgresDatabase:
         check_known(version, str(path))
         return version
 
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> PostgresDatabase:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- connection ---------------------------------------------------------------------------
     def conninfo(self) -> str:
         """A libpq connection string for the command-line tools, without the password (that
@@ -190,11 +171,6 @@ class PostgresDatabase:
     def _connect_args(self) -> dict[str, Any]:
         return {"connect_timeout": self._timeout, "application_name": "biofeedback",
                 **self._ssl}
-
-    def _backup_name(self, reason: str) -> Path:
-        folder = ensure_private_dir(self._backup_folder) if self._backup_folder else backups_dir()
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        return folder / f"records-{stamp}-{reason}.pgdump"
 
     def _tool(self, name: str, *args: str, what: str | None = None) -> str:
         exe = client_tool(name)
