@@ -120,6 +120,27 @@ def test_consent_defaults_to_not_in_reports(repo):
     assert repo.cbt_consent("P001").changed is not None
 
 
+def test_cbt_changes_are_in_the_audit_log_without_their_words(repo):
+    """Who changed a patient's CBT records is audited like any other change (issue 17); the
+    log says what kind of entry changed, never the private words themselves."""
+    repo.add_patient("P001")
+    step = repo.add_exposure_step("P001", "Smallest dilator, lying down", 40)
+    repo.add_exposure_practice(step.uid, 40, 25)
+    thought = repo.add_thought("P001", "evening alone", "it will tear", "fear", 80)
+    partner = repo.add_partner_step("P001", "massage without touching the genitals")
+    repo.set_partner_agreed(partner.uid)
+    repo.set_cbt_consent("P001", True)
+    repo.delete_thought(thought.uid)
+    entries = [e for e in repo.audit_log(patient="P001") if e.action == "changed"]
+    details = [e.detail for e in entries]
+    for kind in ("exposure step added", "exposure practice added", "thought record added",
+                 "partner step added", "partner step updated", "thought record deleted"):
+        assert kind in details, details
+    assert any(d.startswith("report consent") and d.endswith("given") for d in details)
+    words = ("dilator", "tear", "fear", "massage", "evening")
+    assert not any(w in d for d in details for w in words)
+
+
 def test_a_deleted_patient_takes_the_cbt_content_along(repo):
     repo.add_patient("P001")
     s = repo.add_exposure_step("P001", "Look", 20)

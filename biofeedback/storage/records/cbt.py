@@ -51,6 +51,13 @@ class CbtRecordsMixin:
         def _write(self) -> AbstractContextManager[Connection]: ...
         def _patient_id(self, c: Connection, code: str) -> int: ...
         def _session_of(self, c: Connection, uid: str, pid: int) -> None: ...
+        def _audit(self, c: Connection, action: str, code: str | None, detail: str) -> None: ...
+
+    def _changed(self, c: Connection, pid: int, detail: str) -> None:
+        """Audit a change of the patient's CBT records in the same transaction. The detail
+        names what kind of entry changed, never its words (they stay in the record)."""
+        code = c.execute(select(s.patients.c.code).where(s.patients.c.id == pid)).scalar_one()
+        self._audit(c, "changed", code, detail)
 
     # -- exposure hierarchy ---------------------------------------------------------------
     def add_exposure_step(self, code: str, text: str, anxiety: float, *,
@@ -66,6 +73,7 @@ class CbtRecordsMixin:
             pid = self._patient_id(c, code)
             row["position"] = make_room(c, _STEPS, pid, position)
             c.execute(_STEPS.insert().values(patient_id=pid, **row))
+            self._changed(c, pid, "exposure step added")
             return self._steps(c, pid, code, _STEPS.c.uid == row["uid"])[0]
 
     def exposure_steps(self, code: str) -> list[ExposureStep]:
@@ -78,6 +86,7 @@ class CbtRecordsMixin:
         with self._write() as c:
             pid = self._patient_id(c, code)
             _reorder(c, _STEPS, pid, uids, self.where)
+            self._changed(c, pid, "exposure steps reordered")
             return self._steps(c, pid, code)
 
     def delete_exposure_step(self, uid: str) -> None:
@@ -85,6 +94,7 @@ class CbtRecordsMixin:
             pid = _owner(c, _STEPS, uid, self.where, "hierarchy step")
             c.execute(delete(_STEPS).where(_STEPS.c.uid == uid))
             _renumber(c, _STEPS, pid)
+            self._changed(c, pid, "exposure step deleted")
 
     def add_exposure_practice(self, step_uid: str, anxiety_before: float, anxiety_after: float,
                               *, pain: float | None = None, outcome: str | None = None,
@@ -103,6 +113,7 @@ class CbtRecordsMixin:
             if session_uid is not None:
                 self._session_of(c, session_uid, pid)
             insert_practice(c, p)
+            self._changed(c, pid, "exposure practice added")
         return p
 
     def _steps(self, c: Connection, pid: int, code: str, where: Any = None
@@ -137,7 +148,9 @@ class CbtRecordsMixin:
             check_text(balanced, "a balanced thought", optional=True),
             check_rating(rerating, "the re-rating", SUDS, optional=True))
         with self._write() as c:
-            insert_thought(c, self._patient_id(c, code), t)
+            pid = self._patient_id(c, code)
+            insert_thought(c, pid, t)
+            self._changed(c, pid, "thought record added")
         return t
 
     def thoughts(self, code: str) -> list[ThoughtRecord]:
@@ -152,8 +165,9 @@ class CbtRecordsMixin:
 
     def delete_thought(self, uid: str) -> None:
         with self._write() as c:
-            _owner(c, _THOUGHTS, uid, self.where, "thought record")
+            pid = _owner(c, _THOUGHTS, uid, self.where, "thought record")
             c.execute(delete(_THOUGHTS).where(_THOUGHTS.c.uid == uid))
+            self._changed(c, pid, "thought record deleted")
 
     # -- partner steps ------------------------------------------------------------------------
     def add_partner_step(self, code: str, text: str, *, notes: str | None = None,
@@ -166,6 +180,7 @@ class CbtRecordsMixin:
             pid = self._patient_id(c, code)
             row["position"] = make_room(c, _PARTNER, pid, position)
             c.execute(_PARTNER.insert().values(patient_id=pid, **row))
+            self._changed(c, pid, "partner step added")
         return self._partner_step(row["uid"])
 
     def partner_steps(self, code: str) -> list[PartnerStep]:
@@ -198,7 +213,9 @@ class CbtRecordsMixin:
 
     def reorder_partner_steps(self, code: str, uids: Sequence[str]) -> list[PartnerStep]:
         with self._write() as c:
-            _reorder(c, _PARTNER, self._patient_id(c, code), uids, self.where)
+            pid = self._patient_id(c, code)
+            _reorder(c, _PARTNER, pid, uids, self.where)
+            self._changed(c, pid, "partner steps reordered")
         return self.partner_steps(code)
 
     def delete_partner_step(self, uid: str) -> None:
@@ -206,11 +223,13 @@ class CbtRecordsMixin:
             pid = _owner(c, _PARTNER, uid, self.where, "partner step")
             c.execute(delete(_PARTNER).where(_PARTNER.c.uid == uid))
             _renumber(c, _PARTNER, pid)
+            self._changed(c, pid, "partner step deleted")
 
     def _update_partner(self, uid: str, values: dict[str, Any]) -> PartnerStep:
         with self._write() as c:
-            _owner(c, _PARTNER, uid, self.where, "partner step")
+            pid = _owner(c, _PARTNER, uid, self.where, "partner step")
             c.execute(_PARTNER.update().where(_PARTNER.c.uid == uid).values(**values))
+            self._changed(c, pid, "partner step updated")
         return self._partner_step(uid)
 
     def _partner_step(self, uid: str) -> PartnerStep:
@@ -240,6 +259,8 @@ class CbtRecordsMixin:
             c.execute(delete(s.cbt_consent).where(s.cbt_consent.c.patient_id == pid))
             c.execute(s.cbt_consent.insert().values(patient_id=pid, reports=bool(reports),
                                                     changed=stamp))
+            self._changed(c, pid, "report consent for CBT and partner content: "
+                                  + ("given" if reports else "not given"))
         return self.cbt_consent(code)
 
     # -- exchange -----------------------------------------------------------------------------
@@ -256,7 +277,12 @@ class CbtRecordsMixin:
         from biofeedback.storage.records.cbt_merge import merge_content  # it uses our helpers
 
         with self._write() as c:
-            return merge_content(c, self._patient_id(c, code), content, self.where)
+            pid = self._patient_id(c, code)
+            merged = merge_content(c, pid, content, self.where)
+            if merged.added or merged.updated:
+                self._changed(c, pid, f"CBT and partner entries from a bundle: {merged.added} "
+                                      f"added, {merged.updated} updated")
+            return merged
 
 
 # -- row helpers (also used by cbt_merge) ------------------------------------------------
