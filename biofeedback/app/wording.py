@@ -26,10 +26,12 @@ def quality_text(flags: QualityFlag) -> str:
 
 
 def suggestion_text(key: str, hum_hz: float | None, *, offline: bool = False) -> str:
-    """The core's suggestion ``key`` in words ("" for none); ``offline`` adds the
-    ``biofeedback analyze`` option that follows it."""
-    if key != "notch" or not hum_hz:
+    """The core's suggestion ``key`` in words ("" for none); ``offline`` (and the key
+    ``"notch-recording"``, hum found over a whole recording) adds the ``biofeedback analyze``
+    option that follows it."""
+    if key not in ("notch", "notch-recording") or not hum_hz:
         return ""
+    offline = offline or key == "notch-recording"
     text = f"Mains hum at {hum_hz:.0f} Hz is measured: switch the {hum_hz:.0f} Hz notch on"
     return text + (f" (analyze --notch {hum_hz:.0f})." if offline else ".")
 

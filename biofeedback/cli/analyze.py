@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from biofeedback.app.wording import suggestion_text
 from biofeedback.cli.errors import CliError
 from biofeedback.formats.reader import SignalReader
 from biofeedback.streams import ChannelKind, SignalSet
@@ -155,6 +156,7 @@ def run_analysis(path: Path, channel: str | None = None, fs: float | None = None
         raise CliError(f"{path}: channel {sel.names[0]!r} holds no valid samples")
     unit = sel.unit
     d = result.to_json_dict()
+    d["quality"]["suggestion"] = suggestion_text(result.suggestion, result.hum_hz)
     d = {"file": str(path), **d}
     if unit != "uV":
         d["notes"].append(f"values are in the file's unit ({unit}), not µV; the *_uv keys "

@@ -43,6 +43,8 @@ class AnalysisResult:
     config: PipelineConfig
     unit: str = "uV"
     hum_hz: float | None = None
+    #: a key, worded by the app (``app/wording.py``): "" none, "notch" (the live processor
+    #: measured hum), "notch-recording" (hum over the recording: the analyze option helps)
     suggestion: str = ""
     notes: list[str] = field(default_factory=list)
     line_log: list[tuple[int, float]] = field(default_factory=list)  # (index, line µV)
@@ -190,16 +192,6 @@ def _usable_mask(quality: Sequence[QualitySecond], n: int) -> np.ndarray:
         if int(q.flags[0]) & exclude:
             mask[q.start_index:q.start_index + q.n_samples] = False
     return mask
-
-
-def _notch_words(hz: float | None, offline: bool) -> str:
-    """The JSON's ``suggestion`` text (docs/analysis-json.md). The last English in the core:
-    the same words as ``biofeedback.app.wording.suggestion_text``, here until the analyze
-    command words the ``"notch"`` key itself."""
-    if not hz:
-        return ""
-    text = f"Mains hum at {hz:.0f} Hz is measured: switch the {hz:.0f} Hz notch on"
-    return text + (f" (analyze --notch {hz:.0f})." if offline else ".")
 
 
 def _as_2d(x: np.ndarray, what: str) -> np.ndarray:
@@ -366,8 +358,7 @@ class _ChunkRun:
             fs=float(self.fs), channels=self.names, events=evs, quality=self.quality,
             baseline=proc.baseline, threshold_uv=proc.threshold_uv, metrics={}, config=config,
             unit=unit, hum_hz=status.hum_hz,
-            suggestion=_notch_words(status.hum_hz, False) if status.suggestion == "notch"
-            else "",
+            suggestion="notch" if status.suggestion == "notch" and status.hum_hz else "",
             line_log=list(proc.line_log), n_total=n, feedback_runs=self.fb_log.runs,
             strain_runs=self.strain_log.intervals(n), **arrays,
         )
@@ -376,7 +367,7 @@ class _ChunkRun:
                                  config.emg.notch_hz is not None)
             if f is not None:
                 result.hum_hz = f
-                result.suggestion = _notch_words(f, True)
+                result.suggestion = "notch-recording"
         result.metrics = (self.acc.metrics(n, evs) if self.acc is not None
                           else compute_metrics(result, self.segments, self._periodograms(n)))
         return result
