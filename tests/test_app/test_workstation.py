@@ -25,6 +25,21 @@ def _env_url(url) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def _clinic_workstation(tmp_path, pg_cluster, pg_database, monkeypatch):
+    """A workstation on the test server with a clinic share, and patient P001 on the server:
+    ``(share, url)``."""
+    from biofeedback.storage.paths import data_dir
+
+    share = tmp_path / "share"
+    share.mkdir()
+    data_dir().mkdir(parents=True, exist_ok=True)
+    (data_dir() / "clinic.toml").write_text(f'[share]\nrecordings = "{share}"\n')
+    url = pg_cluster.url(pg_database)
+    monkeypatch.setenv("BIOFEEDBACK_DATABASE_URL", _env_url(url))
+    assert main(["patients", "add", "P001"]) == 0
+    return share, url
+
+
 def test_offline_sessions_are_kept_and_uploaded_once_later(pg_cluster, pg_database, tmp_path,
                                                            monkeypatch, make_session, capsys):
     server_url = pg_cluster.url(pg_database)
@@ -94,16 +109,9 @@ def test_a_clinic_session_run_goes_to_the_server_and_its_recording_to_the_share(
     import json
     from pathlib import Path
 
-    from biofeedback.storage.paths import data_dir
 
     short = Path(__file__).resolve().parents[1] / "fixtures" / "records" / "short-check.toml"
-    share = tmp_path / "share"
-    share.mkdir()
-    data_dir().mkdir(parents=True, exist_ok=True)
-    (data_dir() / "clinic.toml").write_text(f'[share]\nrecordings = "{share}"\n')
-    url = pg_cluster.url(pg_database)
-    monkeypatch.setenv("BIOFEEDBACK_DATABASE_URL", _env_url(url))
-    assert main(["patients", "add", "P001"]) == 0
+    share, url = _clinic_workstation(tmp_path, pg_cluster, pg_database, monkeypatch)
     capsys.readouterr()
     run = ["session", "run", str(short), "--source", "simulated", "--fast", "--json",
            "--answer", "Pain=2", "--answer", "Anxiety=30"]
@@ -188,7 +196,6 @@ def test_a_home_bundle_imported_on_the_server_puts_its_recording_on_the_share(
     """`biofeedback bundle import` at a clinic workstation: the recordings go onto the share as
     ``share:`` paths, like a session run there, so every workstation can open them."""
     from biofeedback.app.bundle import export_bundle
-    from biofeedback.storage.paths import data_dir
     from biofeedback.storage.records import SqliteDatabase
 
     home = SqliteDatabase(tmp_path / "home.sqlite3", backup_folder=tmp_path / "hb")
@@ -200,13 +207,7 @@ def test_a_home_bundle_imported_on_the_server_puts_its_recording_on_the_share(
     home.repo.add_session(rec)
     bundle = export_bundle(home.repo, "P001", tmp_path / "P001.bfbundle").path
     home.close()
-    share = tmp_path / "share"
-    share.mkdir()
-    data_dir().mkdir(parents=True, exist_ok=True)
-    (data_dir() / "clinic.toml").write_text(f'[share]\nrecordings = "{share}"\n')
-    url = pg_cluster.url(pg_database)
-    monkeypatch.setenv("BIOFEEDBACK_DATABASE_URL", _env_url(url))
-    assert main(["patients", "add", "P001"]) == 0
+    share, url = _clinic_workstation(tmp_path, pg_cluster, pg_database, monkeypatch)
     assert main(["bundle", "import", str(bundle)]) == 0
     capsys.readouterr()
     with PostgresDatabase(url) as server:
