@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+from waiting import settled, wait_until
 
 from biofeedback.app.acquisition import AcquisitionEngine
 from biofeedback.devices.base import SourceError
@@ -91,11 +92,10 @@ def test_pause_holds_and_resume_continues():
     src = ReplaySource(_signals(2.0), speed=4.0)
     c = Collector()
     src.start(c)
-    time.sleep(0.1)
+    wait_until(lambda: len(c.blocks) >= 4, what="the first blocks")
     src.pause()
-    time.sleep(0.05)
-    n, pos = len(c.blocks), src.position_s
-    time.sleep(0.3)
+    n, pos = settled(lambda: (len(c.blocks), src.position_s))  # the block in flight landed
+    assert not c.ended.wait(0.3)  # paused: 0.3 s (1.2 s of file at 4x) brings nothing more
     assert len(c.blocks) == n and src.position_s == pos and 0 < pos < 2.0
     src.resume()
     assert c.ended.wait(5)
@@ -111,8 +111,7 @@ def test_seek_jumps_with_increasing_indices_and_replays_annotations():
     src.pause()
     src.start(c)
     src.seek(1.0)
-    time.sleep(0.05)
-    assert src.position_s == pytest.approx(1.0)
+    wait_until(lambda: src.position_s == pytest.approx(1.0), what="the seek")
     src.speed = 0
     src.resume()
     assert c.ended.wait(5)
@@ -131,7 +130,8 @@ def test_loop_restarts_and_stop_is_prompt():
     src = ReplaySource(_signals(0.4), speed=0, loop=True)
     c = Collector()
     src.start(c)
-    time.sleep(0.2)
+    wait_until(lambda: sum(e.kind is EventKind.STATUS for e in c.events) >= 2,
+               what="two loops")
     t = time.monotonic()
     src.close()
     assert time.monotonic() - t < 1.0

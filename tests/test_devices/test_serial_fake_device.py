@@ -15,6 +15,7 @@ import tty
 
 import numpy as np
 import pytest
+from waiting import wait_until
 
 from biofeedback.devices import protocol as P
 from biofeedback.devices.base import SourceError
@@ -210,7 +211,9 @@ def test_streams_pattern_and_marks_dropped_blocks_as_gaps(fake) -> None:
     sink = Collector()
     sensor = SerialSensor(dev.port)
     sensor.start(sink)
-    time.sleep(1.0)
+    # past the dropped frames (EMG 200-240, pressure 20-25) and well over 1200 samples
+    wait_until(lambda: sum(b.n_samples for b in list(sink.blocks) if b.stream == "emg") > 1300,
+               what="1300 EMG samples")
     sensor.stop()
     stats = sensor.link_stats
     sensor.close()
@@ -241,7 +244,8 @@ def test_block_times_follow_host_clock(fake) -> None:
     sink = Collector()
     sensor = SerialSensor(dev.port)
     sensor.start(sink)
-    time.sleep(0.6)
+    wait_until(lambda: sum(b.stream == "emg" for b in list(sink.blocks)) >= 20,
+               what="20 EMG blocks")
     sensor.stop()
     sensor.close()
     emg = [b for b in sink.blocks if b.stream == "emg"]
@@ -259,7 +263,8 @@ def test_nak_on_start_is_reported_not_swallowed(fake) -> None:
     sink = Collector()
     sensor = SerialSensor(dev.port, reconnect=False)
     sensor.start(sink)
-    time.sleep(0.3)
+    wait_until(lambda: any(e.kind is EventKind.ERROR for e in list(sink.events)),
+               what="the start refused")
     sensor.stop()
     sensor.close()
     errors = [e for e in sink.events if e.kind is EventKind.ERROR]

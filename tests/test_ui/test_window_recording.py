@@ -15,6 +15,7 @@ pytest.importorskip("pytestqt")
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication, QMessageBox
+from waiting import journal_seconds, wait_until
 
 from biofeedback.formats.edf import read_edf
 from biofeedback.storage.paths import recordings_dir
@@ -88,7 +89,9 @@ def test_unfinished_recording_is_offered_and_recovered(qtbot, monkeypatch):
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not list(recordings_dir().glob("*.bfrec")):
         time.sleep(0.2)
-    time.sleep(2.5)  # let the journal hold a couple of seconds
+    journal = next(recordings_dir().glob("*.bfrec"))
+    wait_until(lambda: journal_seconds(journal) >= 2.0, timeout=60,
+               what="a couple of seconds in the journal")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
     assert list(recordings_dir().glob("*.bfrec")), "the killed recording left no journal"
