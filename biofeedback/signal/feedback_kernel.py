@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _falling_step(e: float, j: int, buf: np.ndarray, lg: bool, lg_min: float
                   ) -> tuple[bool, float]:
     """One sample of the release rule, shared by :func:`falling_states` and
@@ -47,9 +47,13 @@ def falling_states(e0: np.ndarray, a: int, buf: np.ndarray, fstate: np.ndarray,
     k = buf.shape[0]
     lg = fstate[0] != 0.0
     lg_min = fstate[1]
+    j = a % k  # the ring slot of sample a + i, advanced without a division per sample
     for i in range(e0.shape[0]):
-        lg, lg_min = _falling_step(e0[i], (a + i) % k, buf, lg, lg_min)
+        lg, lg_min = _falling_step(e0[i], j, buf, lg, lg_min)
         out[i] = lg
+        j += 1
+        if j == k:
+            j = 0
     fstate[0] = 1.0 if lg else 0.0
     fstate[1] = lg_min
 
@@ -121,9 +125,13 @@ def meter_states(e0: np.ndarray, a: int, provisional: bool, ninv: float, c1: flo
     below_since = rstate[0]
     run = rstate[1]
     seen_big = rstate[2] != 0
+    j = a % k  # the ring slot of sample a + i, advanced without a division per sample
     for i in range(e0.shape[0]):
         e = e0[i]
-        lg, lg_min = _falling_step(e, (a + i) % k, buf, lg, lg_min)
+        lg, lg_min = _falling_step(e, j, buf, lg, lg_min)
+        j += 1
+        if j == k:
+            j = 0
         r = e * ninv
         r = r + c1
         if r < 0.0:

@@ -27,32 +27,123 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, inline="always")
-def _sos_step(sos: np.ndarray, zi: np.ndarray, c: int, x_cur: float) -> float:
-    """One sample through every section of channel ``c``; ``zi`` is ``(C, S, 2)``."""
-    for s in range(sos.shape[0]):
-        x_new = sos[s, 0] * x_cur + zi[c, s, 0]
-        zi[c, s, 0] = sos[s, 1] * x_cur - sos[s, 4] * x_new + zi[c, s, 1]
-        zi[c, s, 1] = sos[s, 2] * x_cur - sos[s, 5] * x_new
-        x_cur = x_new
-    return x_cur
+@njit(cache=True)
+def _four_sections(sos: np.ndarray, s0: int, zi: np.ndarray, c: int, src: np.ndarray,
+                   dst: np.ndarray) -> None:
+    """Sections ``s0 .. s0 + 3`` over a whole column, their state in local scalars.
+
+    Per sample and section the operations of ``scipy.signal.sosfilt`` (direct form II
+    transposed) in the same order, so the result is identical. A section's output depends
+    only on its input sequence, so running a block group of sections by group instead of
+    sample by sample through all of them changes nothing but speed: with the state in
+    registers instead of memory the recursion runs about twice as fast as
+    ``scipy.signal.sosfilt`` (docs/performance.md)."""
+    b00, b01, b02, a01, a02 = (sos[s0, 0], sos[s0, 1], sos[s0, 2], sos[s0, 4], sos[s0, 5])
+    b10, b11, b12, a11, a12 = (sos[s0 + 1, 0], sos[s0 + 1, 1], sos[s0 + 1, 2], sos[s0 + 1, 4],
+                               sos[s0 + 1, 5])
+    b20, b21, b22, a21, a22 = (sos[s0 + 2, 0], sos[s0 + 2, 1], sos[s0 + 2, 2], sos[s0 + 2, 4],
+                               sos[s0 + 2, 5])
+    b30, b31, b32, a31, a32 = (sos[s0 + 3, 0], sos[s0 + 3, 1], sos[s0 + 3, 2], sos[s0 + 3, 4],
+                               sos[s0 + 3, 5])
+    z00, z01 = zi[c, s0, 0], zi[c, s0, 1]
+    z10, z11 = zi[c, s0 + 1, 0], zi[c, s0 + 1, 1]
+    z20, z21 = zi[c, s0 + 2, 0], zi[c, s0 + 2, 1]
+    z30, z31 = zi[c, s0 + 3, 0], zi[c, s0 + 3, 1]
+    for i in range(src.shape[0]):
+        v = src[i]
+        y = b00 * v + z00
+        z00 = b01 * v - a01 * y + z01
+        z01 = b02 * v - a02 * y
+        v = y
+        y = b10 * v + z10
+        z10 = b11 * v - a11 * y + z11
+        z11 = b12 * v - a12 * y
+        v = y
+        y = b20 * v + z20
+        z20 = b21 * v - a21 * y + z21
+        z21 = b22 * v - a22 * y
+        v = y
+        y = b30 * v + z30
+        z30 = b31 * v - a31 * y + z31
+        z31 = b32 * v - a32 * y
+        dst[i] = y
+    zi[c, s0, 0], zi[c, s0, 1] = z00, z01
+    zi[c, s0 + 1, 0], zi[c, s0 + 1, 1] = z10, z11
+    zi[c, s0 + 2, 0], zi[c, s0 + 2, 1] = z20, z21
+    zi[c, s0 + 3, 0], zi[c, s0 + 3, 1] = z30, z31
+
+
+@njit(cache=True)
+def _one_section(sos: np.ndarray, s: int, zi: np.ndarray, c: int, src: np.ndarray,
+                 dst: np.ndarray) -> None:
+    """Section ``s`` over a whole column (see :func:`_four_sections`)."""
+    b0, b1, b2, a1, a2 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+    z0, z1 = zi[c, s, 0], zi[c, s, 1]
+    for i in range(src.shape[0]):
+        v = src[i]
+        y = b0 * v + z0
+        z0 = b1 * v - a1 * y + z1
+        z1 = b2 * v - a2 * y
+        dst[i] = y
+    zi[c, s, 0], zi[c, s, 1] = z0, z1
+
+
+@njit(cache=True)
+def _cascade(sos: np.ndarray, zi: np.ndarray, c: int, src: np.ndarray,
+             dst: np.ndarray) -> None:
+    """Every section of ``sos`` over column ``src`` into ``dst`` (may be the same array),
+    four sections per pass while four are left."""
+    s = 0
+    while s < sos.shape[0]:
+        if sos.shape[0] - s >= 4:
+            _four_sections(sos, s, zi, c, src, dst)
+            s += 4
+        else:
+            _one_section(sos, s, zi, c, src, dst)
+            s += 1
+        src = dst
 
 
 @njit(cache=True)
 def sosfilt_rows(sos: np.ndarray, x: np.ndarray, zi: np.ndarray, out: np.ndarray) -> None:
     """``out[i, c]`` = ``x[i, c]`` filtered by ``sos`` ``(S, 6)`` with state ``zi`` ``(C, S, 2)``
     (updated in place); ``x`` and ``out`` are ``(n, C)`` and may be the same array."""
-    n, n_ch = x.shape
-    for i in range(n):
-        for c in range(n_ch):
-            out[i, c] = _sos_step(sos, zi, c, x[i, c])
+    for c in range(x.shape[1]):
+        _cascade(sos, zi, c, x[:, c], out[:, c])
 
 
-@njit(cache=True, inline="always")
-def _div_sqrt(hi: np.ndarray, lo: np.ndarray, w: float, out: np.ndarray) -> None:
-    for i in range(out.shape[0]):
-        d = (hi[i] - lo[i]) / w
+@njit(cache=True)
+def _running_squares(y: np.ndarray, tot: np.ndarray, r_n: int) -> None:
+    """``tot[r_n + i]`` = ``tot[r_n - 1]`` + the sum of ``y[:i + 1]**2``, one sequential
+    addition per sample (what ``np.cumsum`` does)."""
+    acc = tot[r_n - 1]
+    for i in range(y.shape[0]):
+        v = y[i]
+        acc = acc + v * v
+        tot[r_n + i] = acc
+
+
+@njit(cache=True)
+def _window_rms(tot: np.ndarray, r_n: int, j0: int, w: int, out: np.ndarray) -> None:
+    """RMS over the trailing ``w`` samples from the running sums ``tot`` (see
+    :func:`_rms_from`; ``j0`` samples came before this block), into ``out``."""
+    n = out.shape[0]
+    full = min(max(w - 1 - j0, 0), n)  # samples before the window is full
+    for i in range(full):
+        k = j0 + i + 1
+        d = (tot[r_n + i] - tot[r_n + i - k]) / k
         out[i] = np.sqrt(d if d >= 0.0 else 0.0)
+    wf = float(w)
+    hi, lo, dst = tot[r_n + full:], tot[r_n + full - w:], out[full:]  # (slices vectorise)
+    for i in range(dst.shape[0]):
+        d = (hi[i] - lo[i]) / wf
+        dst[i] = np.sqrt(d if d >= 0.0 else 0.0)
+
+
+@njit(cache=True)
+def _copy(src: np.ndarray, dst: np.ndarray) -> None:
+    for i in range(src.shape[0]):
+        dst[i] = src[i]
 
 
 @njit(cache=True)
@@ -66,33 +157,22 @@ def _rms_from(y: np.ndarray, hist: np.ndarray, count: np.ndarray, windows: np.nd
     the first sample is 0); ``count[0]`` = samples since reset. Before a window is full the
     mean is over the samples so far, as in :class:`MultiRms`. The sums are sequential (one
     loop-carried addition per sample, as ``np.cumsum``); the divisions and square roots run
-    in a separate, vectorisable loop.
+    in a separate loop over contiguous memory: numba types a column view of a 2-D array as
+    any-layout and does not vectorise a loop over it, so the RMS is computed into a
+    contiguous scratch column and copied out (the whole RMS went from ~80 to ~14 ms per hour
+    of one channel; docs/performance.md).
     """
     n, n_ch = y.shape
     r_n = hist.shape[0]
     j0 = count[0]
     tot = np.empty(r_n + n)
-    col = np.empty(n)  # contiguous: the division and square-root loop vectorises
+    col = np.empty(n)  # contiguous (a column of env is not, to numba: it would not vectorise)
     for c in range(n_ch):  # channel by channel: plain 1-D loops
         tot[:r_n] = hist[:, c]
-        acc = tot[r_n - 1]
-        for i in range(n):
-            v = y[i, c]
-            acc = acc + v * v
-            tot[r_n + i] = acc
+        _running_squares(y[:, c], tot, r_n)
         for w_i in range(windows.shape[0]):
-            w = windows[w_i]
-            full = min(max(w - 1 - j0, 0), n)  # samples before the window is full
-            for i in range(full):
-                k = j0 + i + 1
-                d = (tot[r_n + i] - tot[r_n + i - k]) / k
-                col[i] = np.sqrt(d if d >= 0.0 else 0.0)
-            wf = float(w)
-            _div_sqrt(tot[r_n + full:], tot[r_n + full - w:], wf, col[full:])
-            if w_i == 0:
-                env0[:, c] = col
-            else:
-                env1[:, c] = col
+            _window_rms(tot, r_n, j0, windows[w_i], col)
+            _copy(col, env0[:, c] if w_i == 0 else env1[:, c])
         hist[:, c] = tot[n:]
     count[0] = j0 + n
 
@@ -120,21 +200,20 @@ def condition(x: np.ndarray, bp_sos: np.ndarray, bp_zi: np.ndarray, notch_sos: n
     """
     n, n_ch = x.shape
     if notch_sos.shape[0] > 0:
-        for i in range(n):
-            for c in range(n_ch):
-                v = _sos_step(bp_sos, bp_zi, c, x[i, c])
-                bp_out[i, c] = v
-                if count[1] == 0:
-                    for s in range(notch_sos.shape[0]):
-                        notch_zi[c, s, 0] = notch_unit[s, 0] * v
-                        notch_zi[c, s, 1] = notch_unit[s, 1] * v
-                y_out[i, c] = _sos_step(notch_sos, notch_zi, c, v)
+        for c in range(n_ch):
+            _cascade(bp_sos, bp_zi, c, x[:, c], bp_out[:, c])
+            if count[1] == 0 and n > 0:
+                v = bp_out[0, c]
+                for s in range(notch_sos.shape[0]):
+                    notch_zi[c, s, 0] = notch_unit[s, 0] * v
+                    notch_zi[c, s, 1] = notch_unit[s, 1] * v
+            _cascade(notch_sos, notch_zi, c, bp_out[:, c], y_out[:, c])
+        if n > 0:
             count[1] = 1
         _rms_from(y_out, hist, count, windows, env0, env1)
     else:
-        for i in range(n):
-            for c in range(n_ch):
-                bp_out[i, c] = _sos_step(bp_sos, bp_zi, c, x[i, c])
+        for c in range(n_ch):
+            _cascade(bp_sos, bp_zi, c, x[:, c], bp_out[:, c])
         _rms_from(bp_out, hist, count, windows, env0, env1)
 
 
