@@ -22,11 +22,16 @@ Definitions (all indices are absolute sample indices):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from biofeedback.signal.kernels import first_run, first_run_below_off_line, track_scan
+from biofeedback.signal.kernels import (
+    first_run,
+    first_run_below_off_line,
+    onset_scan,
+    track_scan,
+)
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,7 @@ class HysteresisDetector:
         """End of data or a gap at ``end_index`` (exclusive): close what is open, then reset."""
         out = []
         if self._event is not None:
-            ev = replace(self._event, offset_index=end_index, offset_s=self._t(end_index),
+            ev = _evolve(self._event, offset_index=end_index, offset_s=self._t(end_index),
                          truncated=True)
             out.append(ev)
         self._event = None
@@ -289,22 +294,16 @@ class HysteresisDetector:
         lo_bound = max(run_start - self.lookback, self._floor + 1)
         before = self._window(env, first_index, lo_bound, run_start)
         base0 = run_start - len(before)
+        run_vals = self._window(env, first_index, run_start, confirm + 1)[:, 0]
+        quiet, p, last = onset_scan(before[:, 0], t.back, t.lo, run_vals,
+                                    t.mean, self.release_fraction)
         # where the envelope left the baseline band; if it never sat that low in the
         # lookback (resting tone up), where it last sat below the OFF line, else the run start
-        onset = run_start
-        for level in (t.back, t.lo):
-            quiet = np.flatnonzero(before[:, 0] <= level)
-            if len(quiet):
-                onset = base0 + int(quiet[-1]) + 1
-                break
+        onset = run_start if quiet < 0 else base0 + quiet + 1
         onset = max(onset - self.onset_lead, self._floor + 1, base0)
-        run_vals = self._window(env, first_index, run_start, confirm + 1)[:, 0]
-        p = int(np.argmax(run_vals))
         peak_i = confirm + 1 - len(run_vals) + p
         peak = float(run_vals[p])
-        level = t.mean + self.release_fraction * (peak - t.mean)
-        above = np.flatnonzero(run_vals >= level)
-        release = confirm + 1 - len(run_vals) + int(above[-1])
+        release = confirm + 1 - len(run_vals) + last
         ev = ContractionEvent(
             id=self._next_id, onset_index=onset, onset_s=self._t(onset), peak_uv=peak,
             peak_index=peak_i, time_to_peak_s=(peak_i - onset) / self.fs, release_index=release,
@@ -331,7 +330,7 @@ class HysteresisDetector:
             rec0)
         if (peak, peak_i, release, recovery) == (ev.peak_uv, ev.peak_index, rel0, rec0):
             return  # nothing new: no new event object
-        self._event = replace(ev, peak_uv=peak, peak_index=peak_i,
+        self._event = _evolve(ev, peak_uv=peak, peak_index=peak_i,
                               time_to_peak_s=(peak_i - ev.onset_index) / self.fs,
                               release_index=None if release < 0 else release,
                               recovery_index=None if recovery < 0 else recovery)
@@ -347,7 +346,7 @@ class HysteresisDetector:
         frac = (p_level**2 - lo**2) / denom if denom > 0 else 0.0
         offset = off_start - int(round(min(max(frac, 0.0), 1.0) * (self.window - 1)))
         offset = max(offset, ev.onset_index + 1)
-        ev = replace(ev, offset_index=offset, offset_s=self._t(offset),
+        ev = _evolve(ev, offset_index=offset, offset_s=self._t(offset),
                      confirmed_index=off_start + self.m_off - 1)
         if ev.recovery_index is not None:
             ev = _with_latency(ev, self.fs)
@@ -366,15 +365,27 @@ class HysteresisDetector:
         back = np.flatnonzero(x[start:] <= t.recovery)
         if not len(back):
             return None
-        ev = _with_latency(replace(ev, recovery_index=a + start + int(back[0])), self.fs)
+        ev = _with_latency(_evolve(ev, recovery_index=a + start + int(back[0])), self.fs)
         self._awaiting = None
         return ev
+
+
+def _evolve(ev: ContractionEvent, **changes: object) -> ContractionEvent:
+    """``dataclasses.replace`` without running ``__init__`` again: a contraction is re-made a
+    few times per event and ``replace`` was a third of the detector's time on a dense
+    recording. The event is a frozen value with no checks in ``__init__``: a copy of its
+    fields with the changes is the same object ``replace`` would make."""
+    new = object.__new__(ContractionEvent)
+    d = new.__dict__
+    d.update(ev.__dict__)
+    d.update(changes)
+    return new
 
 
 def _with_latency(ev: ContractionEvent, fs: float) -> ContractionEvent:
     if ev.recovery_index is None or ev.release_index is None:
         return ev
-    return replace(ev, recovery_latency_s=(ev.recovery_index - ev.release_index) / fs)
+    return _evolve(ev, recovery_latency_s=(ev.recovery_index - ev.release_index) / fs)
 
 
 def _dedupe(events: list[ContractionEvent]) -> list[ContractionEvent]:

@@ -555,6 +555,39 @@ def track_scan(x: np.ndarray, a: int, peak: float, peak_i: int, mean: float, fra
 
 
 @njit(cache=True)
+def onset_scan(before: np.ndarray, back: float, lo: float, run: np.ndarray, mean: float,
+               frac: float) -> tuple[int, int, int]:
+    """Detection, a confirmed onset: the last sample of ``before`` (the lookback) at or
+    below ``back``, else at or below ``lo`` (-1: none); the first largest sample of ``run``
+    (the samples above the ON line so far) and the last one of ``run`` at or above
+    ``mean + frac·(peak − mean)`` (the release point). The ``flatnonzero``/``argmax`` form
+    in one call."""
+    quiet = -1
+    for i in range(before.shape[0] - 1, -1, -1):
+        if before[i] <= back:
+            quiet = i
+            break
+    if quiet < 0:
+        for i in range(before.shape[0] - 1, -1, -1):
+            if before[i] <= lo:
+                quiet = i
+                break
+    p = 0
+    best = run[0]
+    for i in range(1, run.shape[0]):
+        if run[i] > best:
+            best = run[i]
+            p = i
+    level = mean + frac * (best - mean)
+    last = p
+    for i in range(run.shape[0] - 1, -1, -1):
+        if run[i] >= level:
+            last = i
+            break
+    return quiet, p, last
+
+
+@njit(cache=True)
 def first_run_below_off_line(x: np.ndarray, base_lo: float, mean: float, frac: float,
                              peak: float, carry: int, length: int) -> tuple[int, int]:
     """Detection, an open contraction: :func:`first_run` of ``x < lo`` where the OFF line

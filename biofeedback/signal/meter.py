@@ -110,8 +110,10 @@ class MeterStage:
                          self.rstate, strain, rel, fb)
             rel[:] = np.nan
             return
-        if t is not None:
-            p_strain = pressure_rise > self.strain_cmh2o  # False for nan
+        p_strain = pressure_rise > self.strain_cmh2o  # False for nan
+        if t is not None and not p_strain and self.n_channels == 1:
+            self.srun[0] = 0  # no pressure rise, no abdominal channel: no strain, no pass
+        elif t is not None:
             strain_states(det, p_strain, self.n_channels > 1, t.hi, self.abd_hi, t.mean,
                           self.abd_mu, self.strain_len, self.srun, strain)
         mu = self.mu
