@@ -245,6 +245,20 @@ def _counts(x: np.ndarray, top: float, bottom: float, lo: float, hi: float
 
 
 @njit(cache=True)
+def extreme_counts(raw: np.ndarray, ext: np.ndarray, lo: float, hi: float) -> None:
+    """The counts of :func:`second_extremes` (``ext[2]``, ``ext[3]``, ``ext[6]``) from the
+    raw maxima and minima already in ``ext[0]``, ``ext[1]`` (found by numpy's reductions,
+    which are faster on many seconds at once)."""
+    s_n, c_n, _ = raw.shape
+    for s in range(s_n):
+        for c in range(c_n):
+            n_max, n_min, beyond = _counts(raw[s, c], ext[0, s, c], ext[1, s, c], lo, hi)
+            ext[2, s, c] = n_max
+            ext[3, s, c] = n_min
+            ext[6, s, c] = beyond
+
+
+@njit(cache=True)
 def second_extremes(raw: np.ndarray, bp: np.ndarray, lo: float, hi: float,
                     out: np.ndarray) -> None:
     """Order-free statistics of each second and channel for the quality check.
@@ -330,6 +344,32 @@ def pairwise_sum(a: np.ndarray, lo: int, n: int, centre: float, square: bool) ->
     starts = np.full(1, lo, dtype=np.int64)
     stops = np.full(1, lo + n, dtype=np.int64)
     return _interval_sum(a, starts, stops, n, centre, square)
+
+
+@njit(cache=True)
+def second_sums(raw: np.ndarray, bp: np.ndarray, m: int, out: np.ndarray) -> None:
+    """The summed statistics of each second and channel for the quality check, in numpy's
+    order of additions: ``out`` ``(3, S, C)`` gets the sum of ``bp**2`` (as
+    ``np.add.reduce(bp * bp)``) and the largest and smallest mean of ``raw`` over
+    consecutive chunks of ``m`` samples (as ``np.add.reduce(chunks, axis=-1) / m``; nan when
+    fewer than two chunks fit). ``raw`` and ``bp`` ``(S, C, L)``."""
+    s_n, c_n, n = raw.shape
+    k = n // m if m > 0 else 0
+    for s in range(s_n):
+        for c in range(c_n):
+            out[0, s, c] = pairwise_sum(bp[s, c], 0, n, 0.0, True)
+            if k < 2:
+                out[1, s, c] = np.nan
+                out[2, s, c] = np.nan
+                continue
+            r = raw[s, c]
+            hi = lo = _block_sum(r, 0, m, 0.0, False) / m
+            for j in range(1, k):
+                v = _block_sum(r, j * m, m, 0.0, False) / m
+                hi = max(hi, v)
+                lo = min(lo, v)
+            out[1, s, c] = hi
+            out[2, s, c] = lo
 
 
 @njit(cache=True)

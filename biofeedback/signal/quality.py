@@ -27,7 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from biofeedback.signal.config import QualityConfig
-from biofeedback.signal.kernels import half_second_power, second_extremes
+from biofeedback.signal.kernels import (
+    extreme_counts,
+    half_second_power,
+    second_extremes,
+    second_sums,
+)
 
 
 class QualityFlag(enum.IntFlag):
@@ -148,25 +153,75 @@ def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarr
             return done.value
 
 
+def _scratch(store: dict | None, key: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    """A work array of ``shape`` kept in ``store`` between calls (None: a new one). Fresh
+    arrays of a megabyte per 60-s block cost more than the arithmetic done in them."""
+    if store is None:
+        return np.empty(shape, dtype)
+    a = store.get(key)
+    if a is None or a.shape != shape:
+        a = store[key] = np.empty(shape, dtype)
+    return a
+
+
+#: seconds per call from which numpy's reductions beat the compiled per-second loops (their
+#: call overhead is what a live second, one at a time, cannot afford; their SIMD is what a
+#: minute of seconds at once gains from). Both give the same numbers.
+_NUMPY_FROM_SECONDS = 8
+
+
+def _second_stats(raw: np.ndarray, bp: np.ndarray, lo: float, hi: float, m: int,
+                  scratch: dict | None) -> tuple[np.ndarray, np.ndarray]:
+    """The time-domain statistics of seconds ``(S, C, L)``: ``ext`` ``(7, S, C)`` as
+    :func:`~biofeedback.signal.kernels.second_extremes` and ``sums`` ``(3, S, C)`` as
+    :func:`~biofeedback.signal.kernels.second_sums` (sum of squares of ``bp``, largest and
+    smallest mean of ``raw`` over chunks of ``m``), in numpy's order of additions."""
+    s_n, c_n, n = raw.shape
+    ext = np.empty((7, s_n, c_n))
+    sums = np.empty((3, s_n, c_n))
+    if s_n < _NUMPY_FROM_SECONDS:
+        second_extremes(raw, bp, lo, hi, ext)
+        second_sums(raw, bp, m, sums)
+        return ext, sums
+    np.max(raw, axis=2, out=ext[0])
+    np.min(raw, axis=2, out=ext[1])
+    np.max(bp, axis=2, out=ext[4])
+    np.min(bp, axis=2, out=ext[5])
+    extreme_counts(raw, ext, lo, hi)
+    sq = _scratch(scratch, "squares", bp.shape, np.float64)
+    np.multiply(bp, bp, out=sq)
+    np.add.reduce(sq, axis=2, out=sums[0])
+    k = n // m
+    if k >= 2:
+        means = np.add.reduce(raw[:, :, :k * m].reshape(s_n, c_n, k, m), axis=3) / m
+        np.max(means, axis=2, out=sums[1])
+        np.min(means, axis=2, out=sums[2])
+    else:
+        sums[1:] = np.nan
+    return ext, sums
+
+
 def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray,
-                   fs: float, cfg: QualityConfig, periodograms: np.ndarray | None = None
-                   ) -> Generator[None, None, tuple[np.ndarray, ...]]:
+                   fs: float, cfg: QualityConfig, periodograms: np.ndarray | None = None,
+                   scratch: dict | None = None) -> Generator[None, None, tuple[np.ndarray, ...]]:
     """:func:`assess` in three stages (a generator: ``next`` runs one; the result is the
-    ``StopIteration`` value), so a live stream can spread one second's work over blocks."""
+    ``StopIteration`` value), so a live stream can spread one second's work over blocks.
+    ``scratch``: the caller's store of work arrays (:func:`_scratch`); the ones used here
+    are only used inside one stage, so interleaved generators may share it."""
     s_n, n, c_n = bp.shape
     raw = np.ascontiguousarray(raw.transpose(0, 2, 1))
     bp = np.ascontiguousarray(bp.transpose(0, 2, 1))
     flags = np.zeros((s_n, c_n), dtype=np.int64)
     flags[nan_count > 0] |= _DROPOUT
-    rms = np.sqrt(np.einsum("scl,scl->sc", bp, bp) / n)
+    m = max(1, int(round(0.05 * fs)))  # the movement check's 50 ms chunks (below)
     if cfg.physical_range is not None:
         lo, hi = cfg.physical_range
         margin = 0.001 * (hi - lo)
         lo, hi = lo + margin, hi - margin
     else:
         lo, hi = -np.inf, np.inf
-    ext = np.empty((7, s_n, c_n))
-    second_extremes(raw, bp, lo, hi, ext)  # one compiled pass for every max, min and count
+    ext, sums = _second_stats(raw, bp, lo, hi, m, scratch)
+    rms = np.sqrt(sums[0] / n)
     rmax, rmin = ext[0], ext[1]
     flat = (rms < cfg.flat_rms_uv) | (rmax == rmin)
     flags[flat] |= _FLAT
@@ -182,13 +237,9 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
     flags[clipped] |= _CLIPPED
     # movement: low-frequency content = means over 50 ms chunks (first null at 20 Hz: EMG
     # averages out, a movement transient of a few Hz passes)
-    m = max(1, int(round(0.05 * fs)))
-    k = n // m
     floor_rms = np.maximum(rms, cfg.flat_rms_uv)
-    if k >= 2:
-        # np.add.reduce / count is what .mean() computes, without its Python overhead
-        lf = np.add.reduce(raw[:, :, : k * m].reshape(s_n, c_n, k, m), axis=3) / m
-        motion = (lf.max(axis=2) - lf.min(axis=2)) > cfg.motion_ratio * floor_rms
+    if n // m >= 2:
+        motion = (sums[1] - sums[2]) > cfg.motion_ratio * floor_rms
     else:
         motion = np.zeros((s_n, c_n), dtype=bool)
     # spikes: a few samples far above the second's RMS and the local envelope
@@ -208,7 +259,11 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
         # mains bin against the mean of the neighbouring bins (4-16 Hz away). Averaging keeps
         # a noise-only bin from passing for a mains peak.
         h = n // 2
-        f = np.fft.rfft(bp[:, :, : 2 * h].reshape(s_n, c_n, 2, h) * _hann(h), axis=3)
+        shape = (s_n, c_n, 2, h)
+        win = _scratch(scratch, "win", shape, np.float64)
+        np.multiply(bp[:, :, : 2 * h].reshape(shape), _hann(h), out=win)
+        f = np.fft.rfft(win, axis=3, out=_scratch(scratch, "fft", (*shape[:3], h // 2 + 1),
+                                                  np.complex128))
         spec = np.empty((s_n, c_n, f.shape[3]))  # (S, C, F): |f0|² + |f1|², one pass
         half_second_power(f, periodograms if periodograms is not None else _NO_ROWS, spec)
         yield  # stage boundary: the spectra are done
@@ -251,6 +306,7 @@ class QualityMonitor:
         self._raw, self._bp, self._env = self._sets[0]
         self._nan = np.zeros(n_channels, dtype=np.int64)
         self._pending: Generator[None, None, list[QualitySecond]] | None = None
+        self._scratch: dict = {}  # work arrays reused from block to block
         self._buf_n = 0
         self._buf_start = 0
         # see collect_periodograms / periodogram_sink
@@ -387,7 +443,7 @@ class QualityMonitor:
         elif (self.periodograms is not None and raw.shape[1] == L
               and r0 + 2 * raw.shape[0] <= len(self.periodograms)):
             rows = self.periodograms[r0:r0 + 2 * raw.shape[0]]
-        stages = _assess_staged(raw, bp, env, nans, self.fs, self.config, rows)
+        stages = _assess_staged(raw, bp, env, nans, self.fs, self.config, rows, self._scratch)
         while True:
             try:
                 next(stages)

@@ -128,3 +128,20 @@ def test_compiled_run_search_equals_the_vectorised_definition():
             assert k == want_k
             if k < 0:
                 assert run == want_run
+
+
+def test_many_seconds_at_once_give_the_per_second_kernels_numbers():
+    """The quality check's statistics of many seconds at once (numpy's reductions) equal
+    those of the compiled per-second loops that live seconds use."""
+    from biofeedback.signal import quality
+
+    rng = np.random.default_rng(9)
+    raw = np.round(rng.standard_normal((12, 2, 2000)) * 3, 1)
+    raw[3, 1, 500:900] = raw[3, 1].min()  # a flat bottom: counts at the extreme
+    bp = rng.standard_normal((12, 2, 2000))
+    wide = quality._second_stats(raw, bp, -4.0, 4.0, 100, {})
+    assert len(raw) >= quality._NUMPY_FROM_SECONDS
+    narrow = [quality._second_stats(raw[s:s + 1], bp[s:s + 1], -4.0, 4.0, 100, None)
+              for s in range(len(raw))]
+    for i in range(2):
+        assert np.array_equal(wide[i], np.concatenate([n[i] for n in narrow], axis=1))
