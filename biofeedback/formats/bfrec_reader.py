@@ -173,9 +173,10 @@ class JournalReader(SignalReader):
         self._ordered = sorted_ok
         self.streams = r.streams
         self.annotations = sorted(set(annotations), key=lambda a: (a.onset_s, a.text))
-        template = bfrec.to_signal_set(ScanResult(r.header, r.streams, [], [], r.settings,
-                                                  r.ended, r.valid_bytes, r.dropped_bytes,
-                                                  r.drop_reason), path)
+        # what the scan found besides samples and annotations (header, end record, torn tail)
+        self.journal = ScanResult(r.header, r.streams, [], [], r.settings, r.ended,
+                                  r.valid_bytes, r.dropped_bytes, r.drop_reason)
+        template = bfrec.to_signal_set(self.journal, path)
         self.start_time = template.start_time
         self.patient_code = template.patient_code
         self.metadata = template.metadata
