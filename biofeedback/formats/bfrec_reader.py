@@ -39,9 +39,9 @@ from biofeedback.formats.limits import check_duration, check_regular_file, check
 from biofeedback.formats.reader import SignalReader
 from biofeedback.formats.schema import check_extras
 from biofeedback.formats.vocabulary import gap as gap_text
-from biofeedback.streams import Annotation
+from biofeedback.streams import Annotation, StreamInfo
 
-RELEASE_BYTES = 32 << 20  # scanned mapping given back to the kernel every this many bytes
+RELEASE_BYTES = 8 << 20  # scanned mapping given back to the kernel every this many bytes
 WINDOW_ROWS = 1 << 15  # rows assembled at once for small reads (replay's 20-ms blocks)
 
 
@@ -151,26 +151,15 @@ class JournalReader(SignalReader):
             check_duration(path, n / s.fs)
         annotations = list(r.annotations)
         self._per_stream: dict[str, np.ndarray] = {}
+        self._ordered: dict[str, bool] = {}
         for no, (s, n) in enumerate(zip(r.streams, lengths, strict=True)):
             blocks = np.flatnonzero(b["stream"] == no)  # in file order
             self._per_stream[s.name] = blocks
-            ok = np.zeros(n, dtype=bool)
-            bad = np.zeros(n, dtype=bool)
-            for k in blocks.tolist():
-                first, m = int(b["first"][k]), int(b["n"][k])
-                ok[first:first + m] = True
-                bad[first:first + m] = self._bad_rows(k, len(s.channels)) \
-                    if k in self._nonfinite else False
-            ok &= ~bad
-            for lo, hi in _runs(~ok):
+            firsts, ends = b["first"][blocks], b["first"][blocks] + b["n"][blocks]
+            self._ordered[s.name] = bool(len(blocks) < 2 or (firsts[1:] >= ends[:-1]).all())
+            for lo, hi in self._gap_runs(s, n):
                 annotations.append(Annotation(lo / s.fs, (hi - lo) / s.fs, gap_text(s.name)))
             self._counts[s.name] = n
-        sorted_ok = {}
-        for s in r.streams:
-            blocks = self._per_stream[s.name]
-            firsts, ends = b["first"][blocks], b["first"][blocks] + b["n"][blocks]
-            sorted_ok[s.name] = bool(len(blocks) < 2 or (firsts[1:] >= ends[:-1]).all())
-        self._ordered = sorted_ok
         self.streams = r.streams
         self.annotations = sorted(set(annotations), key=lambda a: (a.onset_s, a.text))
         # what the scan found besides samples and annotations (header, end record, torn tail)
@@ -180,6 +169,40 @@ class JournalReader(SignalReader):
         self.start_time = template.start_time
         self.patient_code = template.patient_code
         self.metadata = template.metadata
+
+    def _gap_runs(self, s: StreamInfo, n: int) -> list[tuple[int, int]]:
+        """``_runs`` of the rows no block holds or whose last copy is NaN/inf, as
+        :func:`~biofeedback.formats.bfrec.to_signal_set` finds them, from the block
+        intervals: memory grows with the number of blocks, not of samples."""
+        blocks = self._per_stream[s.name]
+        firsts, ends = self._index["first"][blocks], self._index["first"][blocks] + \
+            self._index["n"][blocks]
+        held = ends > firsts
+        order = np.argsort(firsts[held], kind="stable")
+        f, e = firsts[held][order], ends[held][order]
+        runs: list[tuple[int, int]] = []
+        reach = np.maximum.accumulate(e) if len(e) else np.zeros(0, np.int64)
+        starts = np.concatenate([[0], reach])
+        stops = np.concatenate([f, [n]])
+        for lo, hi in zip(starts.tolist(), stops.tolist(), strict=True):
+            if hi > lo:
+                runs.append((lo, hi))
+        for pos in np.flatnonzero(np.isin(blocks, list(self._nonfinite))).tolist():
+            k, first, end = int(blocks[pos]), int(firsts[pos]), int(ends[pos])
+            bad = self._bad_rows(k, len(s.channels))
+            if not self._ordered[s.name]:  # later copies of these rows replace them
+                later_f, later_e = firsts[pos + 1:], ends[pos + 1:]
+                hit = (later_f < end) & (later_e > first)
+                for a, z in zip(later_f[hit].tolist(), later_e[hit].tolist(), strict=True):
+                    bad[max(a, first) - first:min(z, end) - first] = False
+            runs.extend((first + lo, first + hi) for lo, hi in _runs(bad))
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sorted(runs):
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        return merged
 
     def _samples(self, k: int, nch: int) -> np.ndarray:
         n, offset = int(self._index["n"][k]), int(self._index["offset"][k])
