@@ -73,7 +73,6 @@ def test_recovery_memory_does_not_grow_with_the_journal(tmp_path: Path) -> None:
                                        60 * minutes)
             peaks[mode, minutes] = _peak_mb(mode, journal)
     grow = peaks["recover", 20] - peaks["recover", 2]
-    print(peaks)
     assert grow < 20, peaks  # 10x the samples: a few MB of block index and gap masks
     # the whole-journal path, for contrast: the 18 extra minutes are ~40 MB of journal alone
     assert peaks["whole", 20] - peaks["whole", 2] > 100, peaks
