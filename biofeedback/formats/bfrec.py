@@ -169,6 +169,29 @@ def scan(path: Path | str) -> ScanResult:
     return result
 
 
+def read_header(path: Path | str) -> dict[str, Any]:
+    """The journal's header record alone: listing unfinished recordings must not read (or
+    hold) hours of samples. Same checks and messages as :func:`scan` for the header."""
+    path = Path(path)
+    check_regular_file(path)
+    try:
+        with path.open("rb") as f:
+            buf = f.read(len(MAGIC) + _HEAD.size)
+            if len(buf) == len(MAGIC) + _HEAD.size and buf[:len(MAGIC)] == MAGIC:
+                (length,) = struct.unpack_from("<I", buf, len(MAGIC) + 3)
+                buf += f.read(min(length, MAX_PAYLOAD + 1) + 4)
+    except OSError as exc:
+        raise FormatError(path, describe_os_error(exc, "it")) from None
+    if len(buf) < len(MAGIC) or buf[: len(MAGIC)] != MAGIC:
+        raise FormatError(f"{path}: wrong header: not a biofeedback recording journal")
+    rec = next(iter_records(buf), "empty")
+    if isinstance(rec, str):
+        raise FormatError(f"{path}: truncated: no complete header record ({rec})")
+    if rec.kind != HEADER:
+        raise FormatError(f"{path}: wrong header: journal does not start with a header")
+    return check_extras(path, _json(path, rec))
+
+
 def _json(path: Path, rec: Record, constants: bool = False) -> dict[str, Any]:
     """The record's JSON object; NaN/Infinity only where ``constants`` (annotations, which
     are then refused by the annotation rule with a clear reason)."""

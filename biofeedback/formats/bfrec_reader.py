@@ -3,7 +3,8 @@
 The journal is scanned once with the same record parser and the same checks as
 :func:`~biofeedback.formats.bfrec.scan` (memory-mapped; pages already scanned are given back
 to the kernel as the scan moves on), but a block record leaves only its place in the file
-behind: stream, first sample index, sample count, file offset, and whether it held NaN/inf.
+behind: first sample index, sample count and file offset, 20 bytes per block in one index
+per stream (7 MB an hour at the recorder's 20-ms blocks), and whether it held NaN/inf.
 Gaps (missing samples, NaN/inf rows: zeros in the data, ``gap:<stream>`` annotations) are
 worked out from that index exactly as :func:`~biofeedback.formats.bfrec.to_signal_set` does,
 and reading rows ``[a, b)`` fills zeros and copies the blocks overlapping them, later blocks
@@ -17,6 +18,7 @@ import os
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,10 +41,18 @@ from biofeedback.formats.limits import check_duration, check_regular_file, check
 from biofeedback.formats.reader import SignalReader
 from biofeedback.formats.schema import check_extras
 from biofeedback.formats.vocabulary import gap as gap_text
-from biofeedback.streams import Annotation
+from biofeedback.streams import Annotation, StreamInfo
 
-RELEASE_BYTES = 32 << 20  # scanned mapping given back to the kernel every this many bytes
+RELEASE_BYTES = 8 << 20  # scanned mapping given back to the kernel every this many bytes
 WINDOW_ROWS = 1 << 15  # rows assembled at once for small reads (replay's 20-ms blocks)
+
+
+class _Index(NamedTuple):
+    """One stream's blocks in file order: first sample index, sample count, file offset."""
+
+    first: np.ndarray
+    n: np.ndarray
+    offset: np.ndarray
 
 
 class JournalReader(SignalReader):
@@ -90,8 +100,8 @@ class JournalReader(SignalReader):
             raise FormatError(f"{path}: wrong header: not a biofeedback recording journal")
         result: ScanResult | None = None
         valid, reason, released = len(MAGIC), "", 0
-        self._blocks = {k: array("q") for k in ("stream", "first", "n", "offset")}
-        self._nonfinite: set[int] = set()  # block numbers holding NaN/inf samples
+        self._blocks: list[tuple[array, array, array]] = []  # per stream: first, n, offset
+        self._nonfinite: list[set[int]] = []  # per stream: blocks holding NaN/inf samples
         for rec in records:
             if isinstance(rec, str):
                 reason = rec
@@ -103,6 +113,8 @@ class JournalReader(SignalReader):
                 header = check_extras(path, _json(path, rec))
                 result = ScanResult(header, _streams(path, header))
                 result.settings = dict(header.get("settings") or {})
+                self._blocks = [(array("q"), array("i"), array("q")) for _ in result.streams]
+                self._nonfinite = [set() for _ in result.streams]
             elif rec.kind == BLOCK:
                 self._index_block(result, rec)
             else:
@@ -126,69 +138,95 @@ class JournalReader(SignalReader):
         probe = ScanResult(result.header, result.streams)
         _apply(self.path, probe, rec)  # the same checks and messages
         stream_no, first, _, data = probe.blocks[0]
-        b = self._blocks
+        firsts, ns, offsets = self._blocks[stream_no]
         if not np.isfinite(data).all():
-            self._nonfinite.add(len(b["stream"]))
-        b["stream"].append(stream_no)
-        b["first"].append(first)
-        b["n"].append(len(data))
-        b["offset"].append(rec.offset + _HEAD.size + _BLOCK.size)
+            self._nonfinite[stream_no].add(len(firsts))
+        firsts.append(first)
+        ns.append(len(data))
+        offsets.append(rec.offset + _HEAD.size + _BLOCK.size)
 
     # -- the layout, as to_signal_set builds it ---------------------------------------------------
     def _layout(self, r: ScanResult) -> None:
         path = self.path
-        b = {k: np.frombuffer(v, dtype=np.int64) if len(v) else np.zeros(0, np.int64)
-             for k, v in self._blocks.items()}
-        self._index = b
-        lengths = [0] * len(r.streams)
-        for no in range(len(r.streams)):
-            mine = b["stream"] == no
-            if mine.any():
-                lengths[no] = int((b["first"][mine] + b["n"][mine]).max())
+        self._index: dict[str, _Index] = {}
+        self._bad: dict[str, set[int]] = {}
+        for s, (firsts, ns, offsets), bad in zip(r.streams, self._blocks, self._nonfinite,
+                                                 strict=True):
+            self._index[s.name] = _Index(*(np.frombuffer(a, dtype=a.typecode) if len(a) else
+                                           np.zeros(0, a.typecode)
+                                           for a in (firsts, ns, offsets)))
+            self._bad[s.name] = bad
+        del self._blocks
+        lengths = [int((ix.first + ix.n).max()) if len(ix.first) else 0
+                   for ix in self._index.values()]
         total = sum(n * len(s.channels) for n, s in zip(lengths, r.streams, strict=True))
         check_values(path, total)
         for n, s in zip(lengths, r.streams, strict=True):
             check_duration(path, n / s.fs)
         annotations = list(r.annotations)
-        self._per_stream: dict[str, np.ndarray] = {}
-        for no, (s, n) in enumerate(zip(r.streams, lengths, strict=True)):
-            blocks = np.flatnonzero(b["stream"] == no)  # in file order
-            self._per_stream[s.name] = blocks
-            ok = np.zeros(n, dtype=bool)
-            bad = np.zeros(n, dtype=bool)
-            for k in blocks.tolist():
-                first, m = int(b["first"][k]), int(b["n"][k])
-                ok[first:first + m] = True
-                bad[first:first + m] = self._bad_rows(k, len(s.channels)) \
-                    if k in self._nonfinite else False
-            ok &= ~bad
-            for lo, hi in _runs(~ok):
+        self._ordered: dict[str, bool] = {}
+        for s, n in zip(r.streams, lengths, strict=True):
+            ix = self._index[s.name]
+            # no block starts before the previous one ended: the recorder's journals
+            self._ordered[s.name] = bool(len(ix.first) < 2 or
+                                         (ix.first[1:] >= ix.first[:-1] + ix.n[:-1]).all())
+            for lo, hi in self._gap_runs(s, n):
                 annotations.append(Annotation(lo / s.fs, (hi - lo) / s.fs, gap_text(s.name)))
             self._counts[s.name] = n
-        sorted_ok = {}
-        for s in r.streams:
-            blocks = self._per_stream[s.name]
-            firsts, ends = b["first"][blocks], b["first"][blocks] + b["n"][blocks]
-            sorted_ok[s.name] = bool(len(blocks) < 2 or (firsts[1:] >= ends[:-1]).all())
-        self._ordered = sorted_ok
         self.streams = r.streams
         self.annotations = sorted(set(annotations), key=lambda a: (a.onset_s, a.text))
-        template = bfrec.to_signal_set(ScanResult(r.header, r.streams, [], [], r.settings,
-                                                  r.ended, r.valid_bytes, r.dropped_bytes,
-                                                  r.drop_reason), path)
+        # what the scan found besides samples and annotations (header, end record, torn tail)
+        self.journal = ScanResult(r.header, r.streams, [], [], r.settings, r.ended,
+                                  r.valid_bytes, r.dropped_bytes, r.drop_reason)
+        template = bfrec.to_signal_set(self.journal, path)
         self.start_time = template.start_time
         self.patient_code = template.patient_code
         self.metadata = template.metadata
 
-    def _samples(self, k: int, nch: int) -> np.ndarray:
-        n, offset = int(self._index["n"][k]), int(self._index["offset"][k])
+    def _gap_runs(self, s: StreamInfo, n: int) -> list[tuple[int, int]]:
+        """``_runs`` of the rows no block holds or whose last copy is NaN/inf, as
+        :func:`~biofeedback.formats.bfrec.to_signal_set` finds them, from the block
+        intervals: memory grows with the number of blocks, not of samples."""
+        ix = self._index[s.name]
+        runs: list[tuple[int, int]] = []
+        if len(ix.first):
+            f, e = ix.first, ix.first + ix.n
+            if not self._ordered[s.name]:
+                order = np.argsort(f, kind="stable")
+                f, e = f[order], np.maximum.accumulate(e[order])  # how far rows are held
+            at = np.flatnonzero(f[1:] > e[:-1])
+            runs += zip(e[at].tolist(), f[at + 1].tolist(), strict=True)
+            runs += [(0, int(f[0]))] if f[0] > 0 else []
+            runs += [(int(e[-1]), n)] if e[-1] < n else []
+        else:
+            runs += [(0, n)] if n else []
+        for k in sorted(self._bad[s.name]):
+            first, end = int(ix.first[k]), int(ix.first[k] + ix.n[k])
+            bad = self._bad_rows(s.name, k, len(s.channels))
+            if not self._ordered[s.name]:  # later copies of these rows replace them
+                later_f, later_e = ix.first[k + 1:], ix.first[k + 1:] + ix.n[k + 1:]
+                hit = (later_f < end) & (later_e > first)
+                for a, z in zip(later_f[hit].tolist(), later_e[hit].tolist(), strict=True):
+                    bad[max(a, first) - first:min(z, end) - first] = False
+            runs.extend((first + lo, first + hi) for lo, hi in _runs(bad))
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sorted(runs):
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        return merged
+
+    def _samples(self, stream: str, k: int, nch: int) -> np.ndarray:
+        ix = self._index[stream]
+        n, offset = int(ix.n[k]), int(ix.offset[k])
         raw = os.pread(self._fd, 8 * n * nch, offset)
         if len(raw) != 8 * n * nch:
             raise FormatError(self.path, "changed while it was being read")
         return np.frombuffer(raw, "<f8").reshape(n, nch)
 
-    def _bad_rows(self, k: int, nch: int) -> np.ndarray:
-        return ~np.isfinite(self._samples(k, nch)).all(axis=1)
+    def _bad_rows(self, stream: str, k: int, nch: int) -> np.ndarray:
+        return ~np.isfinite(self._samples(stream, k, nch)).all(axis=1)
 
     # -- samples ----------------------------------------------------------------------------------
     def _read(self, stream: str, start: int, stop: int) -> np.ndarray:
@@ -205,18 +243,17 @@ class JournalReader(SignalReader):
     def _assemble(self, stream: str, start: int, stop: int) -> np.ndarray:
         nch = len(self.stream(stream).channels)
         out = np.zeros((stop - start, nch))
-        blocks = self._per_stream[stream]
-        firsts = self._index["first"][blocks]
-        ends = firsts + self._index["n"][blocks]
-        if self._ordered[stream]:
-            lo = int(np.searchsorted(ends, start, side="right"))
-            hi = int(np.searchsorted(firsts, stop, side="left"))
-            chosen = blocks[lo:hi]
+        ix = self._index[stream]
+        if self._ordered[stream]:  # a binary search: blocks and their ends both ascend
+            lo = int(np.searchsorted(ix.first, start, side="right")) - 1
+            if lo < 0 or ix.first[lo] + ix.n[lo] <= start:
+                lo += 1
+            chosen: list[int] = list(range(lo, int(np.searchsorted(ix.first, stop, "left"))))
         else:
-            chosen = blocks[(firsts < stop) & (ends > start)]
-        for k in chosen.tolist():
-            first = int(self._index["first"][k])
-            data = self._samples(k, nch)
+            chosen = np.flatnonzero((ix.first < stop) & (ix.first + ix.n > start)).tolist()
+        for k in chosen:
+            first = int(ix.first[k])
+            data = self._samples(stream, k, nch)
             a, b = max(start, first), min(stop, first + len(data))
             out[a - start:b - start] = data[a - first:b - first]
         bad = ~np.isfinite(out).all(axis=1)

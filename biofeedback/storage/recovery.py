@@ -8,23 +8,35 @@ is lost), writes it into the data folder under the name the recording was meant 
 journal as ``*.bfrec.recovered``. The journal's lock is held throughout, and a recording that
 was already written (a kill between the final rename and deleting the journal) is not
 written twice.
+
+Everything here runs in bounded memory, whatever the journal's length: the journal is read
+through its block index (:class:`~biofeedback.formats.bfrec_reader.JournalReader`), the file is
+written record by record (:func:`~biofeedback.formats.edf_writer.write_edf_chunked`, the same
+bytes as the whole-array writer) and read back the same way to be checked, so a 10-hour
+session recovers on an 8 GB laptop.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from biofeedback.formats import bfrec
-from biofeedback.formats.edf import read_edf, write_edf
+from biofeedback.formats.bfrec_reader import JournalReader
+from biofeedback.formats.edf_reader import open_edf
+from biofeedback.formats.edf_writer import write_edf_chunked
 from biofeedback.formats.errors import FormatError, describe_os_error
+from biofeedback.formats.reader import MemoryReader, SignalReader
 from biofeedback.storage.journal import is_locked, lock_for_recovery
 from biofeedback.storage.paths import recordings_dir, safe_name
 from biofeedback.streams import Annotation, SignalSet
+
+VERIFY_ROWS = 1 << 16  # rows compared at a time (1 MB of two-channel EMG)
 
 
 @dataclass(frozen=True)
@@ -51,10 +63,10 @@ def find_unfinished(folder: Path | None = None) -> list[Unfinished]:
             continue
         started, code, target = path.stem, "", None
         try:
-            result = bfrec.scan(path)
-            started = str(result.header.get("start_time", started)).replace("T", " ")
-            code = str(result.header.get("patient_code", ""))
-            target = Path(result.header["target"]) if result.header.get("target") else None
+            header = bfrec.read_header(path)
+            started = str(header.get("start_time", started)).replace("T", " ")
+            code = str(header.get("patient_code", ""))
+            target = Path(header["target"]) if header.get("target") else None
         except (FormatError, KeyError, TypeError):
             pass  # still listed: recover() will say what is wrong with it
         try:
@@ -67,27 +79,49 @@ def find_unfinished(folder: Path | None = None) -> list[Unfinished]:
 
 def convert_journal(journal: Path, output: Path, *, overwrite: bool = False,
                     extra: Iterable[Annotation] = (), private: bool = False) -> Path:
-    """Write the journal's content to ``output`` (EDF+ or BDF+ by suffix)."""
-    result = bfrec.scan(journal)
-    signals = bfrec.to_signal_set(result, journal)
-    signals.annotations.extend(extra)
-    signals.annotations.sort(key=lambda a: a.onset_s)
-    signals.metadata.pop("journal", None)
-    settings = signals.metadata.pop("settings", None)
-    path = write_edf(signals, output, overwrite=overwrite, settings=settings, private=private)
-    verify(path, signals)
+    """Write the journal's content to ``output`` (EDF+ or BDF+ by suffix), then verify it."""
+    with JournalReader(journal) as reader:
+        reader.annotations = sorted([*reader.annotations, *extra], key=lambda a: a.onset_s)
+        return _write_verified(reader, output, overwrite=overwrite, private=private)
+
+
+def _write_verified(reader: JournalReader, output: Path, *, overwrite: bool = False,
+                    private: bool = False) -> Path:
+    """The journal as a file, streamed; the facts about the journal itself are not stored."""
+    reader.metadata.pop("journal", None)
+    settings = reader.metadata.pop("settings", None)
+    path = write_edf_chunked(reader, output, overwrite=overwrite, settings=settings,
+                             private=private)
+    try:
+        verify(path, reader)
+    except FormatError:
+        path.unlink(missing_ok=True)  # a wrong copy must never count as "already written"
+        raise
     return path
 
 
-def verify(path: Path, signals: SignalSet) -> None:
-    """Read the written file back and check every stream's sample count before the journal
-    (the only other copy) is deleted."""
-    back = read_edf(path)
-    for s in signals.streams:
-        want, got = len(signals.data[s.name]), len(back.data.get(s.name, ()))
-        if want != got:
-            raise FormatError(path, f"verification failed: stream {s.name!r} has {got} "
-                                    f"samples, the journal {want}")
+def verify(path: Path, expected: SignalReader | SignalSet, rows: int = VERIFY_ROWS) -> None:
+    """Read the written file back, chunk by chunk, and compare it with what was meant to be
+    written (every stream's sample count, every sample within half a storage step) before
+    the journal, the only other copy, is archived or deleted."""
+    if isinstance(expected, SignalSet):
+        expected = MemoryReader(expected)
+    with open_edf(path) as back:
+        counts = {s.name: back.n_samples(s.name) for s in back.streams}
+        steps = back.metadata.get("resolution", {})
+        for s in expected.streams:
+            want, got = expected.n_samples(s.name), counts.get(s.name, 0)
+            if want != got:
+                raise FormatError(path, f"verification failed: stream {s.name!r} has {got} "
+                                        f"samples, the journal {want}")
+            tol = np.array([0.501 * float(steps.get(c.name, 0.0)) for c in s.channels])
+            for a in range(0, want, rows):
+                b = min(want, a + rows)
+                off = np.abs(back.read(s.name, a, b) - expected.read(s.name, a, b)) > tol
+                if off.any():
+                    at = a + int(np.flatnonzero(off.any(axis=1))[0])
+                    raise FormatError(path, f"verification failed: stream {s.name!r} differs "
+                                            f"from the journal at {at / s.fs:.3f} s")
 
 
 @dataclass(frozen=True)
@@ -149,29 +183,29 @@ def recover_journal(journal: Path | str, output: Path | str | None = None,
 
 
 def _recover_locked(journal: Path, output: Path | None, folder: Path | None) -> Recovered:
-    result = bfrec.scan(journal)
-    signals = bfrec.to_signal_set(result, journal)
-    requested = None
-    if output is None:
-        folder = folder or recordings_dir()
-        target, requested = _target_in(folder, journal, result.header.get("target"))
-        done = _already_written(target, requested, result.header.get("recording_id"), signals)
-        if done is not None:
-            _archive(journal)
-            return Recovered(journal, done, True, requested)
-        output = target if not target.exists() else _free_name(target)
-    note = "recording:recovered"
-    if result.ended is None:
-        note += " (the app stopped unexpectedly; the last second may be missing)"
-    signals.annotations.append(Annotation(signals.duration_s, 0.0, note))
-    signals.metadata.pop("journal", None)
-    signals.metadata["recovered"] = {
-        "at": datetime.datetime.now().replace(microsecond=0).isoformat(),
-        "dropped_bytes": result.dropped_bytes,
-    }
-    settings = signals.metadata.pop("settings", None)
-    path = write_edf(signals, output, settings=settings, private=True)
-    verify(path, signals)
+    with JournalReader(journal) as reader:
+        header = reader.journal.header
+        counts = {s.name: reader.n_samples(s.name) for s in reader.streams}
+        requested = None
+        if output is None:
+            folder = folder or recordings_dir()
+            target, requested = _target_in(folder, journal, header.get("target"))
+            done = _already_written(target, requested, header.get("recording_id"), counts)
+            if done is not None:
+                reader.close()
+                _archive(journal)
+                return Recovered(journal, done, True, requested)
+            output = target if not target.exists() else _free_name(target)
+        note = "recording:recovered"
+        if reader.journal.ended is None:
+            note += " (the app stopped unexpectedly; the last second may be missing)"
+        reader.annotations = [*reader.annotations, Annotation(reader.duration_s, 0.0, note)]
+        reader.metadata.pop("journal", None)
+        reader.metadata["recovered"] = {
+            "at": datetime.datetime.now().replace(microsecond=0).isoformat(),
+            "dropped_bytes": reader.journal.dropped_bytes,
+        }
+        path = _write_verified(reader, output, private=True)
     _archive(journal)
     return Recovered(journal, path, False, requested)
 
@@ -189,32 +223,34 @@ def _target_in(folder: Path, journal: Path, stored: object) -> tuple[Path, Path 
 
 
 def _already_written(target: Path, asked: Path | None, recording_id: object,
-                     signals: SignalSet) -> Path | None:
+                     counts: dict[str, int]) -> Path | None:
     """A file holding this very recording: the journal's own target (only read, never
     written) or ``target`` and its ``-recovered`` names in the data folder."""
     if not isinstance(recording_id, str) or not recording_id:
         return None
-    if asked is not None and asked.suffix.lower() in (".bdf", ".edf") and asked.is_file():
-        with contextlib.suppress(FormatError):
-            back = read_edf(asked)
-            if back.metadata.get("recording_id") == recording_id and all(
-                    len(back.data.get(s.name, ())) >= len(signals.data[s.name])
-                    for s in signals.streams):
-                return asked
+    if asked is not None and asked.suffix.lower() in (".bdf", ".edf") and asked.is_file() \
+            and _holds(asked, recording_id, counts):
+        return asked
     candidates = [target] + [target.with_name(f"{target.stem}-recovered{'' if k == 1 else k}"
                                               f"{target.suffix}") for k in range(1, 1000)]
     for cand in candidates:
         if not cand.exists():
             break
-        try:
-            back = read_edf(cand)
-        except FormatError:
-            continue
-        if back.metadata.get("recording_id") == recording_id and all(
-                len(back.data.get(s.name, ())) >= len(signals.data[s.name])
-                for s in signals.streams):
+        if _holds(cand, recording_id, counts):
             return cand
     return None
+
+
+def _holds(path: Path, recording_id: str, counts: dict[str, int]) -> bool:
+    """``path`` is a readable file of this recording with at least these samples (its
+    header and metadata are read, not its samples)."""
+    try:
+        with open_edf(path) as back:
+            have = {s.name: back.n_samples(s.name) for s in back.streams}
+            return back.metadata.get("recording_id") == recording_id and all(
+                have.get(name, 0) >= n for name, n in counts.items())
+    except FormatError:
+        return False
 
 
 def _archive(journal: Path) -> None:

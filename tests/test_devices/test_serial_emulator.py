@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from waiting import wait_until
 
 from biofeedback.devices import emulator as emu_mod
 from biofeedback.devices import protocol as P
@@ -49,23 +50,37 @@ class Sink:
             self.events.append(event)
 
     def wait_for(self, kind: EventKind, count: int = 1, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def seen() -> bool:
             with self.lock:
-                if sum(e.kind is kind for e in self.events) >= count:
-                    return
-            time.sleep(0.02)
-        raise AssertionError(f"no {kind} event within {timeout} s: {self.kinds()}")
+                return sum(e.kind is kind for e in self.events) >= count
+
+        wait_until(seen, timeout, f"{count} {kind} event(s); so far {self.kinds()}")
+
+    def samples(self, name: str, since: int = 0) -> int:
+        """Samples of stream ``name`` delivered from host index ``since`` on."""
+        with self.lock:
+            return sum(b.n_samples for b in self.blocks
+                       if b.stream == name and b.first_index >= since)
+
+    def resumed_at(self, name: str) -> int | None:
+        """The host index where stream ``name`` resumed after the first reconnect."""
+        with self.lock:
+            gaps = [e.detail for e in self.events if e.kind is EventKind.GAP and
+                    e.detail["stream"] == name and e.detail["reason"] == "reconnect"]
+        return gaps[0]["first_index"] + gaps[0]["n_samples"] if gaps else None
 
     def kinds(self) -> list[EventKind]:
-        return [e.kind for e in self.events if e.kind is not EventKind.STATUS]
+        with self.lock:
+            return [e.kind for e in self.events if e.kind is not EventKind.STATUS]
 
     def stream(self, name: str) -> list[SampleBlock]:
-        return [b for b in self.blocks if b.stream == name]
+        with self.lock:
+            return [b for b in self.blocks if b.stream == name]
 
     def gaps(self, name: str) -> list[dict]:
-        return [e.detail for e in self.events if e.kind is EventKind.GAP and
-                e.detail["stream"] == name]
+        with self.lock:
+            return [e.detail for e in self.events if e.kind is EventKind.GAP and
+                    e.detail["stream"] == name]
 
 
 def expected(block: SampleBlock, device_offset: int = 0) -> np.ndarray:
@@ -106,10 +121,15 @@ def assert_exact_and_gaps_explained(sink: Sink, name: str, offsets: list[tuple[i
     return sum(b.n_samples for b in blocks)
 
 
-def run_for(sensor: SerialSensor, sink: Sink, seconds: float) -> None:
+def stream_until(sensor: SerialSensor, sink: Sink, done, what: str, timeout: float = 30.0
+                 ) -> None:
+    """Stream until ``done()`` holds (enough samples, the fault of interest seen), then stop:
+    a loaded machine takes longer, it does not fail."""
     sensor.start(sink)
-    time.sleep(seconds)
-    sensor.stop()
+    try:
+        wait_until(done, timeout, what)
+    finally:
+        sensor.stop()
 
 
 def test_identify_and_stream_the_known_pattern(emulator_binary: str) -> None:
@@ -125,7 +145,7 @@ def test_identify_and_stream_the_known_pattern(emulator_binary: str) -> None:
         assert pressure.channels[0].name == "pressure" and pressure.channels[0].unit == "cmH2O"
         sink = Sink()
         t_start = time.monotonic()
-        run_for(sensor, sink, 3.0)
+        stream_until(sensor, sink, lambda: sink.samples("emg") >= 6000, "3 s of EMG")
         elapsed = time.monotonic() - t_start
         stats = sensor.link_stats
         sensor.close()
@@ -157,7 +177,13 @@ def test_injected_faults_are_counted_and_become_gaps(emulator_binary: str) -> No
                                  seed=7) as emu:
         sensor = SerialSensor(emu.port)
         sink = Sink()
-        run_for(sensor, sink, 4.0)
+
+        def faults_seen() -> bool:
+            stats = sensor.link_stats
+            return sink.samples("emg") > 4000 and stats.lost_frames > 0 and \
+                stats.crc_errors > 0 and stats.lost_samples.get("emg", 0) > 0
+
+        stream_until(sensor, sink, faults_seen, "EMG with lost frames and CRC errors")
         stats = sensor.link_stats
         sensor.close()
     n_emg = assert_exact_and_gaps_explained(sink, "emg", [(0, 0)])
@@ -181,16 +207,23 @@ def test_killing_and_restarting_the_emulator_resumes_the_session(emulator_binary
     sink = Sink()
     try:
         sensor.start(sink)
-        time.sleep(1.2)
+        wait_until(lambda: sink.samples("emg") >= 2400, 20, "1.2 s of EMG before the kill")
         emu.kill()  # like pulling the cable: no goodbye
         t_kill = time.monotonic()
         sink.wait_for(EventKind.DISCONNECTED, timeout=5)
         assert time.monotonic() - t_kill < 2.0
-        time.sleep(0.6)
+        sink.wait_for(EventKind.RECONNECTING, timeout=5)  # the link is looking for it
         emu = emu_mod.EmulatorProcess(binary=emulator_binary, scenario="test", link=link)
         emu.start()
         sink.wait_for(EventKind.CONNECTED, count=2, timeout=10)
-        time.sleep(1.2)
+        t_back = time.monotonic()
+
+        def resumed() -> bool:
+            emg, pres = sink.resumed_at("emg"), sink.resumed_at("pressure")
+            return emg is not None and pres is not None and \
+                sink.samples("emg", emg) > 1000 and sink.samples("pressure", pres) > 0
+
+        wait_until(resumed, 20, "EMG and pressure after the reconnect")
         sensor.stop()
         stats = sensor.link_stats
     finally:
@@ -205,8 +238,10 @@ def test_killing_and_restarting_the_emulator_resumes_the_session(emulator_binary
     assert stats.reconnects == 1
     reconnect_gap = [g for g in sink.gaps("emg") if g["reason"] == "reconnect"]
     assert len(reconnect_gap) == 1
-    # the gap covers the outage (≈ 0.6 s of restart plus detection and handshake)
-    assert 0.5 < reconnect_gap[0]["duration_s"] < 4.0
+    # the gap stands for the time the sensor was away as the host saw it, kill to reconnect
+    # (slack for noticing the reconnect late and for the first block after it)
+    outage = reconnect_gap[0]["duration_s"]
+    assert t_back - t_kill - 0.5 < outage < t_back - t_kill + 1.0, (outage, t_back - t_kill)
     resume = reconnect_gap[0]["first_index"] + reconnect_gap[0]["n_samples"]
     after = [b for b in sink.stream("emg") if b.first_index >= resume]
     assert sum(b.n_samples for b in after) > 1000
@@ -229,7 +264,13 @@ def test_device_reset_is_detected_and_streaming_resumes(emulator_binary: str) ->
         sensor = SerialSensor(emu.port)
         sink = Sink()
         t_start = time.monotonic()
-        run_for(sensor, sink, 4.5)
+
+        def reset_and_resumed() -> bool:
+            at = sink.resumed_at("emg")
+            return sensor.link_stats.device_resets >= 1 and at is not None and \
+                sink.samples("emg", at) >= 2000
+
+        stream_until(sensor, sink, reset_and_resumed, "a device reset and 1 s after it")
         elapsed = time.monotonic() - t_start
         stats = sensor.link_stats
         sensor.close()
@@ -258,7 +299,7 @@ def test_rate_and_test_signal_mode_are_negotiated(emulator_binary: str) -> None:
         info = sensor.open()
         assert info.stream("emg").fs == 1000.0
         sink = Sink()
-        run_for(sensor, sink, 1.5)
+        stream_until(sensor, sink, lambda: sink.samples("emg") > 1500, "1.5 s of EMG")
         sensor.close()
     blocks = sink.stream("emg")
     assert sum(b.n_samples for b in blocks) > 1000
