@@ -46,6 +46,7 @@ class EmgConditioner:
         self._hist = np.zeros((history_rows(max(windows)), n_channels))
         self._tkeo = Tkeo(n_channels) if tkeo else None
         self._det_rms = MultiRms([detect_window], n_channels) if tkeo else None
+        self._det_work: np.ndarray | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -58,6 +59,15 @@ class EmgConditioner:
         if self._tkeo is not None:
             self._tkeo.reset()
             self._det_rms.reset()  # type: ignore[union-attr]
+
+    def _work(self, n: int) -> np.ndarray:
+        """The detection envelope's array for ``n`` samples, reused from block to block: it
+        is only read until the next block (fresh megabyte arrays per minute of samples cost
+        more than their arithmetic)."""
+        w = self._det_work
+        if w is None or len(w) < n:
+            w = self._det_work = np.empty((n, self.n_channels))
+        return w[:n]
 
     def process(self, x: np.ndarray, filtered: np.ndarray | None = None,
                 envelope: np.ndarray | None = None
@@ -76,7 +86,7 @@ class EmgConditioner:
         else:
             bp = y = filtered if filtered is not None else np.empty((n, c))
         env = envelope if envelope is not None else np.empty((n, c))
-        det = np.empty((n, c)) if self._tkeo is None else env
+        det = self._work(n) if self._tkeo is None else env
         condition(x, self.bp_sos, self._bp_zi, self.notch_sos, self._notch_zi,
                   self._notch_unit, self._hist, self._count, self._windows, bp, y, env, det)
         if self._tkeo is None:

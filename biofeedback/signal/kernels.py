@@ -343,7 +343,7 @@ def pairwise_sum(a: np.ndarray, lo: int, n: int, centre: float, square: bool) ->
         return _block_sum(a, lo, n, centre, square)
     starts = np.full(1, lo, dtype=np.int64)
     stops = np.full(1, lo + n, dtype=np.int64)
-    return _interval_sum(a, starts, stops, n, centre, square)
+    return _interval_sum(a, starts, stops, n, centre, square, np.empty(0))
 
 
 @njit(cache=True)
@@ -464,10 +464,12 @@ def _pairwise_plan(n: int, ops: np.ndarray) -> int:
 
 @njit(cache=True)
 def _interval_sum(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, k: int,
-                  centre: float, square: bool) -> float:
+                  centre: float, square: bool, peak: np.ndarray) -> float:
     """numpy's pairwise sum of the ``k`` values ``values[starts[j]:stops[j]]`` taken in order
     (or of their squared deviations from ``centre``), without gathering them: each leaf of
-    :func:`_pairwise_plan` is summed in place, or gathered first when it spans intervals."""
+    :func:`_pairwise_plan` is summed in place, or gathered first when it spans intervals.
+    ``peak`` (one element, or none): raised to the largest value seen, leaf by leaf while the
+    leaf is in the cache (a pass of its own over a long selection costs as much as a sum)."""
     ops = np.empty(2 * (k // 64 + 2), dtype=np.int64)
     n_ops = _pairwise_plan(k, ops)
     buf = np.empty(128)
@@ -486,6 +488,9 @@ def _interval_sum(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, k: 
             i = starts[j]
         if i + m <= stops[j]:
             stack[sp] = _block_sum(values, i, m, centre, square)
+            if peak.shape[0]:
+                hi, _ = _max_min(values[i:i + m])
+                peak[0] = max(peak[0], hi)
             i += m
         else:
             fill = 0
@@ -498,6 +503,9 @@ def _interval_sum(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, k: 
                 fill += take
                 i += take
             stack[sp] = _block_sum(buf, 0, m, centre, square)
+            if peak.shape[0]:
+                hi, _ = _max_min(buf[:m])
+                peak[0] = max(peak[0], hi)
         sp += 1
     return stack[0]
 
@@ -509,18 +517,15 @@ def interval_stats(values: np.ndarray, starts: np.ndarray, stops: np.ndarray
     ``[starts[j], stops[j])`` (sorted, disjoint), equal to ``np.mean``, ``np.std`` and
     ``np.max`` of their concatenation (nan when empty), without building it or a mask."""
     k = 0
-    peak = -np.inf
     for j in range(starts.shape[0]):
-        a = starts[j]
-        b = stops[j]
-        if b > a:
-            k += b - a
-            hi, _ = _max_min(values[a:b])
-            peak = max(peak, hi)
+        if stops[j] > starts[j]:
+            k += stops[j] - starts[j]
     if k == 0:
         return 0, np.nan, np.nan, np.nan
-    mean = _interval_sum(values, starts, stops, k, 0.0, False) / k
-    var = _interval_sum(values, starts, stops, k, mean, True) / k
+    top = np.full(1, -np.inf)  # the maximum, found during the first sum
+    mean = _interval_sum(values, starts, stops, k, 0.0, False, top) / k
+    var = _interval_sum(values, starts, stops, k, mean, True, np.empty(0)) / k
+    peak = top[0]
     return k, mean, np.sqrt(var), peak
 
 
