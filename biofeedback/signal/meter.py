@@ -87,7 +87,7 @@ class MeterStage:
     def add_peak(self, peak: float) -> None:
         """A finished contraction's largest display envelope: the meter's scale follows."""
         self.peaks.append(peak)
-        self.top = float(np.mean(self.peaks))
+        self.top = _mean(self.peaks)
         if not peak <= self.max_peak:  # nan-safe max
             self.max_peak = peak
 
@@ -126,6 +126,18 @@ class MeterStage:
         meter_states(e0, a, provisional, -inv, 1.0 + mu * inv, thr, thr + 0.25 * (top - thr),
                      thr + 0.5 * (top - thr), self.excursion_n, self.fall_buf, self.fstate,
                      self.rstate, strain, rel, fb)
+
+
+def _mean(values: deque[float]) -> float:
+    """``np.mean`` of a few floats without making an array of them (once per contraction):
+    numpy adds fewer than eight values one after the other, as this loop does; more are
+    added in numpy's pairwise order (``np.add.reduce``)."""
+    if len(values) >= 8:
+        return float(np.mean(values))
+    total = 0.0
+    for v in values:
+        total += v
+    return total / len(values)
 
 
 __all__ = ["FeedbackState", "MeterStage"]

@@ -145,3 +145,15 @@ def test_many_seconds_at_once_give_the_per_second_kernels_numbers():
               for s in range(len(raw))]
     for i in range(2):
         assert np.array_equal(wide[i], np.concatenate([n[i] for n in narrow], axis=1))
+
+
+def test_the_meters_mean_peak_is_numpys_mean():
+    from collections import deque
+
+    from biofeedback.signal.meter import _mean
+
+    rng = np.random.default_rng(4)
+    for n in range(1, 12):
+        for scale in (1.0, 1e3, 1e-3):
+            d = deque(rng.random(n) * scale)
+            assert _mean(d) == float(np.mean(d))
