@@ -278,6 +278,7 @@ class _ChunkRun:
         self.acc: MetricsAccumulator | None = None
         self.known: np.ndarray | None = None  # periodogram table (whole array, n known)
         self.psd: dict[int, np.ndarray] = {}  # periodogram rows (traces kept, n unknown)
+        self.work: tuple[np.ndarray, ...] | None = None  # frame arrays without traces
         self.share = False
 
     def _start(self, x: np.ndarray) -> LiveProcessor:
@@ -308,6 +309,21 @@ class _ChunkRun:
                 proc.set_periodogram_sink(self.acc.put_psd)
         return proc
 
+    def _work(self, n: int) -> tuple[np.ndarray, ...]:
+        """Without traces: arrays for one piece's frame, reused from piece to piece (what is
+        kept of a frame is copied out before the next; a fresh megabyte per minute of
+        samples and per array costs more than the arithmetic done in it)."""
+        w = self.work
+        if w is None or len(w[0]) < n:
+            c = len(self.names)
+            w = self.work = (np.empty((n, c)), np.empty((n, c)), np.empty(n),
+                             np.zeros(n, dtype=bool), np.zeros(n, dtype=bool),
+                             np.empty(n, dtype=np.uint8))
+        else:
+            w[3][:n] = False  # "active" and "strain" must be False on entry
+            w[4][:n] = False
+        return tuple(a[:n] for a in w)
+
     def feed(self, chunk: np.ndarray) -> None:
         pos, marks = self.pos, self.marks
         x = _as_2d(chunk, f"chunk at sample {pos}")
@@ -323,7 +339,7 @@ class _ChunkRun:
             if a in marks:
                 proc.mark_rest(marks[a])
             fr = proc.process_emg(x[a - pos:b - pos], a,
-                                  traces.views(a, b) if traces is not None else None)
+                                  traces.views(a, b) if traces is not None else self._work(b - a))
             self.fb_log.add(a, fr.feedback)
             self.strain_log.add(a, fr.strain)
             for ev in fr.events:

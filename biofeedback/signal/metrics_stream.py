@@ -27,6 +27,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from biofeedback.signal.detection import ContractionEvent
+from biofeedback.signal.intervals import (
+    Intervals,
+    as_arrays,
+    complement,
+    intersect,
+    merge,
+    whole_blocks,
+)
+from biofeedback.signal.kernels import interval_stats
 from biofeedback.signal.metrics import SegmentMetrics
 from biofeedback.signal.quality import EXCLUDE, QualitySecond
 
@@ -42,14 +51,6 @@ class _Stats:
     peak: float = float("-inf")
     psd: np.ndarray | None = None
     segments: int = 0
-
-    def add(self, v: np.ndarray) -> None:
-        if not len(v):
-            return
-        kb = len(v)
-        mb = float(np.mean(v))
-        m2b = float(np.sum((v - mb) ** 2))
-        self.merge(kb, mb, m2b, float(np.max(v)))
 
     def merge(self, kb: int, mb: float, m2b: float, peak: float) -> None:
         ka = self.k
@@ -98,10 +99,12 @@ class MetricsAccumulator:
         self.seg_stats = [_Stats() for _ in self.named]
         self.pending = _Stats()
         self.pending_id: int | None = None
-        self.psd_rows: dict[int, np.ndarray] = {}
-        self._env = np.empty(0)
-        self._filt = np.empty(0)
-        self._buf_start = 0  # absolute index of _env[0]: everything before is folded in
+        #: periodograms handed over, as blocks (first row, rows): a block per quality call
+        self.psd_blocks: list[tuple[int, np.ndarray]] = []
+        # the samples not folded in yet: _buf[0, :_buf_n] envelope, _buf[1, :_buf_n] filtered
+        self._buf = np.empty((2, 0))
+        self._buf_n = 0
+        self._buf_start = 0  # absolute index of _buf[:, 0]: everything before is folded in
         self._end = 0  # processed samples
         self._quality: deque[QualitySecond] = deque()
         self._q_end = 0
@@ -110,18 +113,24 @@ class MetricsAccumulator:
     # -- input ----------------------------------------------------------------------------
     def put_psd(self, r0: int, rows: np.ndarray) -> None:
         """Quality check's periodograms of segments ``r0, r0 + 1, ...`` (channel 0)."""
-        for i, row in enumerate(rows):
-            if (r0 + i) * self.nper >= self._buf_start:
-                self.psd_rows[r0 + i] = row.copy()
+        skip = max(0, -(-self._buf_start // self.nper) - r0)  # rows already folded past
+        if skip < len(rows):
+            self.psd_blocks.append((r0 + skip, rows[skip:].copy()))
 
     def add(self, first_index: int, env0: np.ndarray, filt0: np.ndarray,
             events: Sequence[ContractionEvent], quality: Sequence[QualitySecond]) -> None:
         """Samples ``first_index...`` (pelvic-floor envelope and filtered EMG) and the events
         and quality seconds that came with them."""
         assert first_index == self._end, "samples must be consecutive"
-        self._env = np.concatenate([self._env, env0])
-        self._filt = np.concatenate([self._filt, filt0])
-        self._end = first_index + len(env0)
+        k, n = len(env0), self._buf_n
+        if n + k > self._buf.shape[1]:  # grow (rarely: the buffer holds a block + the delay)
+            buf = np.empty((2, max(2 * self._buf.shape[1], n + k)))
+            buf[:, :n] = self._buf[:, :n]
+            self._buf = buf
+        self._buf[0, n:n + k] = env0
+        self._buf[1, n:n + k] = filt0
+        self._buf_n = n + k
+        self._end = first_index + k
         self.add_events(events, quality)
 
     def add_events(self, events: Sequence[ContractionEvent],
@@ -151,36 +160,38 @@ class MetricsAccumulator:
         if stop > self._buf_start:
             self._fold(self._buf_start, stop, open_event, awaiting)
             cut = stop - self._buf_start
-            self._env = self._env[cut:].copy()
-            self._filt = self._filt[cut:].copy()
+            left = self._buf_n - cut
+            self._buf[:, :left] = self._buf[:, cut:self._buf_n]  # the delay's samples
+            self._buf_n = left
             self._buf_start = stop
             last = stop // self.nper  # rows of folded segments are no longer needed
-            for r in [r for r in self.psd_rows if r < last]:
-                del self.psd_rows[r]
+            self.psd_blocks = [(r0, rows) for r0, rows in self.psd_blocks
+                               if r0 + len(rows) > last]
 
     # -- folding --------------------------------------------------------------------------
-    def _usable(self, a: int, b: int) -> np.ndarray:
-        mask = np.ones(b - a, dtype=bool)
+    def _usable(self, a: int, b: int) -> Intervals:
+        """``[a, b)`` minus the seconds whose quality excludes them, relative to ``a``."""
+        bad: Intervals = []
         exclude = int(EXCLUDE)
         while self._quality and self._quality[0].start_index < b:
             q = self._quality[0]
             if int(q.flags[0]) & exclude:
-                lo, hi = max(a, q.start_index), min(b, q.start_index + q.n_samples)
-                mask[lo - a:hi - a] = False
+                bad.append((max(a, q.start_index) - a, min(b, q.start_index + q.n_samples) - a))
             if q.start_index + q.n_samples <= b:
                 self._quality.popleft()
             else:
                 break
-        return mask
+        return complement(merge(bad), 0, b - a)
 
     def _fold(self, a: int, b: int, open_event: ContractionEvent | None,
               awaiting: int | None) -> None:
+        """Fold samples ``[a, b)`` into the statistics. Selections are interval lists
+        relative to ``a`` (a few per contraction), their statistics one compiled pass each
+        (:func:`~biofeedback.signal.kernels.interval_stats`): no per-sample masks."""
         n = b - a
-        env = self._env[:n]
+        env = self._buf[0, :n]
         usable = self._usable(a, b)
-        inside = np.zeros(n, dtype=bool)
-        busy = np.zeros(n, dtype=bool)
-        pend = np.zeros(n, dtype=bool)
+        inside, busy, pend = [], [], []
         open_id = open_event.id if open_event is not None else None
         for ev in list(self._events.values()):
             if ev.onset_index >= b:
@@ -191,42 +202,40 @@ class MetricsAccumulator:
                 stop = ev.offset_index
                 end = stop if ev.recovery_index is None else max(stop, ev.recovery_index)
                 if ev.id == awaiting:
-                    pend[max(0, stop - a):] = True
+                    pend.append((max(0, stop - a), n))
             if max(end, stop) <= a and ev.id != awaiting:
                 continue
             lo = max(0, ev.onset_index - a)
-            inside[lo:max(lo, stop - a)] = True
-            busy[lo:max(lo, end - a)] = True
-        rest = ~busy
-        if a < self.settle:
-            rest[:self.settle - a] = False
-        pend &= rest & usable
-        rest &= ~pend
-        masks = [("recording", usable), ("rest", rest & usable),
-                 ("contractions", inside & usable)]
-        targets: list[tuple[_Stats, np.ndarray]] = [(self.stats[k], m) for k, m in masks]
+            inside.append((lo, min(n, stop - a)))
+            busy.append((lo, min(n, end - a)))
+        rest = complement(merge(busy), max(0, self.settle - a), n)
+        pend_iv = intersect(intersect(merge(pend), rest), usable)
+        rest_usable = intersect(rest, usable)  # (rest and pending, until pending is known)
+        rest_only = intersect(rest_usable, complement(pend_iv, 0, n))
+        targets: list[tuple[_Stats, Intervals]] = [
+            (self.stats["recording"], usable), (self.stats["rest"], rest_only),
+            (self.stats["contractions"], intersect(merge(inside), usable))]
         for (_, i0, i1), st in zip(self.named, self.seg_stats, strict=True):
-            m = np.zeros(n, dtype=bool)
             lo, hi = max(i0, a), min(i1, b)
-            if hi > lo:
-                m[lo - a:hi - a] = usable[lo - a:hi - a]
-            targets.append((st, m))
-        targets.append((self.pending, pend))
+            targets.append((st, intersect(usable, [(lo - a, hi - a)]) if hi > lo else []))
+        targets.append((self.pending, pend_iv))
         # whole Welch segments of [a, b): a is a multiple of nper
-        k = (b - a) // self.nper
-        whole = [(st, m[:k * self.nper].reshape(k, self.nper).all(axis=1)) for st, m in targets]
+        k = n // self.nper
+        whole = [whole_blocks(iv, self.nper, k) > 0 for _, iv in targets]
         # a segment partly pending and otherwise rest counts for "rest" if the pending part
         # turns out to be rest
-        if k and pend.any():
-            rp = (rest | pend) & usable
-            either = rp[:k * self.nper].reshape(k, self.nper).all(axis=1)
-            whole[-1] = (self.pending, either & ~whole[1][1])
+        if k and pend_iv:
+            whole[-1] = (whole_blocks(rest_usable, self.nper, k) > 0) & ~whole[1]
         need = np.zeros(k, dtype=bool)
-        for _, w in whole:
+        for w in whole:
             need |= w
         rows = self._periodograms(a // self.nper, np.flatnonzero(need))
-        for (st, m), (_, w) in zip(targets, whole, strict=True):
-            st.add(env[m])
+        for (st, iv), w in zip(targets, whole, strict=True):
+            if iv:
+                starts, stops = as_arrays(iv)
+                count, mean, sd, peak = interval_stats(env, starts, stops)
+                if count:
+                    st.merge(int(count), float(mean), float(sd) ** 2 * count, float(peak))
             if w.any():
                 st.add_psd(rows[w[need]])
         self._events = {i: ev for i, ev in self._events.items() if not self._done(ev, b)}
@@ -244,16 +253,17 @@ class MetricsAccumulator:
         already computed them, as :class:`~biofeedback.signal.metrics.SegmentSpectra`)."""
         f_n = self.nper // 2 + 1
         out = np.empty((len(idx), f_n))
-        todo = []
-        for j, i in enumerate(idx):
-            row = self.psd_rows.pop(r0 + int(i), None)
-            if row is None:
-                todo.append(j)
-            else:
-                out[j] = row
-        if todo:
-            t = np.asarray(todo)
-            segs = self._filt[:len(self._env)]
+        rows = r0 + idx
+        found = np.zeros(len(idx), dtype=bool)
+        for b0, block in self.psd_blocks:
+            sel = (rows >= b0) & (rows < b0 + len(block)) & ~found
+            if sel.any():
+                out[sel] = block[rows[sel] - b0]
+                found |= sel
+        todo = np.flatnonzero(~found)
+        if len(todo):
+            t = todo
+            segs = self._buf[1, :self._buf_n]
             starts = idx[t] * self.nper
             view = np.lib.stride_tricks.sliding_window_view(segs, self.nper)[starts]
             f = np.fft.rfft(view * self.win, axis=1)
