@@ -20,6 +20,7 @@ from biofeedback.signal.feedback_state import FeedbackState
 from biofeedback.signal.hum import recording_hum_hz
 from biofeedback.signal.intervals import complement, intersect, merge
 from biofeedback.signal.live import LiveProcessor
+from biofeedback.signal.meter import relaxation_trace
 from biofeedback.signal.metrics import SegmentMetrics, SegmentSpectra, _num, interval_metrics
 from biofeedback.signal.metrics_stream import MetricsAccumulator
 from biofeedback.signal.quality import EXCLUDE, QualityFlag, QualitySecond
@@ -55,10 +56,21 @@ class AnalysisResult:
     # per-sample traces, None when analysed with keep_traces=False (bounded memory)
     filtered: np.ndarray | None = None  # (n, ch) µV, band-passed (and notched)
     envelope: np.ndarray | None = None  # (n, ch) µV RMS
-    relaxation: np.ndarray | None = None  # (n,)
+    _relaxation: np.ndarray | None = field(default=None, repr=False)  # see .relaxation
     active: np.ndarray | None = None  # (n,) bool
     strain: np.ndarray | None = None  # (n,) bool
     feedback: np.ndarray | None = None  # (n,) uint8 FeedbackState codes: what the meter showed
+    #: the meter's relaxation scale where it changed: (index, scale, offset)
+    relaxation_runs: list[tuple[int, float, float]] = field(default_factory=list, repr=False)
+
+    @property
+    def relaxation(self) -> np.ndarray | None:
+        """``(n,)`` the meter's relaxation (0..1, nan before a baseline), made from the
+        envelope when first asked for: the same numbers the live frames carry, without
+        58 MB per hour written for every analysis that never looks at them."""
+        if self._relaxation is None and self.envelope is not None and self.relaxation_runs:
+            self._relaxation = relaxation_trace(self.envelope[:, 0], self.relaxation_runs)
+        return self._relaxation
 
     @property
     def n_samples(self) -> int:
@@ -279,6 +291,7 @@ class _ChunkRun:
         self.known: np.ndarray | None = None  # periodogram table (whole array, n known)
         self.psd: dict[int, np.ndarray] = {}  # periodogram rows (traces kept, n unknown)
         self.work: tuple[np.ndarray, ...] | None = None  # frame arrays without traces
+        self.rel_log: list[tuple[int, float, float]] = []
         self.share = False
 
     def _start(self, x: np.ndarray) -> LiveProcessor:
@@ -295,7 +308,8 @@ class _ChunkRun:
         self.share = (config.emg.notch_hz is None and proc.second_len % 2 == 0
                       and max(8, int(round(0.5 * fs))) == proc.second_len // 2)
         if self.keep_traces:
-            self.traces = Traces(x.shape[1], self.n_hint)
+            self.traces = Traces(x.shape[1], self.n_hint, relaxation=False)
+            self.rel_log = proc.log_relaxation()
             if self.share and self.n_hint:
                 self.known = proc.keep_periodograms(self.n_hint)
             elif self.share:
@@ -370,6 +384,7 @@ class _ChunkRun:
         evs = sorted(self.events.values(), key=lambda e: e.id)
         arrays = self.traces.trimmed() if self.traces is not None else dict.fromkeys(
             Traces._NAMES)
+        del arrays["relaxation"]  # (made from the envelope and the runs when asked)
         result = AnalysisResult(
             fs=float(self.fs), channels=self.names, events=evs, quality=self.quality,
             baseline=proc.baseline, threshold_uv=proc.threshold_uv, metrics={}, config=config,
@@ -377,6 +392,7 @@ class _ChunkRun:
             suggestion="notch" if status.suggestion == "notch" and status.hum_hz else "",
             line_log=list(proc.line_log), n_total=n, feedback_runs=self.fb_log.runs,
             strain_runs=self.strain_log.intervals(n), **arrays,
+            relaxation_runs=self.rel_log,
         )
         if not result.hum_hz:
             f = recording_hum_hz(self.quality, config.quality.hum_seconds,

@@ -112,7 +112,7 @@ def strain_states(det: np.ndarray, p_strain: bool, use_abd: bool, hi: float, abd
 def meter_states(e0: np.ndarray, a: int, provisional: bool, ninv: float, c1: float,
                  thr: float, big: float, half: float, excursion: int, buf: np.ndarray,
                  fstate: np.ndarray, rstate: np.ndarray, strain: np.ndarray,
-                 rel: np.ndarray, fb: np.ndarray) -> None:
+                 rel: np.ndarray, fb: np.ndarray, write_rel: bool = True) -> None:
     """Relaxation, release in progress, relaxed stretch and the feedback state of one piece
     (baseline known), in one pass: the rules of :func:`falling_states` and
     :func:`relaxed_states`, ``rel = clip(e·(−1/(top−μ)) + (1 + μ/(top−μ)), 0, 1)`` (the same
@@ -138,7 +138,8 @@ def meter_states(e0: np.ndarray, a: int, provisional: bool, ninv: float, c1: flo
             r = 0.0
         if r > 1.0:
             r = 1.0
-        rel[i] = r
+        if write_rel:  # (offline traces compute it from the envelope when asked)
+            rel[i] = r
         if provisional:
             code = 1  # SETTLING
         else:

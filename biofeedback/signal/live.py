@@ -231,7 +231,9 @@ class LiveProcessor:
         ``out``: arrays of ``n`` samples to write the frame into (filtered, envelope,
         relaxation, active, strain, feedback: the frame's fields are then these arrays), so
         whole-recording analysis fills its result without copying each block; ``active``
-        and ``strain`` must be all False on entry (fresh ``np.zeros``)."""
+        and ``strain`` must be all False on entry (fresh ``np.zeros``); ``relaxation`` may
+        be None: it is then not written, the frame's is None, and the meter logs its scale
+        instead (:meth:`log_relaxation`)."""
         x = np.asarray(x, dtype=float)
         if x.ndim == 1:
             x = x[:, None]
@@ -294,19 +296,20 @@ class LiveProcessor:
             for at, apply in updates:
                 j1 = min(max(at + 1 - first_index, j0), i1)
                 if j1 > j0:
-                    self._relax(env[j0:j1], det[j0:j1], first_index + j0, rel[j0:j1],
+                    self._relax(env[j0:j1], det[j0:j1], first_index + j0, _part(rel, j0, j1),
                                 strain[j0:j1], fb[j0:j1])
                 apply()
                 j0 = j1
             if i1 > j0:
-                self._relax(env[j0:i1], det[j0:i1], first_index + j0, rel[j0:i1],
+                self._relax(env[j0:i1], det[j0:i1], first_index + j0, _part(rel, j0, i1),
                             strain[j0:i1], fb[j0:i1])
             at_second = (a + (i1 - i0)) % L == 0
             if at_second and self._baseline_may_change() and self._baseline.end_second():
                 self._update_thresholds(a + (i1 - i0))
         quality += self._quality.feed(first_index, x, bp, env, bad)
         self._note_quality(quality)
-        self._last_rel = float(rel[-1])
+        self._last_rel = (float(rel[-1]) if rel is not None
+                          else self._meter.relaxation_of(float(env[-1, 0])))
         self._last_fb = _STATES[int(fb[-1])]
         self._last_env_uv = float(env[-1, 0])
         self._active = bool(active[-1])
@@ -323,6 +326,13 @@ class LiveProcessor:
         z = np.zeros((0, self.n_channels))
         return EmgFrame(z, z, np.zeros(0), np.zeros(0, bool), np.zeros(0, bool), events,
                         quality, -1)
+
+    def log_relaxation(self) -> list[tuple[int, float, float]]:
+        """From now on, log the relaxation's scale where it changes, for frames given no
+        relaxation array: :func:`biofeedback.signal.meter.relaxation_trace` makes the
+        per-sample relaxation from it and the envelope, identical to the frames'."""
+        self._meter.rel_log = []
+        return self._meter.rel_log
 
     def keep_periodograms(self, n_samples: int) -> np.ndarray:
         """Collect the quality check's half-second periodograms of channel 0 for the first
@@ -397,7 +407,7 @@ class LiveProcessor:
         if len(act):
             self._disp_peak = float(masked_max(env0, act, self._disp_peak))
 
-    def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray,
+    def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray | None,
                strain: np.ndarray, fb: np.ndarray) -> None:
         """Relaxation, "below the line" run, strain flag and feedback state of one piece
         (:class:`~biofeedback.signal.meter.MeterStage`)."""
@@ -463,6 +473,10 @@ class LiveProcessor:
 
 
 _STATES = tuple(FeedbackState)  # code -> state, without the enum call per block
+
+
+def _part(a: np.ndarray | None, i0: int, i1: int) -> np.ndarray | None:
+    return None if a is None else a[i0:i1]
 
 
 def _latest(events: list[ContractionEvent]) -> list[ContractionEvent]:

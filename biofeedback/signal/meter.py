@@ -38,6 +38,10 @@ class MeterStage:
         self.range_factor = c.relaxation.default_range_factor
         self.strain_cmh2o = c.strain.pressure_rise_cmh2o
         self.user_threshold: float | None = None
+        #: when a list (offline analysis keeping traces): the relaxation's scale and offset
+        #: from each sample on where they change, ``(index, scale, offset)``; relaxation is
+        #: then ``clip(e·scale + offset, 0, 1)`` (nan scale: nan), computed only if asked
+        self.rel_log: list[tuple[int, float, float]] | None = None
         self.mu = self.auto_thr = float("nan")
         self.abd_mu = self.abd_hi = float("inf")
         self.reset()
@@ -52,6 +56,7 @@ class MeterStage:
         self.fall_buf = np.full(self.fall_n, np.nan)  # the envelope k samples ago, by index
         self.fstate = np.array([0.0, np.inf])  # a release in progress, its lowest level
         self.srun = np.zeros(1, dtype=np.int64)  # strain run carried across pieces
+        self._scale = (math.nan, math.nan)  # the last piece's relaxation scale and offset
 
     def reset_signal(self) -> None:
         """A gap: the runs and the history restart, the person's levels stay."""
@@ -99,16 +104,20 @@ class MeterStage:
         return max(top, 2.0 * thr) if math.isfinite(thr) else top
 
     def process(self, env: np.ndarray, det: np.ndarray, a: int, b: Baseline | None,
-                t: Thresholds | None, pressure_rise: float, rel: np.ndarray,
+                t: Thresholds | None, pressure_rise: float, rel: np.ndarray | None,
                 strain: np.ndarray, fb: np.ndarray) -> None:
         """Fill ``rel``, ``strain`` (all False on entry) and ``fb`` for one piece whose
-        first sample has absolute index ``a``."""
+        first sample has absolute index ``a``; ``rel`` None: not written (see ``rel_log``)."""
         e0 = env[:, 0]
+        out = rel if rel is not None else _NO_REL
         if b is None:
             # only the "falling" history runs before a baseline exists
             meter_states(e0, a, True, 0.0, 0.0, 0.0, 0.0, 0.0, 1, self.fall_buf, self.fstate,
-                         self.rstate, strain, rel, fb)
-            rel[:] = np.nan
+                         self.rstate, strain, out, fb, rel is not None)
+            if rel is not None:
+                rel[:] = np.nan
+            self._scale = (math.nan, math.nan)
+            self._log_scale(a)
             return
         p_strain = pressure_rise > self.strain_cmh2o  # False for nan
         if t is not None and not p_strain and self.n_channels == 1:
@@ -123,9 +132,48 @@ class MeterStage:
         # a guarded start is not rest: no "relaxed" (and no relaxed-for count) until the
         # automatic level is confirmed; a line the clinician set is trusted as it is
         provisional = bool(b.provisional and self.user_threshold is None)
-        meter_states(e0, a, provisional, -inv, 1.0 + mu * inv, thr, thr + 0.25 * (top - thr),
-                     thr + 0.5 * (top - thr), self.excursion_n, self.fall_buf, self.fstate,
-                     self.rstate, strain, rel, fb)
+        self._scale = (-inv, 1.0 + mu * inv)
+        meter_states(e0, a, provisional, self._scale[0], self._scale[1], thr,
+                     thr + 0.25 * (top - thr), thr + 0.5 * (top - thr), self.excursion_n,
+                     self.fall_buf, self.fstate, self.rstate, strain, out, fb, rel is not None)
+        self._log_scale(a)
+
+    def _log_scale(self, a: int) -> None:
+        log = self.rel_log
+        if log is not None and (not log or log[-1][1:] != self._scale):
+            if log and log[-1][0] == a:
+                log[-1] = (a, *self._scale)
+            else:
+                log.append((a, *self._scale))
+
+    def relaxation_of(self, e: float) -> float:
+        """The relaxation the last piece gave an envelope value ``e`` (the kernel's
+        arithmetic)."""
+        scale, offset = self._scale
+        if scale != scale:
+            return math.nan
+        return min(max(e * scale + offset, 0.0), 1.0)
+
+
+def relaxation_trace(envelope: np.ndarray, log: list[tuple[int, float, float]]) -> np.ndarray:
+    """Relaxation per sample from the pelvic-floor envelope and the meter's ``rel_log``:
+    the same two operations and clip as the meter's kernel, so the values are identical."""
+    out = np.empty(len(envelope))
+    out[:log[0][0] if log else len(out)] = np.nan  # (before the first piece: none)
+    for i, (a, scale, offset) in enumerate(log):
+        b = log[i + 1][0] if i + 1 < len(log) else len(envelope)
+        if b <= a:
+            continue
+        if scale != scale:
+            out[a:b] = np.nan
+        else:
+            np.multiply(envelope[a:b], scale, out=out[a:b])
+            out[a:b] += offset
+            np.clip(out[a:b], 0.0, 1.0, out=out[a:b])
+    return out
+
+
+_NO_REL = np.empty(0)  # the kernel's relaxation argument when it is not written
 
 
 def _mean(values: deque[float]) -> float:

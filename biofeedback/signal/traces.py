@@ -37,12 +37,14 @@ class RunLog:
 class Traces:
     """Growable per-sample arrays (capacity doubles; exact size when ``n_hint`` is right)."""
 
-    def __init__(self, n_channels: int, n_hint: int = 0) -> None:
+    def __init__(self, n_channels: int, n_hint: int = 0, relaxation: bool = True) -> None:
+        """``relaxation=False``: no relaxation array (``views`` gives None in its place; the
+        caller derives it from the envelope when asked)."""
         cap = max(n_hint, 1)
         self.n = 0
         self.filtered = np.empty((cap, n_channels))
         self.envelope = np.empty((cap, n_channels))
-        self.relaxation = np.empty(cap)
+        self.relaxation = np.empty(cap) if relaxation else None
         self.active = np.zeros(cap, dtype=bool)
         self.strain = np.zeros(cap, dtype=bool)
         self.feedback = np.empty(cap, dtype=np.uint8)
@@ -54,13 +56,15 @@ class Traces:
         (``LiveProcessor.process_emg(..., out=...)``); they count as fed."""
         self._grow(b)
         self.n = max(self.n, b)
-        return tuple(getattr(self, k)[a:b] for k in self._NAMES)
+        return tuple(None if (v := getattr(self, k)) is None else v[a:b] for k in self._NAMES)
 
     def _grow(self, b: int) -> None:
         if b > len(self.envelope):
             cap = max(b, 2 * len(self.envelope))
             for k in self._NAMES:
                 old = getattr(self, k)
+                if old is None:
+                    continue
                 new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
                 new[:self.n] = old[:self.n]
                 setattr(self, k, new)
@@ -70,9 +74,11 @@ class Traces:
         b = a + len(frame.envelope)
         self._grow(b)
         for k in self._NAMES:
-            getattr(self, k)[a:b] = getattr(frame, k)
+            if getattr(self, k) is not None:
+                getattr(self, k)[a:b] = getattr(frame, k)
         self.n = b
 
     def trimmed(self) -> dict[str, np.ndarray]:
         """The arrays cut to the samples fed (no copy when the hint was exact)."""
-        return {k: getattr(self, k)[:self.n] for k in self._NAMES}
+        return {k: None if (v := getattr(self, k)) is None else v[:self.n]
+                for k in self._NAMES}

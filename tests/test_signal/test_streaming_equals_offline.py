@@ -15,6 +15,7 @@ def _stream(x: np.ndarray, fs: float, sizes: list[int]):
     proc = LiveProcessor(fs, ("pfm", "abdominal"))
     env = np.empty_like(x)
     fb = np.empty(len(x), dtype=np.uint8)
+    rel = np.empty(len(x))
     events = {}
     pos, k = 0, 0
     while pos < len(x):
@@ -23,12 +24,13 @@ def _stream(x: np.ndarray, fs: float, sizes: list[int]):
         fr = proc.process_emg(x[pos:pos + n], pos)
         env[pos:pos + len(fr.envelope)] = fr.envelope
         fb[pos:pos + len(fr.envelope)] = fr.feedback
+        rel[pos:pos + len(fr.envelope)] = fr.relaxation
         for ev in fr.events:
             events[ev.id] = ev
         pos += n
     for ev in proc.finish().events:
         events[ev.id] = ev
-    return env, [events[i] for i in sorted(events)], fb
+    return env, [events[i] for i in sorted(events)], fb, rel
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -38,22 +40,25 @@ def _stream(x: np.ndarray, fs: float, sizes: list[int]):
 def test_random_block_sizes_give_identical_envelope_and_events(two_contractions, sizes):
     emg, _, _ = two_contractions
     offline = analyze(emg, 2000.0)
-    env, events, fb = _stream(emg, 2000.0, sizes)
+    env, events, fb, rel = _stream(emg, 2000.0, sizes)
     np.testing.assert_allclose(env, offline.envelope, rtol=1e-9, atol=1e-9)
     assert events == offline.events
     assert len(events) == 2
     np.testing.assert_array_equal(fb, offline.feedback)
+    # the offline relaxation is made from the envelope when asked: the frames' numbers
+    np.testing.assert_array_equal(rel, offline.relaxation)
 
 
 def test_one_sample_blocks_match_offline_on_a_short_signal(two_contractions):
     emg, _, _ = two_contractions
     x = emg[: 2000 * 5]  # the first contraction, sample by sample
     offline = analyze(x, 2000.0)
-    env, events, fb = _stream(x, 2000.0, [1])
+    env, events, fb, rel = _stream(x, 2000.0, [1])
     np.testing.assert_allclose(env, offline.envelope, rtol=1e-9, atol=1e-9)
     assert events == offline.events
     assert len(events) == 1
     np.testing.assert_array_equal(fb, offline.feedback)
+    np.testing.assert_array_equal(rel, offline.relaxation)
 
 
 def _dense(seed: int) -> np.ndarray:
@@ -81,6 +86,8 @@ def test_dense_contractions_with_late_peaks_do_not_depend_on_the_cut(seed):
         assert r.events == ref.events
         np.testing.assert_array_equal(r.feedback, ref.feedback)
         np.testing.assert_array_equal(r.active, ref.active)
-    _, events, fb = _stream(x, 2000.0, [40])  # the live 20 ms blocks
+        np.testing.assert_array_equal(r.relaxation, ref.relaxation)
+    _, events, fb, rel = _stream(x, 2000.0, [40])  # the live 20 ms blocks
     assert events == ref.events
     np.testing.assert_array_equal(fb, ref.feedback)
+    np.testing.assert_array_equal(rel, ref.relaxation)
