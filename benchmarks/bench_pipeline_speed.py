@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import os
 import subprocess
@@ -411,6 +412,9 @@ def main() -> None:
     ap.add_argument("--chunk-minutes", type=float, default=60.0,
                     help="length of the bounded-memory analyze_chunks run (0 skips it)")
     args = ap.parse_args()
+    # as the biofeedback process does (cli.main): the import-time objects leave the
+    # collector's reach, so a full collection does not walk them again during a run
+    gc.freeze()
     print("# Signal core speed")
     import platform
 
