@@ -31,23 +31,22 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 CHILD = r"""
-import resource, shutil, sys, time
+import shutil, sys, time
 from pathlib import Path
+from biofeedback.formats import bfrec
+from biofeedback.formats.edf import read_edf, write_edf
+from biofeedback.formats.errors import FormatError
+from biofeedback.storage.recovery import convert_journal, recover_journal
 mode, journal, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-t0, c0 = time.perf_counter(), time.process_time()
-if mode == "streamed":
-    from biofeedback.storage.recovery import convert_journal
-    convert_journal(journal, out, private=True)
-elif mode == "recover":
-    from biofeedback.storage.recovery import recover_journal
+if mode == "recover":
     work = journal.with_suffix(".work.bfrec")
     shutil.copy(journal, work)
-    t0, c0 = time.perf_counter(), time.process_time()
+t0, c0 = time.perf_counter(), time.process_time()  # the modules are loaded when Stop is pressed
+if mode == "streamed":
+    convert_journal(journal, out, private=True)
+elif mode == "recover":
     recover_journal(work, out)
 else:  # the whole-journal path, as recovery.convert_journal was before it was streamed
-    from biofeedback.formats import bfrec
-    from biofeedback.formats.edf import read_edf, write_edf
-    from biofeedback.formats.errors import FormatError
     signals = bfrec.read_bfrec(journal)
     signals.metadata.pop("journal", None)
     settings = signals.metadata.pop("settings", None)

@@ -29,9 +29,10 @@ from biofeedback.formats.reader import SignalReader
 from biofeedback.formats.vocabulary import gap as gap_text
 from biofeedback.streams import Annotation, StreamInfo
 
-RELEASE_BYTES = 8 << 20  # journal bytes scanned at a time (one window, then let go)
+RELEASE_BYTES = 4 << 20  # journal bytes scanned at a time (one window, then let go)
 WINDOW_ROWS = 1 << 15  # rows assembled at once for small reads (replay's 20-ms blocks)
 SPAN_GAP = 1 << 20  # file bytes between two blocks of a stream read through, not skipped
+SPAN_BYTES = 2 << 20  # file bytes read at a time for one stream's blocks
 
 
 class JournalReader(SignalReader):
@@ -165,7 +166,8 @@ class JournalReader(SignalReader):
                   nch: int) -> np.ndarray:
         """Rows ``[start, stop)`` from blocks ``lo..hi`` that do not overlap: the file spans
         holding them read whole (other streams' blocks in between are read through, unless
-        :data:`SPAN_GAP` apart), every block size gathered at once."""
+        :data:`SPAN_GAP` apart), :data:`SPAN_BYTES` at a time, every block size gathered at
+        once."""
         ix = self._index[stream]
         f, n, o = ix.first[lo:hi], ix.n[lo:hi], ix.offset[lo:hi]
         if not len(f):
@@ -177,7 +179,9 @@ class JournalReader(SignalReader):
             return np.frombuffer(self._pread(int(o[0]), int(nbytes.sum())),
                                  "<f8").reshape(-1, nch).copy()
         stage = np.zeros((s1 - s0, nch))
-        cuts = np.flatnonzero(o[1:] - (o[:-1] + nbytes[:-1]) > SPAN_GAP) + 1
+        piece = (o - o[0]) // SPAN_BYTES  # at most about this much file per read
+        cuts = np.flatnonzero((o[1:] - (o[:-1] + nbytes[:-1]) > SPAN_GAP) |
+                              (piece[1:] != piece[:-1])) + 1
         for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(f)], strict=True):
             base = int(o[a])
             raw = np.frombuffer(self._pread(base, int(o[b - 1] + nbytes[b - 1]) - base),
