@@ -67,12 +67,13 @@ class StreamBlocks:
 
 @dataclass
 class _Stream:
+    """A stream's index as it grows: 20 bytes a block, in arrays (no copy when done)."""
+
     nch: int
-    first: list[np.ndarray] = field(default_factory=list)
-    n: list[np.ndarray] = field(default_factory=list)
-    offset: list[np.ndarray] = field(default_factory=list)
+    first: array = field(default_factory=lambda: array("q"))
+    n: array = field(default_factory=lambda: array("I"))
+    offset: array = field(default_factory=lambda: array("q"))
     nonfinite: set[int] = field(default_factory=set)
-    count: int = 0
     length: int = 0
     lo: np.ndarray = field(init=False)
     hi: np.ndarray = field(init=False)
@@ -81,11 +82,9 @@ class _Stream:
         self.lo, self.hi = np.full(self.nch, np.inf), np.full(self.nch, -np.inf)
 
     def done(self) -> StreamBlocks:
-        def cat(parts: list[np.ndarray], dtype: str) -> np.ndarray:
-            return np.concatenate(parts) if parts else np.zeros(0, dtype)
-
-        return StreamBlocks(cat(self.first, "i8"), cat(self.n, "i8"), cat(self.offset, "i8"),
-                            self.nonfinite, self.length, self.lo, self.hi)
+        return StreamBlocks(np.frombuffer(self.first, np.int64), np.frombuffer(self.n, np.uint32),
+                            np.frombuffer(self.offset, np.int64), self.nonfinite, self.length,
+                            self.lo, self.hi)
 
 
 class Indexer:
@@ -249,11 +248,10 @@ class Indexer:
                 group = np.flatnonzero(n == size)
                 vals = gather(raw8, data[group], 8 * size * s.nch).view("<f8").reshape(
                     len(group), size, s.nch)
-                self._values(s, vals, s.count + group)
-            s.first.append(first)
-            s.n.append(n)
-            s.offset.append(data + base)
-            s.count += len(sel)
+                self._values(s, vals, len(s.first) + group)
+            s.first.frombytes(first.tobytes())
+            s.n.frombytes(n.astype(np.uint32).tobytes())  # a u32 field
+            s.offset.frombytes((data + base).tobytes())
 
     @staticmethod
     def _values(s: _Stream, vals: np.ndarray, numbers: np.ndarray) -> None:

@@ -4,8 +4,8 @@ The journal is scanned once, a window of the file at a time, with the same recor
 checks and messages as :func:`~biofeedback.formats.bfrec.scan`
 (:mod:`~biofeedback.formats.bfrec_index`: the Python loop only frames records, numpy parses
 and checks the blocks), but a block record leaves only its place in the file behind: first
-sample index, sample count and file offset, 24 bytes per block in one index per stream
-(9 MB an hour at the recorder's 20-ms blocks), whether it held NaN/inf, and each channel's
+sample index, sample count and file offset, 20 bytes per block in one index per stream
+(7 MB an hour at the recorder's 20-ms blocks), whether it held NaN/inf, and each channel's
 range. Gaps (missing samples, NaN/inf rows: zeros in the data, ``gap:<stream>`` annotations)
 are worked out from that index exactly as :func:`~biofeedback.formats.bfrec.to_signal_set`
 does. Reading rows ``[a, b)`` of a stream whose blocks follow each other (the recorder's) is
