@@ -86,6 +86,8 @@ BAD = {
     "bad sync": b"\x00" + bfrec.encode_block(0, 0, 0, np.zeros((4, 2)))[1:],
     "implausible length": bfrec.SYNC + b"B" + (1 << 30).to_bytes(4, "little") + b"\x00" * 8,
     "cut": bfrec.encode_block(0, 0, 0, np.zeros((4, 2)))[:-3],
+    "far first index": bfrec.encode_block(0, 2**40, 0, np.zeros((4, 2))),
+    "huge first index": bfrec.encode_block(0, 2**64 - 2, 0, np.zeros((4, 2))),
 }
 
 
