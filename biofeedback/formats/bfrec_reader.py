@@ -1,58 +1,38 @@
 """Recording journals (``.bfrec``) read through a block index: bounded memory, random access.
 
-The journal is scanned once with the same record parser and the same checks as
-:func:`~biofeedback.formats.bfrec.scan` (memory-mapped; pages already scanned are given back
-to the kernel as the scan moves on), but a block record leaves only its place in the file
-behind: first sample index, sample count and file offset, 20 bytes per block in one index
-per stream (7 MB an hour at the recorder's 20-ms blocks), and whether it held NaN/inf.
-Gaps (missing samples, NaN/inf rows: zeros in the data, ``gap:<stream>`` annotations) are
-worked out from that index exactly as :func:`~biofeedback.formats.bfrec.to_signal_set` does,
-and reading rows ``[a, b)`` fills zeros and copies the blocks overlapping them, later blocks
-over earlier ones, from the file.
+The journal is scanned once, a window of the file at a time, with the same record framing,
+checks and messages as :func:`~biofeedback.formats.bfrec.scan`
+(:mod:`~biofeedback.formats.bfrec_index`: the Python loop only frames records, numpy parses
+and checks the blocks), but a block record leaves only its place in the file behind: first
+sample index, sample count and file offset, 20 bytes per block in one index per stream
+(7 MB an hour at the recorder's 20-ms blocks), whether it held NaN/inf, and each channel's
+range. Gaps (missing samples, NaN/inf rows: zeros in the data, ``gap:<stream>`` annotations)
+are worked out from that index exactly as :func:`~biofeedback.formats.bfrec.to_signal_set`
+does. Reading rows ``[a, b)`` of a stream whose blocks follow each other (the recorder's) is
+one ``pread`` of the file span holding them and one numpy gather per block size; otherwise the
+blocks overlapping ``[a, b)`` are copied one by one, later blocks over earlier ones.
 """
 
 from __future__ import annotations
 
-import mmap
 import os
-from array import array
-from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
 from biofeedback.formats import bfrec
-from biofeedback.formats.bfrec import (
-    _BLOCK,
-    _HEAD,
-    BLOCK,
-    HEADER,
-    MAGIC,
-    ScanResult,
-    _apply,
-    _json,
-    _runs,
-    _streams,
-    iter_records,
-)
+from biofeedback.formats.bfrec import ScanResult, _runs
+from biofeedback.formats.bfrec_index import Indexer, StreamBlocks, gather
 from biofeedback.formats.errors import FormatError, describe_os_error
 from biofeedback.formats.limits import check_duration, check_regular_file, check_values
 from biofeedback.formats.reader import SignalReader
-from biofeedback.formats.schema import check_extras
 from biofeedback.formats.vocabulary import gap as gap_text
 from biofeedback.streams import Annotation, StreamInfo
 
-RELEASE_BYTES = 8 << 20  # scanned mapping given back to the kernel every this many bytes
+RELEASE_BYTES = 4 << 20  # journal bytes scanned at a time (one window, then let go)
 WINDOW_ROWS = 1 << 15  # rows assembled at once for small reads (replay's 20-ms blocks)
-
-
-class _Index(NamedTuple):
-    """One stream's blocks in file order: first sample index, sample count, file offset."""
-
-    first: np.ndarray
-    n: np.ndarray
-    offset: np.ndarray
+SPAN_GAP = 1 << 20  # file bytes between two blocks of a stream read through, not skipped
+SPAN_BYTES = 2 << 20  # file bytes read at a time for one stream's blocks
 
 
 class JournalReader(SignalReader):
@@ -67,110 +47,34 @@ class JournalReader(SignalReader):
         except OSError as exc:
             raise FormatError(self.path, describe_os_error(exc, "it")) from None
         try:
-            result = self._scan()
-            self._layout(result)
+            result, blocks = Indexer(self.path, self._fd, RELEASE_BYTES).run()
+            self._layout(result, blocks)
         except BaseException:
             self.close()
             raise
         self._window: dict[str, tuple[int, int, np.ndarray]] = {}
 
-    # -- the scan ---------------------------------------------------------------------------
-    def _scan(self) -> ScanResult:
-        path = self.path
-        size = os.fstat(self._fd).st_size
-        if size < len(MAGIC):
-            raise FormatError(f"{path}: wrong header: not a biofeedback recording journal")
-        try:
-            buf = mmap.mmap(self._fd, size, access=mmap.ACCESS_READ)
-        except (OSError, ValueError) as exc:
-            raise FormatError(path, f"cannot map it ({exc})") from None
-        view = memoryview(buf)
-        records = iter_records(view)
-        try:
-            return self._scan_mapped(buf, records, size)
-        finally:
-            records.close()
-            view.release()
-            buf.close()
-
-    def _scan_mapped(self, buf: mmap.mmap, records: Iterator[bfrec.Record | str],
-                     size: int) -> ScanResult:
-        path = self.path
-        if buf[: len(MAGIC)] != MAGIC:
-            raise FormatError(f"{path}: wrong header: not a biofeedback recording journal")
-        result: ScanResult | None = None
-        valid, reason, released = len(MAGIC), "", 0
-        self._blocks: list[tuple[array, array, array]] = []  # per stream: first, n, offset
-        self._nonfinite: list[set[int]] = []  # per stream: blocks holding NaN/inf samples
-        for rec in records:
-            if isinstance(rec, str):
-                reason = rec
-                break
-            if result is None:
-                if rec.kind != HEADER:
-                    raise FormatError(f"{path}: wrong header: journal does not start with a "
-                                      "header")
-                header = check_extras(path, _json(path, rec))
-                result = ScanResult(header, _streams(path, header))
-                result.settings = dict(header.get("settings") or {})
-                self._blocks = [(array("q"), array("i"), array("q")) for _ in result.streams]
-                self._nonfinite = [set() for _ in result.streams]
-            elif rec.kind == BLOCK:
-                self._index_block(result, rec)
-            else:
-                _apply(path, result, rec)
-            valid = rec.offset + _HEAD.size + len(rec.payload) + 4
-            if valid - released > RELEASE_BYTES and hasattr(mmap, "MADV_DONTNEED"):
-                start = released - released % mmap.PAGESIZE
-                stop = valid - valid % mmap.PAGESIZE
-                buf.madvise(mmap.MADV_DONTNEED, start, stop - start)
-                released = stop
-        if result is None:
-            raise FormatError(f"{path}: truncated: no complete header record "
-                              f"({reason or 'empty'})")
-        result.valid_bytes = valid
-        result.dropped_bytes = size - valid
-        result.drop_reason = reason
-        return result
-
-    def _index_block(self, result: ScanResult, rec: bfrec.Record) -> None:
-        """``_apply`` for a block, keeping its place in the file instead of its samples."""
-        probe = ScanResult(result.header, result.streams)
-        _apply(self.path, probe, rec)  # the same checks and messages
-        stream_no, first, _, data = probe.blocks[0]
-        firsts, ns, offsets = self._blocks[stream_no]
-        if not np.isfinite(data).all():
-            self._nonfinite[stream_no].add(len(firsts))
-        firsts.append(first)
-        ns.append(len(data))
-        offsets.append(rec.offset + _HEAD.size + _BLOCK.size)
-
     # -- the layout, as to_signal_set builds it ---------------------------------------------------
-    def _layout(self, r: ScanResult) -> None:
+    def _layout(self, r: ScanResult, blocks: list[StreamBlocks]) -> None:
         path = self.path
-        self._index: dict[str, _Index] = {}
-        self._bad: dict[str, set[int]] = {}
-        for s, (firsts, ns, offsets), bad in zip(r.streams, self._blocks, self._nonfinite,
-                                                 strict=True):
-            self._index[s.name] = _Index(*(np.frombuffer(a, dtype=a.typecode) if len(a) else
-                                           np.zeros(0, a.typecode)
-                                           for a in (firsts, ns, offsets)))
-            self._bad[s.name] = bad
-        del self._blocks
-        lengths = [int((ix.first + ix.n).max()) if len(ix.first) else 0
-                   for ix in self._index.values()]
+        self._index = {s.name: b for s, b in zip(r.streams, blocks, strict=True)}
+        self._bad = {s.name: b.nonfinite for s, b in zip(r.streams, blocks, strict=True)}
+        lengths = [b.length for b in blocks]
         total = sum(n * len(s.channels) for n, s in zip(lengths, r.streams, strict=True))
         check_values(path, total)
         for n, s in zip(lengths, r.streams, strict=True):
             check_duration(path, n / s.fs)
         annotations = list(r.annotations)
         self._ordered: dict[str, bool] = {}
+        self._zeros: dict[str, bool] = {}  # rows filled with 0 (gaps, NaN/inf rows)
         for s, n in zip(r.streams, lengths, strict=True):
             ix = self._index[s.name]
             # no block starts before the previous one ended: the recorder's journals
             self._ordered[s.name] = bool(len(ix.first) < 2 or
                                          (ix.first[1:] >= ix.first[:-1] + ix.n[:-1]).all())
-            for lo, hi in self._gap_runs(s, n):
+            runs = self._gap_runs(s, n)
+            self._zeros[s.name] = bool(runs)
+            for lo, hi in runs:
                 annotations.append(Annotation(lo / s.fs, (hi - lo) / s.fs, gap_text(s.name)))
             self._counts[s.name] = n
         self.streams = r.streams
@@ -220,10 +124,7 @@ class JournalReader(SignalReader):
     def _samples(self, stream: str, k: int, nch: int) -> np.ndarray:
         ix = self._index[stream]
         n, offset = int(ix.n[k]), int(ix.offset[k])
-        raw = os.pread(self._fd, 8 * n * nch, offset)
-        if len(raw) != 8 * n * nch:
-            raise FormatError(self.path, "changed while it was being read")
-        return np.frombuffer(raw, "<f8").reshape(n, nch)
+        return np.frombuffer(self._pread(offset, 8 * n * nch), "<f8").reshape(n, nch)
 
     def _bad_rows(self, stream: str, k: int, nch: int) -> np.ndarray:
         return ~np.isfinite(self._samples(stream, k, nch)).all(axis=1)
@@ -242,23 +143,83 @@ class JournalReader(SignalReader):
 
     def _assemble(self, stream: str, start: int, stop: int) -> np.ndarray:
         nch = len(self.stream(stream).channels)
-        out = np.zeros((stop - start, nch))
         ix = self._index[stream]
         if self._ordered[stream]:  # a binary search: blocks and their ends both ascend
             lo = int(np.searchsorted(ix.first, start, side="right")) - 1
             if lo < 0 or ix.first[lo] + ix.n[lo] <= start:
                 lo += 1
-            chosen: list[int] = list(range(lo, int(np.searchsorted(ix.first, stop, "left"))))
+            out = self._gathered(stream, start, stop, lo,
+                                 int(np.searchsorted(ix.first, stop, "left")), nch)
         else:
-            chosen = np.flatnonzero((ix.first < stop) & (ix.first + ix.n > start)).tolist()
-        for k in chosen:
-            first = int(ix.first[k])
-            data = self._samples(stream, k, nch)
-            a, b = max(start, first), min(stop, first + len(data))
-            out[a - start:b - start] = data[a - first:b - first]
-        bad = ~np.isfinite(out).all(axis=1)
-        out[bad] = 0.0
+            out = np.zeros((stop - start, nch))
+            for k in np.flatnonzero((ix.first < stop) & (ix.first + ix.n > start)).tolist():
+                first = int(ix.first[k])
+                data = self._samples(stream, k, nch)
+                a, b = max(start, first), min(stop, first + len(data))
+                out[a - start:b - start] = data[a - first:b - first]
+        if self._bad[stream] or not self._ordered[stream]:  # NaN/inf rows read as 0
+            bad = ~np.isfinite(out).all(axis=1)
+            out[bad] = 0.0
         return out
+
+    def _gathered(self, stream: str, start: int, stop: int, lo: int, hi: int,
+                  nch: int) -> np.ndarray:
+        """Rows ``[start, stop)`` from blocks ``lo..hi`` that do not overlap: the file spans
+        holding them read whole (other streams' blocks in between are read through, unless
+        :data:`SPAN_GAP` apart), :data:`SPAN_BYTES` at a time, every block size gathered at
+        once."""
+        ix = self._index[stream]
+        f, n, o = ix.first[lo:hi], ix.n[lo:hi], ix.offset[lo:hi]
+        if not len(f):
+            return np.zeros((stop - start, nch))
+        s0, s1 = min(start, int(f[0])), max(stop, int(f[-1] + n[-1]))
+        nbytes = 8 * nch * n
+        if f[0] == start and f[-1] + n[-1] == stop and (f[1:] == f[:-1] + n[:-1]).all() and \
+                (o[1:] == o[:-1] + nbytes[:-1]).all():  # one run of bytes: a single read
+            return np.frombuffer(self._pread(int(o[0]), int(nbytes.sum())),
+                                 "<f8").reshape(-1, nch).copy()
+        stage = np.zeros((s1 - s0, nch))
+        piece = (o - o[0]) // SPAN_BYTES  # at most about this much file per read
+        cuts = np.flatnonzero((o[1:] - (o[:-1] + nbytes[:-1]) > SPAN_GAP) |
+                              (piece[1:] != piece[:-1])) + 1
+        for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(f)], strict=True):
+            base = int(o[a])
+            raw = np.frombuffer(self._pread(base, int(o[b - 1] + nbytes[b - 1]) - base),
+                                np.uint8)
+            for size in np.unique(n[a:b]).tolist():
+                if not size:
+                    continue
+                group = a + np.flatnonzero(n[a:b] == size)
+                vals = gather(raw, o[group] - base, 8 * nch * size).view("<f8")
+                r0 = int(f[group[0]]) - s0
+                if (f[group[1:]] == f[group[:-1]] + size).all():  # back to back: a slice
+                    stage[r0:r0 + len(group) * size] = vals.reshape(-1, nch)
+                else:
+                    rows = (f[group] - s0)[:, None] + np.arange(size)
+                    stage[rows] = vals.reshape(len(group), size, nch)
+        if s0 == start and s1 == stop:
+            return stage
+        return stage[start - s0:stop - s0].copy()
+
+    def _pread(self, offset: int, size: int) -> bytes:
+        raw = os.pread(self._fd, size, offset)
+        if len(raw) != size:
+            raise FormatError(self.path, "changed while it was being read")
+        return raw
+
+    def column_ranges(self, stream: str
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Per channel, what the EDF writer's range pass would find over the rows this reader
+        gives (minimum, maximum, non-finite count and first, always 0: NaN/inf rows read as
+        0), known from the scan; ``None`` when blocks overlap (later ones win: read them)."""
+        if not self._ordered[stream]:
+            return None
+        ix = self._index[stream]
+        lo, hi = ix.lo.copy(), ix.hi.copy()
+        if self._zeros[stream]:
+            lo, hi = np.minimum(lo, 0.0), np.maximum(hi, 0.0)
+        zero = np.zeros(len(lo), dtype=np.int64)
+        return lo, hi, zero, zero.copy()
 
     def close(self) -> None:
         fd, self._fd = getattr(self, "_fd", -1), -1

@@ -83,7 +83,12 @@ def write_edf_chunked(reader: SignalReader, path: Path | str, *, fmt: str | None
 
 def _ranges(reader: SignalReader, stream: str, chunk_rows: int
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per channel: minimum, maximum, number of non-finite samples and the first one."""
+    """Per channel: minimum, maximum, number of non-finite samples and the first one; from
+    the reader's ``column_ranges`` when it knows them without a pass (a journal's scan)."""
+    known = getattr(reader, "column_ranges", None)
+    ranges = known(stream) if known is not None else None
+    if ranges is not None:
+        return ranges
     nch = len(reader.stream(stream).channels)
     lo, hi = np.full(nch, np.inf), np.full(nch, -np.inf)
     bad, first = np.zeros(nch, dtype=np.int64), np.zeros(nch, dtype=np.int64)
