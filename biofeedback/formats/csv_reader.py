@@ -1,14 +1,22 @@
-"""The project CSV read in blocks of lines: bounded memory, random access by row.
+"""The project CSV read in blocks of lines: bounded memory, random access by row, parsed once.
 
-Opening makes one validating pass over the file in blocks of :data:`BLOCK_BYTES` cut at line
-ends: each block is parsed by the same ``np.loadtxt`` call as the whole-file reader
-(:func:`~biofeedback.formats.csvfile.read_csv`) and then dropped; what is kept is an index
-(byte offset, first row, rows) per block and the ``time_s`` facts the sample rate needs (first
-and last time, the exact median step from counted steps, the extreme steps). Reading rows
-re-parses only the blocks that hold them (the last one is kept for the next small read).
-A file this pass cannot vouch for — any error, or unusual line breaks — is handed to the
-whole-file reader, whose verdict (the message, or the data) is used as it is, so both readers
-always agree. Parsing text is the cost: ~60 MB/s per pass on the test machine.
+Opening makes one pass over the file in blocks of :data:`BLOCK_BYTES` cut at line ends and keeps
+an index (byte offset, first row, rows) per block and the ``time_s`` facts the sample rate
+needs. That pass converts no signal cell: the compiled scan
+(:func:`~biofeedback.formats.csv_parse.scan_block`) checks that every row has the header's
+number of cells, each a plain decimal the fast parser takes exactly, that lines are short and
+end in ``\n`` or ``\r\n``, and parses ``time_s`` alone. Reading rows parses the blocks that hold
+them with :func:`~biofeedback.formats.csv_parse.parse_block` (``np.loadtxt``'s values, bit for
+bit), once each in a sequential read (analyze, convert, replay): the last block is kept for the
+next read. The scan costs about a third less than a parse (docs/performance.md, "Files").
+
+A file the scan cannot vouch for (other bytes or number forms, a time it cannot parse exactly,
+time steps not all within half the tolerance of each other, where only the exact median step
+can decide) gets the full validating pass instead: every block parsed at open as the whole-file
+reader (:func:`~biofeedback.formats.csvfile.read_csv`) parses it (fast parser, else
+``np.loadtxt``) and dropped, then parsed again when read. Any problem at open hands the file to
+the whole-file reader, whose verdict (the message, or the data) is used as it is, so both
+readers always agree.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from biofeedback.formats.csv_parse import parse_block, scan_block
 from biofeedback.formats.csvfile import (
     _TIME_TOLERANCE,
     TIME_COLUMN,
@@ -43,7 +52,11 @@ _SPECIAL[[0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0xC2, 0xE2]] = True
 
 
 class _Fallback(Exception):
-    pass
+    """The whole-file reader decides (the file is broken or unusual)."""
+
+
+class _NotPlain(Exception):
+    """The scan cannot vouch for the file: validate it in full at open."""
 
 
 def open_csv(path: Path | str, fs: float | None = None) -> SignalReader:
@@ -76,7 +89,10 @@ class CsvReader(SignalReader):
         except OSError as exc:
             raise FormatError(path, describe_os_error(exc, "it")) from None
         try:
-            n_rows, file_fs, t0 = self._scan()
+            try:
+                n_rows, file_fs, t0 = self._scan(full=False)
+            except _NotPlain:
+                n_rows, file_fs, t0 = self._scan(full=True)
         except BaseException:
             self._file.close()
             raise
@@ -111,17 +127,19 @@ class CsvReader(SignalReader):
             offset += cut
             carry = data[cut:]
 
-    def _scan(self) -> tuple[int, float | None, float | None]:
-        """The validating pass: ``(rows, rate from time_s or None, first time or None)``."""
+    def _scan(self, full: bool) -> tuple[int, float | None, float | None]:
+        """The open-time pass: ``(rows, rate from time_s or None, first time or None)``.
+        ``full``: parse and check every cell; else the scan (see the module docstring)."""
         self._index: list[tuple[int, int, int, int]] = []  # (byte offset, bytes, row, rows)
         header: list[str] | None = None
         n_rows = 0
-        times: _TimeFacts | None = None
+        times: _TimeFacts | _TimeBand | None = None
         pending, pending_at = b"", 0
         for offset, piece in self._iter_pieces():
             if offset == 0 and piece.startswith(_BOM):
                 piece, offset = piece[len(_BOM):], len(_BOM)
-            _check_piece(piece)
+            if full or header is None:  # the scan checks the body's bytes itself
+                _check_piece(piece)
             body_at = 0
             if header is None:  # comments, then the header row
                 if not pending:
@@ -131,16 +149,23 @@ class CsvReader(SignalReader):
                 if found is None:
                     continue
                 header, body_at = found
-                if TIME_COLUMN in header:
-                    times = _TimeFacts(header.index(TIME_COLUMN))
+                self._time_col = header.index(TIME_COLUMN) if TIME_COLUMN in header else None
+                if self._time_col is not None:
+                    times = _TimeFacts() if full else _TimeBand()
                 piece, offset = pending, pending_at
             body = piece[body_at:]
-            rows = self._parse(body)
-            if len(rows):
-                self._index.append((offset + body_at, len(body), n_rows, len(rows)))
+            if full:
+                rows = self._parse(body)
+                t = rows[:, self._time_col] if self._time_col is not None else rows
+            else:
+                t = scan_block(body, len(header), self._delim, self._time_col)
+                if t is None:
+                    raise _NotPlain
+            if len(t):
+                self._index.append((offset + body_at, len(body), n_rows, len(t)))
                 if times is not None:
-                    times.add(rows)
-                n_rows += len(rows)
+                    times.add(t)
+                n_rows += len(t)
         if header is None or n_rows == 0:
             raise _Fallback
         self._firsts = np.array([b[2] for b in self._index])
@@ -167,6 +192,9 @@ class CsvReader(SignalReader):
 
     def _parse(self, body: bytes) -> np.ndarray:
         """The rows of a block of whole lines, as the whole-file reader parses them."""
+        data = parse_block(body, len(self._header), self._delim)
+        if data is not None:
+            return data
         text = body.decode("utf-8")
         if not text.strip():
             return np.zeros((0, len(self._header)))
@@ -240,15 +268,13 @@ class _TimeFacts:
     """What the rate needs from ``time_s``, gathered block by block: first and last time, the
     steps counted by value (for the exact median) and the extreme steps."""
 
-    def __init__(self, column: int) -> None:
-        self.column = column
+    def __init__(self) -> None:
         self.first: float | None = None
         self.last: float | None = None
         self.steps: list[tuple[np.ndarray, np.ndarray]] = []
         self.lo, self.hi = np.inf, -np.inf
 
-    def add(self, rows: np.ndarray) -> None:
-        t = rows[:, self.column]
+    def add(self, t: np.ndarray) -> None:
         dt = np.diff(t if self.last is None else np.concatenate([[self.last], t]))
         if len(dt):
             if (dt <= 0).any():
@@ -270,6 +296,35 @@ class _TimeFacts:
         step = _median(*_merge(self.steps))
         if max(abs(self.lo - step), abs(self.hi - step)) > _TIME_TOLERANCE * step + 1e-9:
             raise _Fallback  # irregular: the whole-file reader names the line
+        return float((n_rows - 1) / span)
+
+
+class _TimeBand:
+    """The scan's ``time_s`` facts: first and last time and the extreme steps. When all steps
+    lie within half the tolerance of the smallest, the file is regular whatever its median
+    step, and the rate is ``_rate_from_time``'s without one; else the full pass decides."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.last: float | None = None
+        self.lo, self.hi = np.inf, -np.inf
+
+    def add(self, t: np.ndarray) -> None:
+        dt = np.diff(t if self.last is None else np.concatenate([[self.last], t]))
+        if len(dt):
+            if not (dt > 0).all():
+                raise _NotPlain  # not increasing: the full pass hands it on
+            self.lo, self.hi = min(self.lo, float(dt.min())), max(self.hi, float(dt.max()))
+        self.first = float(t[0]) if self.first is None else self.first
+        self.last = float(t[-1])
+
+    def rate(self, n_rows: int) -> float:
+        if n_rows < 2 or self.first is None or self.last is None:
+            raise _NotPlain
+        span = self.last - self.first
+        if not (np.isfinite(span) and span > 0) or \
+                self.hi - self.lo > 0.5 * _TIME_TOLERANCE * self.lo:
+            raise _NotPlain
         return float((n_rows - 1) / span)
 
 
