@@ -107,8 +107,10 @@ class CsvReader(SignalReader):
         self._cache: tuple[int, np.ndarray] | None = None
 
     # -- the validating pass --------------------------------------------------------------------
-    def _iter_pieces(self) -> Iterator[tuple[int, bytes]]:
-        """``(offset, bytes)`` blocks of the file, each cut just after a ``\\n``."""
+    def _iter_pieces(self) -> Iterator[tuple[int, bytes | memoryview]]:
+        """``(offset, bytes)`` blocks of the file, each cut just after a ``\n``: a view of
+        what was read, whose cut-off rest is read again with the next block (copies cost as
+        much as scanning)."""
         f = self._file
         f.seek(0)
         carry, offset = b"", 0
@@ -118,14 +120,16 @@ class CsvReader(SignalReader):
                 if carry:
                     yield offset, carry
                 return
-            data = carry + block
+            data = carry + block if carry else block
             cut = data.rfind(b"\n") + 1
-            if cut == 0:
+            if cut == 0:  # no line end yet: a long line
                 carry = data
                 continue
-            yield offset, data[:cut]
+            carry = b""
+            yield offset, (data if cut == len(data) else memoryview(data)[:cut])
             offset += cut
-            carry = data[cut:]
+            if cut < len(data):
+                f.seek(offset)
 
     def _scan(self, full: bool) -> tuple[int, float | None, float | None]:
         """The open-time pass: ``(rows, rate from time_s or None, first time or None)``.
@@ -135,7 +139,8 @@ class CsvReader(SignalReader):
         n_rows = 0
         times: _TimeFacts | _TimeBand | None = None
         pending, pending_at = b"", 0
-        for offset, piece in self._iter_pieces():
+        for offset, view in self._iter_pieces():
+            piece = bytes(view) if full or header is None else view
             if offset == 0 and piece.startswith(_BOM):
                 piece, offset = piece[len(_BOM):], len(_BOM)
             if full or header is None:  # the scan checks the body's bytes itself
@@ -234,8 +239,9 @@ class CsvReader(SignalReader):
             body = self._file.read(size)
         except OSError as exc:
             raise FormatError(self.path, describe_os_error(exc, "it")) from None
+        data = parse_block(body, len(self._header), self._delim, n)  # None: loadtxt decides
         try:
-            data = self._parse(body)
+            data = self._parse(body) if data is None else data
         except (_Fallback, UnicodeDecodeError):
             raise FormatError(self.path, "changed while it was being read") from None
         if len(data) != n:
