@@ -7,8 +7,8 @@ needs. That pass converts no signal cell: the compiled scan
 number of cells, each a plain decimal the fast parser takes exactly, that lines are short and
 end in ``\n`` or ``\r\n``, and parses ``time_s`` alone. Reading rows parses the blocks that hold
 them with :func:`~biofeedback.formats.csv_parse.parse_block` (``np.loadtxt``'s values, bit for
-bit), once each in a sequential read (analyze, convert, replay): the last block is kept for the
-next read. The scan costs about a third less than a parse (docs/performance.md, "Files").
+bit), once each in a sequential read (analyze, convert, replay): the last two blocks are kept
+for the next reads. The scan costs about a third less than a parse (docs/performance.md, "Files").
 
 A file the scan cannot vouch for (other bytes or number forms, a time it cannot parse exactly,
 time steps not all within half the tolerance of each other, where only the exact median step
@@ -25,10 +25,10 @@ import io
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
-from biofeedback.formats.csv_parse import parse_block, scan_block
 from biofeedback.formats.csvfile import (
     _TIME_TOLERANCE,
     TIME_COLUMN,
@@ -42,6 +42,7 @@ from biofeedback.formats.reader import MemoryReader, SignalReader
 from biofeedback.streams import SignalSet
 
 BLOCK_BYTES = 2 << 20
+_CACHED_BLOCKS = 2
 # line breaks that str.splitlines() honours besides "\n" and "\r\n" (as UTF-8 bytes; a lone
 # "\r" is counted apart): left to the whole-file reader
 _ODD_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", "\x85".encode(), "\u2028".encode(),
@@ -49,6 +50,14 @@ _ODD_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", "\x85".encode(), "\u
 _BOM = b"\xef\xbb\xbf"
 _SPECIAL = np.zeros(256, dtype=bool)  # bytes that start any of them (and CR): look closer
 _SPECIAL[[0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0xC2, 0xE2]] = True
+
+
+def csv_parse() -> ModuleType:
+    """The compiled parser, imported when a file gets that far (numba takes ~0.4 s to import;
+    a file refused by its size or header never needs it)."""
+    from biofeedback.formats import csv_parse
+
+    return csv_parse
 
 
 class _Fallback(Exception):
@@ -104,7 +113,9 @@ class CsvReader(SignalReader):
         self.start_time = None
         self.patient_code = ""
         self.metadata = {"source_file": str(path), "time_offset_s": t0, "format": "csv"}
-        self._cache: tuple[int, np.ndarray] | None = None
+        # the last two blocks parsed: a read across a block boundary, then the other stream's
+        # read of the same rows (replay), parses neither again
+        self._cache: dict[int, np.ndarray] = {}
 
     # -- the validating pass --------------------------------------------------------------------
     def _iter_pieces(self) -> Iterator[tuple[int, bytes | memoryview]]:
@@ -163,7 +174,7 @@ class CsvReader(SignalReader):
                 rows = self._parse(body)
                 t = rows[:, self._time_col] if self._time_col is not None else rows
             else:
-                t = scan_block(body, len(header), self._delim, self._time_col)
+                t = csv_parse().scan_block(body, len(header), self._delim, self._time_col)
                 if t is None:
                     raise _NotPlain
             if len(t):
@@ -197,7 +208,7 @@ class CsvReader(SignalReader):
 
     def _parse(self, body: bytes) -> np.ndarray:
         """The rows of a block of whole lines, as the whole-file reader parses them."""
-        data = parse_block(body, len(self._header), self._delim)
+        data = csv_parse().parse_block(body, len(self._header), self._delim)
         if data is not None:
             return data
         text = body.decode("utf-8")
@@ -231,27 +242,29 @@ class CsvReader(SignalReader):
         return np.ascontiguousarray(np.concatenate(parts) if len(parts) > 1 else parts[0])
 
     def _block(self, r: int) -> np.ndarray:
-        if self._cache is not None and self._cache[0] == r:
-            return self._cache[1]
+        if r in self._cache:
+            return self._cache[r]
         offset, size, _, n = self._index[r]
         try:
             self._file.seek(offset)
             body = self._file.read(size)
         except OSError as exc:
             raise FormatError(self.path, describe_os_error(exc, "it")) from None
-        data = parse_block(body, len(self._header), self._delim, n)  # None: loadtxt decides
+        data = csv_parse().parse_block(body, len(self._header), self._delim, n)  # None: loadtxt
         try:
             data = self._parse(body) if data is None else data
         except (_Fallback, UnicodeDecodeError):
             raise FormatError(self.path, "changed while it was being read") from None
         if len(data) != n:
             raise FormatError(self.path, "changed while it was being read")
-        self._cache = (r, data)
+        if len(self._cache) >= _CACHED_BLOCKS:
+            del self._cache[max(self._cache, key=lambda k: abs(k - r))]  # the farthest one
+        self._cache[r] = data
         return data
 
     def close(self) -> None:
         self._file.close()
-        self._cache = None
+        self._cache.clear()
 
 
 def _check_piece(piece: bytes) -> None:
