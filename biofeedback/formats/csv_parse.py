@@ -183,3 +183,15 @@ def scan_block(data: bytes | memoryview, n_cols: int, delim: str, time_col: int 
     if status != OK:
         return None
     return out[:rows, 0] if time_col is not None else np.empty((rows, 0))
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) both kernels with the readers' argument types, so a
+    fresh install's first CSV does not pay the compile (``make`` and the tests run this)."""
+    parse_block(b"0.5,-1\n", 2, ",")
+    parse_block(b"0.5,-1\n", 2, ",", 1)
+    scan_block(b"0.5,-1\n", 2, ",", 0)
+
+
+if __name__ == "__main__":
+    warm_up()
