@@ -31,7 +31,7 @@ _MAX_EXACT = 2**53
 _POW10 = np.array([10.0**k for k in range(23)])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _parse(buf: np.ndarray, n_cols: int, delim: int, only: int, out: np.ndarray,
            pow10: np.ndarray, max_line: int) -> tuple[int, int]:
     """Fill ``out`` row by row: ``(rows, OK or SLOW)``. ``only < 0``: every column into
@@ -135,7 +135,7 @@ def _parse(buf: np.ndarray, n_cols: int, delim: int, only: int, out: np.ndarray,
     return row, OK
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lines(buf: np.ndarray) -> int:
     """The number of ``\n`` (``bytes.count`` is several times slower)."""
     k = 0

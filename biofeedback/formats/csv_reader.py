@@ -22,8 +22,10 @@ readers always agree.
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
@@ -116,10 +118,12 @@ class CsvReader(SignalReader):
         # the last two blocks parsed: a read across a block boundary, then the other stream's
         # read of the same rows (replay), parses neither again
         self._cache: dict[int, np.ndarray] = {}
+        self._ahead: tuple[int, Future[tuple[bytes, np.ndarray | None]]] | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- the validating pass --------------------------------------------------------------------
     def _iter_pieces(self) -> Iterator[tuple[int, bytes | memoryview]]:
-        """``(offset, bytes)`` blocks of the file, each cut just after a ``\n``: a view of
+        """``(offset, bytes)`` blocks of the file, each cut just after a ``\\n``: a view of
         what was read, whose cut-off rest is read again with the next block (copies cost as
         much as scanning)."""
         f = self._file
@@ -242,17 +246,19 @@ class CsvReader(SignalReader):
         return np.ascontiguousarray(np.concatenate(parts) if len(parts) > 1 else parts[0])
 
     def _block(self, r: int) -> np.ndarray:
+        """Block ``r``'s rows: from the cache, from the read-ahead, or parsed now; then the
+        next block is parsed on a worker thread (the parser releases the GIL) while the caller
+        works on this one: a sequential read overlaps parsing with its own work."""
         if r in self._cache:
             return self._cache[r]
-        offset, size, _, n = self._index[r]
+        ahead, self._ahead = self._ahead, None
         try:
-            self._file.seek(offset)
-            body = self._file.read(size)
+            body, data = ahead[1].result() if ahead and ahead[0] == r else self._load(r)
         except OSError as exc:
             raise FormatError(self.path, describe_os_error(exc, "it")) from None
-        data = csv_parse().parse_block(body, len(self._header), self._delim, n)  # None: loadtxt
+        n = self._index[r][3]
         try:
-            data = self._parse(body) if data is None else data
+            data = self._parse(body) if data is None else data  # None: np.loadtxt decides
         except (_Fallback, UnicodeDecodeError):
             raise FormatError(self.path, "changed while it was being read") from None
         if len(data) != n:
@@ -260,9 +266,23 @@ class CsvReader(SignalReader):
         if len(self._cache) >= _CACHED_BLOCKS:
             del self._cache[max(self._cache, key=lambda k: abs(k - r))]  # the farthest one
         self._cache[r] = data
+        if r + 1 < len(self._index) and r + 1 not in self._cache:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="csv-read-ahead")
+            self._ahead = (r + 1, self._pool.submit(self._load, r + 1))
         return data
 
+    def _load(self, r: int) -> tuple[bytes, np.ndarray | None]:
+        """Block ``r``'s bytes and its rows if on the fast path (else None); thread-safe
+        (``os.pread``: no shared file position)."""
+        offset, size, _, n = self._index[r]
+        body = os.pread(self._file.fileno(), size, offset)
+        return body, csv_parse().parse_block(body, len(self._header), self._delim, n)
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)  # then the file may close
+        self._ahead = None
         self._file.close()
         self._cache.clear()
 

@@ -154,3 +154,28 @@ def test_a_file_that_changes_after_opening_is_named(tmp_path: Path, counted) -> 
     path.write_bytes(bytes(raw))
     with pytest.raises(FormatError, match="changed while it was being read"):
         reader.read("emg", 0, 900)
+
+
+def test_random_reads_and_the_read_ahead_agree_with_the_whole_file(tmp_path: Path,
+                                                                  counted) -> None:
+    path = _write(tmp_path / "rec.csv", [HEADER, *_rows(3000)])
+    whole = read_signal_file(path).data
+    rng = np.random.default_rng(5)
+    with open_signal_file(path) as reader:
+        for _ in range(200):  # seeks back and forth, across blocks, and the ahead's block
+            a = int(rng.integers(0, 3000))
+            b = a + int(rng.integers(0, 400))
+            stream = "emg" if rng.random() < 0.7 else "pressure"
+            assert np.array_equal(reader.read(stream, a, b), whole[stream][a:b])
+
+
+def test_closing_stops_the_read_ahead_and_releases_the_file(tmp_path: Path, counted) -> None:
+    import threading
+
+    path = _write(tmp_path / "rec.csv", [HEADER, *_rows(3000)])
+    reader = open_signal_file(path)
+    reader.read("emg", 0, 10)  # block 0 parsed, block 1 on its way
+    assert reader._ahead is not None and reader._ahead[0] == 1
+    reader.close()
+    assert reader._file.closed
+    assert not [t for t in threading.enumerate() if t.name.startswith("csv-read-ahead")]
