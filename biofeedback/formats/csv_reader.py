@@ -8,7 +8,9 @@ number of cells, each a plain decimal the fast parser takes exactly, that lines 
 end in ``\n`` or ``\r\n``, and parses ``time_s`` alone. Reading rows parses the blocks that hold
 them with :func:`~biofeedback.formats.csv_parse.parse_block` (``np.loadtxt``'s values, bit for
 bit), once each in a sequential read (analyze, convert, replay): the last two blocks are kept
-for the next reads. The scan costs about a third less than a parse (docs/performance.md, "Files").
+for the next reads, and the block after the one just read is parsed on a worker thread while
+the caller works (the parser releases the GIL), so on two cores parsing overlaps the analysis.
+The scan costs about a third less than a parse.
 
 A file the scan cannot vouch for (other bytes or number forms, a time it cannot parse exactly,
 time steps not all within half the tolerance of each other, where only the exact median step
