@@ -179,3 +179,46 @@ def test_closing_stops_the_read_ahead_and_releases_the_file(tmp_path: Path, coun
     reader.close()
     assert reader._file.closed
     assert not [t for t in threading.enumerate() if t.name.startswith("csv-read-ahead")]
+
+
+def _old_and_new(path: Path, monkeypatch, **kw) -> tuple[object, object]:
+    """What both readers give with the compiled parser, and with np.loadtxt alone (before)."""
+    def outcome() -> object:
+        try:
+            whole = read_signal_file(path, **kw)
+        except FormatError as exc:
+            with pytest.raises(FormatError) as chunked:
+                open_signal_file(path, **kw)
+            assert str(chunked.value) == str(exc)
+            return str(exc)
+        with open_signal_file(path, **kw) as reader:
+            got = {s.name: reader.read(s.name, 0, reader.n_samples(s.name))
+                   for s in reader.streams}
+        for name, arr in got.items():
+            assert arr.tobytes() == whole.data[name].tobytes()
+        return whole.streams, {k: v.tobytes() for k, v in got.items()}
+
+    new = outcome()
+    with monkeypatch.context() as m:
+        m.setattr(csv_parse, "parse_block", lambda *a, **k: None)
+        m.setattr(csv_parse, "scan_block", lambda *a, **k: None)
+        old = outcome()
+    return old, new
+
+
+@pytest.mark.parametrize("lines", [
+    [HEADER, *_rows(700)],
+    [HEADER, *_rows(700, fmt="{:.6e}")],
+    [HEADER, *_rows(700, fmt="{!r}")],
+    [HEADER, *_rows(700, fmt="{:.3f}")],
+    [HEADER, *(r.replace(",", " , ") for r in _rows(700))],
+    [HEADER, *_rows(500), "0.1,2,3", *_rows(5)],
+    [HEADER, *_rows(500), "1e999,2,3,4"],
+    [HEADER, *(r.split(",")[0] + ",-0,+0.,-.5" if i % 3 else r for i, r in enumerate(_rows(500)))],
+])
+def test_the_compiled_parser_changes_nothing_the_readers_return(tmp_path: Path, monkeypatch,
+                                                               lines: list[str]) -> None:
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 4096)
+    path = _write(tmp_path / "rec.csv", lines)
+    old, new = _old_and_new(path, monkeypatch)
+    assert new == old
