@@ -106,10 +106,10 @@ class CsvReader(SignalReader):
                 n_rows, file_fs, t0 = self._scan(full=False)
             except _NotPlain:
                 n_rows, file_fs, t0 = self._scan(full=True)
+            layout, t0 = csv_layout(path, self._header, self._channels, n_rows, file_fs, t0, fs)
         except BaseException:
             self._file.close()
             raise
-        layout, t0 = csv_layout(path, self._header, self._channels, n_rows, file_fs, t0, fs)
         self.streams = tuple(s for s, _ in layout)
         self._cols = {s.name: cols for s, cols in layout}
         self._counts = {s.name: n_rows for s in self.streams}
