@@ -5,7 +5,8 @@ an index (byte offset, first row, rows) per block and the ``time_s`` facts the s
 needs. That pass converts no signal cell: the compiled scan
 (:func:`~biofeedback.formats.csv_parse.scan_block`) checks that every row has the header's
 number of cells, each a plain decimal the fast parser takes exactly, that lines are short and
-end in ``\n`` or ``\r\n``, and parses ``time_s`` alone. Reading rows parses the blocks that hold
+end in ``\n`` or ``\r\n``, and parses ``time_s`` alone, two blocks at a time on worker threads
+(the compiled code releases the GIL). Reading rows parses the blocks that hold
 them with :func:`~biofeedback.formats.csv_parse.parse_block` (``np.loadtxt``'s values, bit for
 bit), once each in a sequential read (analyze, convert, replay): the last two blocks are kept
 for the next reads, and the block after the one just read is parsed on a worker thread while
@@ -26,6 +27,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -47,6 +49,7 @@ from biofeedback.streams import SignalSet
 
 BLOCK_BYTES = 2 << 20
 _CACHED_BLOCKS = 2
+_SCANS_IN_FLIGHT = 2  # blocks scanned at once at open (the compiled scan releases the GIL)
 # line breaks that str.splitlines() honours besides "\n" and "\r\n" (as UTF-8 bytes; a lone
 # "\r" is counted apart): left to the whole-file reader
 _ODD_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", "\x85".encode(), "\u2028".encode(),
@@ -101,6 +104,11 @@ class CsvReader(SignalReader):
             self._file = path.open("rb")
         except OSError as exc:
             raise FormatError(path, describe_os_error(exc, "it")) from None
+        # the last two blocks parsed: a read across a block boundary, then the other stream's
+        # read of the same rows (replay), parses neither again
+        self._cache: dict[int, np.ndarray] = {}
+        self._ahead: tuple[int, Future[tuple[bytes, np.ndarray | None]]] | None = None
+        self._pool: ThreadPoolExecutor | None = None
         try:
             try:
                 n_rows, file_fs, t0 = self._scan(full=False)
@@ -108,7 +116,7 @@ class CsvReader(SignalReader):
                 n_rows, file_fs, t0 = self._scan(full=True)
             layout, t0 = csv_layout(path, self._header, self._channels, n_rows, file_fs, t0, fs)
         except BaseException:
-            self._file.close()
+            self.close()
             raise
         self.streams = tuple(s for s, _ in layout)
         self._cols = {s.name: cols for s, cols in layout}
@@ -117,11 +125,6 @@ class CsvReader(SignalReader):
         self.start_time = None
         self.patient_code = ""
         self.metadata = {"source_file": str(path), "time_offset_s": t0, "format": "csv"}
-        # the last two blocks parsed: a read across a block boundary, then the other stream's
-        # read of the same rows (replay), parses neither again
-        self._cache: dict[int, np.ndarray] = {}
-        self._ahead: tuple[int, Future[tuple[bytes, np.ndarray | None]]] | None = None
-        self._pool: ThreadPoolExecutor | None = None
 
     # -- the validating pass --------------------------------------------------------------------
     def _iter_pieces(self) -> Iterator[tuple[int, bytes | memoryview]]:
@@ -156,6 +159,7 @@ class CsvReader(SignalReader):
         n_rows = 0
         times: _TimeFacts | _TimeBand | None = None
         pending, pending_at = b"", 0
+        inflight: deque[tuple[int, int, Future[np.ndarray | None]]] = deque()
         for offset, view in self._iter_pieces():
             piece = bytes(view) if full or header is None else view
             if offset == 0 and piece.startswith(_BOM):
@@ -178,22 +182,43 @@ class CsvReader(SignalReader):
             body = piece[body_at:]
             if full:
                 rows = self._parse(body)
-                t = rows[:, self._time_col] if self._time_col is not None else rows
-            else:
-                t = csv_parse().scan_block(body, len(header), self._delim, self._time_col)
-                if t is None:
-                    raise _NotPlain
-            if len(t):
-                self._index.append((offset + body_at, len(body), n_rows, len(t)))
-                if times is not None:
-                    times.add(t)
-                n_rows += len(t)
+                done: Future[np.ndarray | None] = Future()
+                done.set_result(rows[:, self._time_col] if self._time_col is not None else rows)
+                inflight.append((offset + body_at, len(body), done))
+            else:  # blocks are scanned on the workers, two at a time, and taken in order
+                inflight.append((offset + body_at, len(body), self._workers().submit(
+                    csv_parse().scan_block, body, len(header), self._delim, self._time_col)))
+            while len(inflight) > _SCANS_IN_FLIGHT:
+                n_rows = self._take(inflight, times, n_rows)
+        while inflight:
+            n_rows = self._take(inflight, times, n_rows)
         if header is None or n_rows == 0:
             raise _Fallback
         self._firsts = np.array([b[2] for b in self._index])
         if times is None:
             return n_rows, None, None
         return n_rows, times.rate(n_rows), times.first
+
+    def _take(self, inflight: deque[tuple[int, int, Future[np.ndarray | None]]],
+              times: _TimeFacts | _TimeBand | None, n_rows: int) -> int:
+        """Index the oldest block in flight; the rows so far. A block the scan cannot vouch
+        for stops the pass (the blocks after it are dropped)."""
+        offset, size, result = inflight.popleft()
+        t = result.result()
+        if t is None:
+            for _, _, later in inflight:
+                later.cancel()
+            raise _NotPlain
+        if len(t):
+            self._index.append((offset, size, n_rows, len(t)))
+            if times is not None:
+                times.add(t)
+        return n_rows + len(t)
+
+    def _workers(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(_SCANS_IN_FLIGHT, thread_name_prefix="csv-read-ahead")
+        return self._pool
 
     def _header_in(self, pending: bytes) -> tuple[list[str], int] | None:
         """The header row after any comments: ``(columns, byte offset of the body)``, or None
@@ -269,9 +294,7 @@ class CsvReader(SignalReader):
             del self._cache[max(self._cache, key=lambda k: abs(k - r))]  # the farthest one
         self._cache[r] = data
         if r + 1 < len(self._index) and r + 1 not in self._cache:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="csv-read-ahead")
-            self._ahead = (r + 1, self._pool.submit(self._load, r + 1))
+            self._ahead = (r + 1, self._workers().submit(self._load, r + 1))
         return data
 
     def _load(self, r: int) -> tuple[bytes, np.ndarray | None]:

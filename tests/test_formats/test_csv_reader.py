@@ -169,16 +169,30 @@ def test_random_reads_and_the_read_ahead_agree_with_the_whole_file(tmp_path: Pat
             assert np.array_equal(reader.read(stream, a, b), whole[stream][a:b])
 
 
-def test_closing_stops_the_read_ahead_and_releases_the_file(tmp_path: Path, counted) -> None:
-    import threading
-
+def test_closing_stops_the_workers_and_releases_the_file(tmp_path: Path, counted) -> None:
     path = _write(tmp_path / "rec.csv", [HEADER, *_rows(3000)])
     reader = open_signal_file(path)
     reader.read("emg", 0, 10)  # block 0 parsed, block 1 on its way
     assert reader._ahead is not None and reader._ahead[0] == 1
+    threads = list(reader._pool._threads)
+    assert threads
     reader.close()
     assert reader._file.closed
-    assert not [t for t in threading.enumerate() if t.name.startswith("csv-read-ahead")]
+    assert not any(t.is_alive() for t in threads)
+
+
+def test_a_file_refused_at_open_leaves_no_worker_behind(tmp_path: Path,
+                                                                  counted) -> None:
+    import threading
+
+    before = set(threading.enumerate())
+    lines = [HEADER, *_rows(900)]
+    lines[850] = lines[850].replace(",", ",,", 1)
+    path = _write(tmp_path / "bad.csv", lines)
+    with pytest.raises(csv_reader._Fallback):  # the scan stops, the full pass hands it on
+        csv_reader.CsvReader(path)
+    assert not [t for t in set(threading.enumerate()) - before
+                if t.name.startswith("csv-read-ahead") and t.is_alive()]
 
 
 def _old_and_new(path: Path, monkeypatch, **kw) -> tuple[object, object]:
