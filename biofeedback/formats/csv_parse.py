@@ -39,7 +39,7 @@ def _parse(buf: np.ndarray, n_cols: int, delim: int, only: int, out: np.ndarray,
     merely checked to be plain decimals of at most 15 digits without an exponent (exact on the
     fast path whatever the digits), as the open-time scan needs.
 
-    ``buf`` ends with ``\n``, so no loop needs a length check: each stops at a byte that is
+    ``buf`` ends with ``\\n``, so no loop needs a length check: each stops at a byte that is
     not part of a number. One function with the number read inline: the same code in a helper
     function ran 3-4x slower."""
     n = len(buf)
@@ -137,7 +137,7 @@ def _parse(buf: np.ndarray, n_cols: int, delim: int, only: int, out: np.ndarray,
 
 @njit(cache=True, nogil=True)
 def _lines(buf: np.ndarray) -> int:
-    """The number of ``\n`` (``bytes.count`` is several times slower)."""
+    """The number of ``\\n`` (``bytes.count`` is several times slower)."""
     k = 0
     for c in buf:
         k += c == _NL
@@ -145,7 +145,7 @@ def _lines(buf: np.ndarray) -> int:
 
 
 def _terminated(data: bytes | memoryview) -> np.ndarray:
-    """``data`` as read-only bytes for the kernel, ending with ``\n`` (copied only when it
+    """``data`` as read-only bytes for the kernel, ending with ``\\n`` (copied only when it
     does not)."""
     if len(data) and data[-1] != _NL:
         data = bytes(data) + b"\n"

@@ -5,7 +5,7 @@ an index (byte offset, first row, rows) per block and the ``time_s`` facts the s
 needs. That pass converts no signal cell: the compiled scan
 (:func:`~biofeedback.formats.csv_parse.scan_block`) checks that every row has the header's
 number of cells, each a plain decimal the fast parser takes exactly, that lines are short and
-end in ``\n`` or ``\r\n``, and parses ``time_s`` alone, two blocks at a time on worker threads
+end in ``\\n`` or ``\\r\\n``, and parses ``time_s`` alone, two blocks at a time on worker threads
 (the compiled code releases the GIL). Reading rows parses the blocks that hold
 them with :func:`~biofeedback.formats.csv_parse.parse_block` (``np.loadtxt``'s values, bit for
 bit), once each in a sequential read (analyze, convert, replay): the last two blocks are kept
