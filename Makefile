@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev,bench]"
 	$(BIN)/python -m biofeedback.signal.warmup  # compile the signal kernels once (numba cache)
+	$(BIN)/python -m biofeedback.formats.csv_parse  # and the CSV parser's
 	@touch $(STAMP)
 
 lint: $(STAMP)

@@ -29,11 +29,14 @@ SHARED_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Compile or load the signal kernels before any test: on a fresh machine their first call
-    takes seconds, which must not land inside a test that waits for live data."""
+    """Compile or load the signal kernels and the CSV parser's before any test: on a fresh
+    machine their first call takes seconds, which must not land inside a test that waits for
+    live data (or a subprocess with a time limit)."""
+    from biofeedback.formats.csv_parse import warm_up as warm_up_csv
     from biofeedback.signal.warmup import warm_up
 
     warm_up()
+    warm_up_csv()
 
 
 @pytest.fixture(autouse=True)

@@ -199,6 +199,11 @@ def _parse_body(path: Path, lines: list[str], first: int, header: list[str],
     n_cols = len(header)
     if not body.strip():
         return np.zeros((0, n_cols))
+    from biofeedback.formats.csv_parse import parse_block  # numba: loaded when a CSV is read
+
+    fast = parse_block(body.encode(), n_cols, delim)
+    if fast is not None:  # np.loadtxt's values, bit for bit; anything else is loadtxt's call
+        return fast
     try:
         data = np.loadtxt(io.StringIO(body), delimiter=delim, ndmin=2, dtype=float,
                           comments=None)
