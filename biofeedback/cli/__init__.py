@@ -38,7 +38,10 @@ def _command_modules() -> list[str]:
     return [n for n in _ORDER if n in found] + sorted(found - set(_ORDER))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; ``only``: just that command when it is one (the command
+    being run), so e.g. ``biofeedback analyze`` does not import what the other commands
+    need (Qt, SQLAlchemy, reportlab: ~0.8 s and ~30 MB; docs/performance.md)."""
     parser = argparse.ArgumentParser(
         prog="biofeedback",
         description="Pelvic-floor EMG and pressure biofeedback. With no command, opens the window.",
@@ -46,16 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"biofeedback {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _command_modules():
+    names = _command_modules()
+    for name in [only] if only in names else names:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     own_process = argv is None
-    argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
-    args = parser.parse_args(argv or ["run"])
+    argv = (sys.argv[1:] if argv is None else argv) or ["run"]
+    # only the command being run is imported (no option before it takes a value)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=command)
+    args = parser.parse_args(argv)
     if own_process:
         # what the imports made (numpy, scipy, numba, Qt...) lives until exit: out of the
         # collector's reach, a full collection during an hour-long analysis does not walk

@@ -143,3 +143,20 @@ def main_recording(tmp_path: Path) -> Path:
     out = tmp_path / "plain.bdf"
     assert main(["record", "--speed", "0", "--duration", "1.5", "-o", str(out)]) == 0
     return out
+
+
+def test_a_command_imports_only_what_it_needs(tmp_path):
+    """``biofeedback info`` builds only its own parser: the window's Qt, the records'
+    SQLAlchemy and the reports' reportlab are not imported (start-up time and memory)."""
+    import subprocess
+    import sys
+
+    assert list(build_parser(only="info")._subparsers._group_actions[0].choices) == ["info"]
+    assert "analyze" in build_parser()._subparsers._group_actions[0].choices
+    code = ("import sys; from biofeedback.cli import main; rc = main(['info', sys.argv[1]]); "
+            "print(rc, sorted(m for m in ('PyQt6', 'sqlalchemy', 'reportlab') "
+            "if m in sys.modules))")
+    missing = tmp_path / "none.bdf"
+    out = subprocess.run([sys.executable, "-c", code, str(missing)], capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.split("\n")[0] == "1 []", (out.stdout, out.stderr)
