@@ -22,7 +22,7 @@ from biofeedback.signal.hum import recording_hum_hz
 from biofeedback.signal.intervals import complement, intersect, merge
 from biofeedback.signal.live import LiveProcessor
 from biofeedback.signal.meter import relaxation_trace
-from biofeedback.signal.metrics import SegmentMetrics, SegmentSpectra, _num, interval_metrics
+from biofeedback.signal.metrics import SegmentMetrics, SegmentSpectra, _num, selection_metrics
 from biofeedback.signal.metrics_stream import MetricsAccumulator
 from biofeedback.signal.quality import EXCLUDE, QualityFlag, QualitySecond
 from biofeedback.signal.traces import RunLog, Traces
@@ -443,16 +443,10 @@ def compute_metrics(result: AnalysisResult,
     settle = min(n, int(round(result.config.baseline.settle_s * fs)))
     rest = intersect(usable, complement(merge(busy), settle, n))
     spec = SegmentSpectra(result.filtered[:, 0], fs, known=periodograms)
-    env = result.envelope[:, 0]
-    out = {
-        "recording": interval_metrics("recording", spec, env, fs, 0, n, usable, result.events),
-        "rest": interval_metrics("rest", spec, env, fs, 0, n, rest, []),
-        "contractions": interval_metrics("contractions", spec, env, fs, 0, n,
-                                         intersect(usable, merge(inside)), result.events),
-    }
+    selections = [("recording", 0, n, usable, result.events), ("rest", 0, n, rest, []),
+                  ("contractions", 0, n, intersect(usable, merge(inside)), result.events)]
     for name, a, b in segments:
         i0, i1 = max(0, int(round(a * fs))), min(n, int(round(b * fs)))
         if i1 > i0:
-            out[name] = interval_metrics(name, spec, env, fs, i0, i1,
-                                         intersect(usable, [(i0, i1)]), result.events)
-    return out
+            selections.append((name, i0, i1, intersect(usable, [(i0, i1)]), result.events))
+    return selection_metrics(selections, spec, result.envelope[:, 0], fs, n)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 
 from biofeedback.signal import analyze
@@ -77,13 +80,71 @@ def _mask_metrics(result, segments=()):
     return out
 
 
-def test_interval_metrics_equal_the_mask_metrics_exactly(two_contractions):
+def _assert_metrics_close(got, want, rel=1e-12):
+    """Equal metrics, floats within ``rel`` (the block merges' order of additions)."""
+    assert set(got) == set(want)
+    for name, g in got.items():
+        for f, gv in dataclasses.asdict(g).items():
+            wv = getattr(want[name], f)
+            if isinstance(gv, float) and isinstance(wv, float):
+                assert math.isclose(gv, wv, rel_tol=rel), (name, f, gv, wv)
+            else:
+                assert gv == wv, (name, f, gv, wv)
+
+
+def test_selection_metrics_equal_the_mask_metrics(two_contractions):
     emg, _, _ = two_contractions
     x = emg.copy()
     x[9000:9300, 0] = np.nan  # an excluded second inside the recording
     seg = [("middle", 2.0, 6.5), ("start", 0.0, 1.3)]
     result = analyze(x, 2000.0, segments=seg)
-    assert result.metrics == _mask_metrics(result, seg)  # float for float
+    want = _mask_metrics(result, seg)
+    _assert_metrics_close(result.metrics, want)
+    # what is not a mean or an SD is the same number
+    for name, m in result.metrics.items():
+        assert (m.usable_s, m.peak_uv, m.median_frequency_hz, m.contractions) == (
+            want[name].usable_s, want[name].peak_uv, want[name].median_frequency_hz,
+            want[name].contractions)
+
+
+def test_selection_stats_equal_numpy_on_the_gathered_values():
+    from biofeedback.signal.intervals import complement, intersect
+    from biofeedback.signal.metrics import _pieces
+    from biofeedback.signal.metrics_kernels import BLOCK, selection_stats
+
+    rng = np.random.default_rng(4)
+    for trial in range(150):
+        n = int(rng.integers(1, 6 * BLOCK))
+        v = rng.standard_normal(n) * 3 + 5 + 1e3 * (trial % 3 == 0)  # an offset: SD stays exact
+        sels = []
+        for _ in range(int(rng.integers(1, 5))):
+            cuts = np.sort(rng.integers(0, n + 1, 2 * int(rng.integers(0, 12))))
+            iv = [(int(a), int(b)) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
+            sels.append(intersect(complement([], 0, n), iv))
+        cuts, member = _pieces(sels, n)
+        got = selection_stats(v, cuts, member, len(sels))
+        for s, iv in enumerate(sels):
+            sel = np.concatenate([v[a:b] for a, b in iv]) if iv else np.empty(0)
+            assert got[s, 0] == len(sel)
+            if len(sel):
+                assert math.isclose(got[s, 1], np.mean(sel), rel_tol=1e-13)
+                assert math.isclose(np.sqrt(got[s, 2] / len(sel)), np.std(sel),
+                                    rel_tol=1e-9, abs_tol=1e-12)
+                assert got[s, 3] == np.max(sel)
+            else:
+                assert np.isnan(got[s, 1]) and np.isnan(got[s, 3])
+
+
+def test_periodogram_sums_of_many_selections_are_the_single_sums():
+    from biofeedback.signal.kernels import sum_rows
+    from biofeedback.signal.metrics_kernels import sum_rows_many
+
+    rng = np.random.default_rng(5)
+    table = rng.random((300, 17))
+    weights = (rng.random((4, 300)) < 0.4).astype(float)
+    got = sum_rows_many(table, weights)
+    for s in range(4):
+        assert np.array_equal(got[s], sum_rows(table, weights[s]))  # same order: bit for bit
 
 
 def test_interval_stats_equal_numpy_on_the_gathered_values():
