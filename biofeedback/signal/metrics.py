@@ -20,7 +20,7 @@ import numpy as np
 
 from biofeedback.signal.detection import ContractionEvent
 from biofeedback.signal.intervals import Intervals, as_arrays, whole_blocks
-from biofeedback.signal.kernels import interval_stats, masked_stats, sum_rows
+from biofeedback.signal.kernels import masked_stats, sum_rows
 from biofeedback.signal.metrics_kernels import selection_stats, sum_rows_many
 
 
@@ -159,18 +159,6 @@ def segment_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs
     return _metrics(name, fs, start, stop, stats, events, spectra.median_frequency(full))
 
 
-def interval_metrics(name: str, spectra: SegmentSpectra, envelope: np.ndarray, fs: float,
-                     start: int, stop: int, selection: Intervals,
-                     events: Sequence[ContractionEvent]) -> SegmentMetrics:
-    """:func:`segment_metrics` of the samples in ``selection`` (sorted, disjoint, merged
-    intervals inside ``[start, stop)``): the same numbers, one compiled pass over the
-    selected samples and no per-sample mask."""
-    starts, stops = as_arrays(selection)
-    stats = interval_stats(envelope, starts, stops)
-    inside = whole_blocks(selection, spectra.step, len(spectra.starts))
-    return _metrics(name, fs, start, stop, stats, events, spectra.median_frequency_of(inside))
-
-
 def _pieces(selections: Sequence[Intervals], n: int) -> tuple[np.ndarray, np.ndarray]:
     """The cut of ``[0, n)`` at every boundary of the ``selections`` and, per piece, the bit
     mask of the selections holding it (the input of
@@ -194,9 +182,10 @@ def selection_metrics(selections: Sequence[tuple[str, int, int, Intervals,
                       spectra: SegmentSpectra, envelope: np.ndarray, fs: float, n: int
                       ) -> dict[str, SegmentMetrics]:
     """The metrics of several selections ``(name, start, stop, intervals, events)`` of an
-    ``n``-sample recording, each as :func:`interval_metrics`, with the envelope and the
-    periodograms each read once for all of them (the means and SDs merged block by block:
-    equal to :func:`interval_metrics`'s to about 1e-15, see :mod:`.metrics_kernels`)."""
+    ``n``-sample recording (sorted, disjoint, merged intervals inside ``[start, stop)``; no
+    per-sample mask), each as :func:`segment_metrics` of that selection, with the envelope
+    and the periodograms each read once for all of them (means and SDs merged block by
+    block: equal to numpy's to about 1e-15, see :mod:`.metrics_kernels`)."""
     if len(selections) > 62:
         raise ValueError(f"at most 62 selections at once, got {len(selections)}")
     cuts, member = _pieces([iv for _, _, _, iv, _ in selections], n)
