@@ -29,6 +29,12 @@ include the benchmark process that forked it), next to
 a process analysing 10 s (what the imports alone cost) and ``analyze`` of the whole
 array with its traces.
 
+Files: ``biofeedback analyze``'s path (chunked reader -> ``analyze_chunks(keep_traces=False)``)
+on a ``--file-minutes`` (default 60) recording written as BDF+, EDF+ and CSV (2 EMG channels at
+2 kHz with contractions, pressure at 100 Hz: ``bench_files.py``'s recording), each in a fresh
+process: wall time including starting Python and reading the file, and that process's peak
+RSS. ``bench_files.py`` measures the other file paths (read, replay, the whole-file path).
+
 Cold start: the compiled kernels (numba, ``cache=True``) in a fresh process with an empty
 cache (what a fresh CI machine pays once) and with the cache filled.
 """
@@ -403,6 +409,36 @@ def chunked(minutes: float) -> tuple[float, float]:
     return out
 
 
+def files(minutes: float) -> dict[str, tuple[float, float, float]]:
+    """``biofeedback analyze`` of a ``minutes``-long BDF, EDF and CSV recording, each in a
+    fresh process: {format: (seconds, x real time, peak RSS MB)}."""
+    import shutil
+
+    from bench_files import BLOCK_S, SyntheticReader, measure
+
+    from biofeedback.formats.stream_write import write_from_reader
+
+    seconds = int(minutes * 60) // BLOCK_S * BLOCK_S
+    folder = Path(tempfile.mkdtemp(prefix="bench-speed-files-"))
+    out: dict[str, tuple[float, float, float]] = {}
+    print(f"\n## Files: `biofeedback analyze` of {seconds / 60:g} min (2 EMG channels at 2 kHz, "
+          "pressure at 100 Hz), a fresh process each: wall time including Python start-up, "
+          "imports and reading the file; peak RSS = that process's VmHWM\n")
+    print("| file | MB on disk | s | x real time | peak RSS MB |")
+    print("|---|---|---|---|---|")
+    try:
+        for fmt in ("bdf", "edf", "csv"):
+            path = write_from_reader(SyntheticReader(seconds), folder / f"rec.{fmt}")
+            wall, rss, _ = measure("analyze", path)
+            out[fmt] = (wall, seconds / wall, rss)
+            print(f"| {fmt.upper()} | {path.stat().st_size / 1e6:.0f} | {wall:.2f} | "
+                  f"{seconds / wall:.0f}x | {rss:.0f} |", flush=True)
+            path.unlink()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=60.0)
@@ -411,6 +447,8 @@ def main() -> None:
     ap.add_argument("--no-peers", action="store_true", help="skip NeuroKit2/BioSPPy/BrainFlow")
     ap.add_argument("--chunk-minutes", type=float, default=60.0,
                     help="length of the bounded-memory analyze_chunks run (0 skips it)")
+    ap.add_argument("--file-minutes", type=float, default=60.0,
+                    help="length of the BDF/EDF/CSV recordings analysed from disk (0 skips)")
     args = ap.parse_args()
     # as the biofeedback process does (cli.main): the import-time objects leave the
     # collector's reach, so a full collection does not walk them again during a run
@@ -427,6 +465,7 @@ def main() -> None:
     ratios = offline(args.minutes, args.repeats, not args.no_peers)
     ratio, p99, own99 = streaming(args.stream_seconds, args.repeats)
     c_time, c_rss = chunked(args.chunk_minutes) if args.chunk_minutes > 0 else (None, None)
+    on_disk = files(args.file_minutes) if args.file_minutes > 0 else {}
     print("\n## Against the targets\n")
     print("| target | result | verdict |")
     print("|---|---|---|")
@@ -442,6 +481,10 @@ def main() -> None:
         print(f"| analyze_chunks of {args.chunk_minutes:g} min (2 ch, keep_traces=False) peak RSS "
               f"<= 300 MB | {c_rss:.0f} MB in {c_time:.2f} s | "
               f"{'met' if c_rss <= 300 else 'missed'} |")
+    for fmt, (wall, speed, rss) in on_disk.items():
+        print(f"| {args.file_minutes:g} min {fmt.upper()} analysed from disk >= 1000x real time, "
+              f"<= 300 MB peak RSS | {speed:.0f}x ({wall:.2f} s), {rss:.0f} MB | "
+              f"{'met' if speed >= 1000 else 'missed'} / {'met' if rss <= 300 else 'missed'} |")
 
 
 if __name__ == "__main__":
