@@ -4,10 +4,17 @@ Runs on the source's acquisition thread. The GUI never touches this thread: it r
 buffers and drains :meth:`AcquisitionEngine.drain` from a timer. User actions that change the
 processing (threshold, rest marking) are queued and applied on the acquisition thread, so the
 processor is only ever used by one thread.
+
+A consumer that changes the processing at given samples (a guided session's marked rest and
+line, at its step boundaries) sets a *hold* (:meth:`AcquisitionEngine.hold_at`): the EMG is
+processed up to that display sample and the thread waits there until the hold moves, so the
+commands queued meanwhile apply exactly at that sample, whatever the block sizes and however
+late the controlling thread polls.
 """
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -83,6 +90,13 @@ class AcquisitionEngine:
         self._status_lock = threading.Lock()
         self._status = self.processor.status()
         self._recorder: Recorder | None = None
+        self._gate = threading.Condition()
+        self._hold: int | None = None  # display index the EMG is not processed past
+        self._hold_timeout_s: float | None = None
+        self._hold_gave_up = -1  # a real-time hold that timed out: not waited for again
+        #: every display sample before this one is processed, its messages queued and the
+        #: status published (what a poll of the messages covers)
+        self.done_display_end = 0
         self.blocks = 0
         self.process_time_s = 0.0
 
@@ -91,16 +105,58 @@ class AcquisitionEngine:
         self.source.start(self)
 
     def stop(self) -> None:
+        self.hold_at(None)  # a thread waiting at a hold finishes its block, then stops
         self.source.stop()
 
     def close(self) -> None:
         """Stop the source, then finish any recording so no sample is lost."""
+        self.hold_at(None)
         self.source.close()
         if self._recorder is not None:
             self.stop_recording()
 
     def set_threshold_uv(self, value: float | None) -> None:
         self._commands.put(lambda p: p.set_threshold_uv(value))
+
+    def hold_at(self, display_index: int | None, timeout_s: float | None = None) -> None:
+        """Process the EMG only up to display index ``display_index`` (the samples before it)
+        and wait there until the hold moves (``None``: no hold). Commands queued before the
+        hold moves apply from that sample on. ``timeout_s``: a real-time source waits at
+        most that long (then goes on: the controller is late); ``None`` waits until moved,
+        for sources that can (a file or a simulation as fast as possible)."""
+        with self._gate:
+            if timeout_s is not None and display_index is not None and (
+                    display_index <= self._hold_gave_up
+                    or display_index < self.done_display_end):
+                display_index = None  # already passed: a real-time source does not go back
+            self._hold, self._hold_timeout_s = display_index, timeout_s
+            self._gate.notify_all()
+
+    @property
+    def held_at(self) -> int | None:
+        """The display index the EMG is held at (see :meth:`hold_at`), or ``None``."""
+        return self._hold
+
+    def _room(self, first: int) -> float:
+        """The EMG index the block starting at ``first`` may be processed up to (exclusive),
+        after waiting at a hold that is exactly there (acquisition thread)."""
+        with self._gate:
+            deadline = None
+            while self._hold is not None:
+                # display point k holds EMG sample k*decim - 1 (see on_block)
+                limit = self._decim * self._hold - 1
+                if limit > first:
+                    return limit
+                if self._hold_timeout_s is None:
+                    self._gate.wait()
+                    continue
+                now = time.monotonic()
+                deadline = now + self._hold_timeout_s if deadline is None else deadline
+                if now >= deadline:
+                    self._hold_gave_up, self._hold = self._hold, None
+                    break
+                self._gate.wait(deadline - now)
+            return math.inf
 
     def set_notch(self, mains_hz: float | None) -> None:
         """Switch the mains notch (50/60 Hz + harmonics) on or off while streaming.
@@ -199,34 +255,52 @@ class AcquisitionEngine:
     # -- BlockConsumer (acquisition thread) ---------------------------------------------
     def on_block(self, block: SampleBlock) -> None:
         t0 = time.perf_counter()
-        self._apply_commands()
-        if block.stream == "emg":
-            frame = self.processor.process_emg(block.data, block.first_index)
-            self.emg.write(block.first_index, frame.filtered)
-            # display point k holds EMG sample k*decim - 1 (0.5 ms before its time k/100 s): the
-            # last sample of each group, so a block's samples are on screen with that block,
-            # not one block later (docs/performance.md, sample-to-screen latency)
-            keep = (block.first_index + 1 + np.arange(block.n_samples)) % self._decim == 0
-            if keep.any():
-                first = -(-(block.first_index + 1) // self._decim)
-                self.envelope.write(first, frame.envelope[keep])
-                self.relaxation.write(first, np.asarray(frame.relaxation)[keep][:, None])
-                if frame.feedback is not None:
-                    self.feedback.write(first, frame.feedback[keep][:, None])
-            for ev in frame.events:
-                self._messages.put(EngineMessage("contraction", ev))
-                if ev.complete and ev.duration_s is not None:
-                    self._annotate(ev.onset_s, ev.duration_s, "contraction")
-        elif block.stream == "pressure":
-            frame = self.processor.process_pressure(block.data, block.first_index)
-            self.pressure.write(block.first_index, frame.filtered)
-        status = self.processor.status()
-        with self._status_lock:
-            self._status = status
+        if block.stream == "emg" and block.n_samples:
+            start, end = block.first_index, block.first_index + block.n_samples
+            while start < end:  # pieces cut at a hold (the processor is block-size invariant)
+                waited = time.perf_counter()
+                room = self._room(start)
+                t0 += time.perf_counter() - waited  # waiting at a hold is not processing
+                cut = int(min(end, room))
+                self._apply_commands()
+                self._process_emg(block.data[start - block.first_index:cut - block.first_index],
+                                  start)
+                start = cut
+        else:
+            self._apply_commands()
+            if block.stream == "pressure":
+                frame = self.processor.process_pressure(block.data, block.first_index)
+                self.pressure.write(block.first_index, frame.filtered)
+            self._publish_status()
         self.blocks += 1
         self.last_block_at = self._clock()
         self.process_time_s += time.perf_counter() - t0
         self._fan_out(lambda s: s.on_block(block))
+
+    def _process_emg(self, data: np.ndarray, first_index: int) -> None:
+        frame = self.processor.process_emg(data, first_index)
+        self.emg.write(first_index, frame.filtered)
+        # display point k holds EMG sample k*decim - 1 (0.5 ms before its time k/100 s): the
+        # last sample of each group, so a block's samples are on screen with that block,
+        # not one block later (docs/performance.md, sample-to-screen latency)
+        keep = (first_index + 1 + np.arange(len(data))) % self._decim == 0
+        if keep.any():
+            first = -(-(first_index + 1) // self._decim)
+            self.envelope.write(first, frame.envelope[keep])
+            self.relaxation.write(first, np.asarray(frame.relaxation)[keep][:, None])
+            if frame.feedback is not None:
+                self.feedback.write(first, frame.feedback[keep][:, None])
+        for ev in frame.events:
+            self._messages.put(EngineMessage("contraction", ev))
+            if ev.complete and ev.duration_s is not None:
+                self._annotate(ev.onset_s, ev.duration_s, "contraction")
+        self._publish_status()
+        self.done_display_end = min(self.envelope.end_index, self.feedback.end_index)
+
+    def _publish_status(self) -> None:
+        status = self.processor.status()
+        with self._status_lock:
+            self._status = status
 
     def on_event(self, event: SourceEvent) -> None:
         self._messages.put(EngineMessage("source", event))

@@ -11,6 +11,15 @@ clinical.md §5: "line = μ_B·0.9, tightened 5 % after 2 successful sessions").
 
 Call :meth:`GuidedSession.update` from the same loop that polls the live session (the window's
 timer, the CLI's loop), passing the events it polled.
+
+The runner is on the sample clock, and so are its actions on the processing: the session holds
+the signal core at the runner's :meth:`~SessionRunner.horizon` (the first sample at which the
+step could end), so the marked rest and the line change exactly at a step's boundary, however
+the samples are delivered and however late the loop polls; a live run and a re-scoring of its
+recording then find the same steps. A source that can wait (a file, a simulation as fast as
+possible) waits there for the loop; a real-time one at most :data:`REALTIME_HOLD_S` (a poll
+later than that changes the processing a little late, as before). Start the live session with
+``hold_at=0`` for a session from the first sample (``biofeedback session run --fast``).
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from biofeedback.signal.breathing import (
 )
 
 DISPLAY_FS = 100.0
+REALTIME_HOLD_S = 0.1  # a real-time source waits at most this for the loop at a step boundary
 
 
 @dataclass(frozen=True)
@@ -86,21 +96,26 @@ class GuidedSession:
         self._breathing.start(self._index / DISPLAY_FS)
         events = self.runner.start(self._index)
         self._act(events)
+        self._hold()
         return events
 
     def update(self, live_events: Sequence[object] = ()) -> list[RunnerEvent]:
-        """Feed what arrived since the last call; returns the runner's events."""
+        """Feed what the last :meth:`LiveSession.poll` covered (``live_events`` are what it
+        returned); returns the runner's events."""
         if self.runner.finished:
             return []
         contractions = [e.event for e in live_events if isinstance(e, ContractionFinished)]
         contractions += self.live.contractions()  # recovery found later updates an event
-        first, env, codes = self.live.display_since(self._index)
+        # only samples whose contractions that poll saw; at a step's end the engine waits
+        # at the hold, so the status read next is the one at that sample
+        first, env, codes = self.live.display_since(self._index, self.live.polled_display_end)
         self._breathing.feed(first, env)
         st = self.live.snapshot().status
         base = st.baseline_mean_uv if st is not None else math.nan
         events = self.runner.tick(Samples(first, DISPLAY_FS, env, codes, base), contractions)
         self._index = first + len(env)
         self._act(events)
+        self._hold()
         return events
 
     def answer(self, value: float | None) -> list[RunnerEvent]:
@@ -110,13 +125,16 @@ class GuidedSession:
             self.live.annotate(self.runner.now_s, 0.0,
                                vocabulary.rating(step.rating.scale, _fmt(value)))
         self._act(events)
+        self._hold()
         return events
 
     def pause(self) -> None:
         self.runner.pause()
+        self._hold()
 
     def resume(self) -> None:
         self.runner.resume()
+        self._hold()
 
     def stop(self, reason: str = "stopped") -> list[RunnerEvent]:
         """End the session now; the recording goes on until the live session stops.
@@ -125,6 +143,7 @@ class GuidedSession:
             self.live.annotate(self.runner.now_s, 0.0, "note:stopped: pain")
         events = self.runner.stop(reason)
         self._act(events)
+        self._hold()
         return events
 
     @property
@@ -141,6 +160,25 @@ class GuidedSession:
                         r.state is RunnerState.WAITING, r.state is RunnerState.PAUSED, st)
 
     # -- actions on the live session -----------------------------------------------------
+    def _hold(self) -> None:
+        """Let the signal core run only as far as the runner allows (module docstring)."""
+        engine = self.live.engine
+        if engine is None:
+            return
+        r = self.runner
+        if r.finished:
+            engine.hold_at(None)
+            return
+        horizon = r.horizon()
+        if self.live.paced:  # a person answers or resumes in real time: never wait for that
+            engine.hold_at(horizon, timeout_s=REALTIME_HOLD_S)
+            return
+        # waiting for an answer or paused: no time passes; and never so far ahead that the
+        # ring buffers drop samples the runner has not read
+        lead = r.cursor + engine.envelope.capacity // 2
+        engine.hold_at(r.cursor if r.state in (RunnerState.WAITING, RunnerState.PAUSED)
+                       else min(lead, lead if horizon is None else horizon))
+
     def _act(self, events: Sequence[RunnerEvent]) -> None:
         for ev in events:
             if isinstance(ev, StepStarted):

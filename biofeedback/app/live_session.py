@@ -97,6 +97,7 @@ class _Run:
     anchors: list[tuple[int, float]] = field(default_factory=lambda: [(0, 0.0)])
     subscribers: dict[SinkFactory, BlockConsumer] = field(default_factory=dict)
     subscriber_problems: list[str] = field(default_factory=list)
+    polled_display_end: int = 0  # see LiveSession.polled_display_end
 
 
 class LiveSession:
@@ -121,12 +122,14 @@ class LiveSession:
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self, spec: str, *, record: RecordingRequest | None = None,
-              **options: Any) -> SourceInfo:
+              hold_at: int | None = None, **options: Any) -> SourceInfo:
         """Open ``spec`` (``simulated:demo``, ``serial:/dev/ttyACM0``, a file...) and stream.
 
         ``record``: journal from the very first sample (``biofeedback record``), so the file
-        and an offline analysis of it see exactly what the live processor saw. Raises
-        :class:`SessionError` with one line a person can act on.
+        and an offline analysis of it see exactly what the live processor saw. ``hold_at``:
+        process nothing past this display index until a guided session moves the hold
+        (:meth:`AcquisitionEngine.hold_at`; 0 for a session from the first sample of a file or
+        a fast simulation). Raises :class:`SessionError` with one line a person can act on.
         """
         self.stop()
         try:
@@ -136,6 +139,7 @@ class LiveSession:
             raise SessionError(explain_start_failure(spec, exc)) from None
         if self._line_uv is not None:
             engine.set_threshold_uv(self._line_uv)
+        engine.hold_at(hold_at)
         info = engine.info
         run = _Run(engine, spec, self.clock(), _SOURCE_LINK.get(info.kind, LinkState.CONNECTED),
                    info.name)
@@ -237,6 +241,20 @@ class LiveSession:
         return self._run.engine.info if self._run is not None else None
 
     @property
+    def paced(self) -> bool:
+        """The source follows real time (a sensor; a file or simulation at speed > 0), so it
+        cannot wait long for a slow consumer; a speed-0 file or simulation can."""
+        run = self._run
+        speed = getattr(run.engine.source, "speed", None) if run is not None else None
+        return not (isinstance(speed, int | float) and speed == 0)
+
+    @property
+    def polled_display_end(self) -> int:
+        """Every display sample before this index was processed before the last :meth:`poll`
+        drained the engine's messages: its contractions are in what that poll returned."""
+        return self._run.polled_display_end if self._run is not None else 0
+
+    @property
     def simulated(self) -> bool:
         info = self.info
         return info is not None and info.kind == "simulated"
@@ -276,20 +294,23 @@ class LiveSession:
         if self._run is not None:
             self._run.engine.annotate(onset_s, duration_s, text)
 
-    def display_since(self, index: int) -> tuple[int, np.ndarray, np.ndarray]:
+    def display_since(self, index: int, end: int | None = None
+                      ) -> tuple[int, np.ndarray, np.ndarray]:
         """Display-rate (100 Hz) pelvic-floor envelope and meter states from absolute display
-        index ``index`` on (what is still in the ring buffers): ``(first_index, env, codes)``."""
+        index ``index`` on, up to ``end`` (exclusive; default: the newest), of what is still in
+        the ring buffers: ``(first_index, env, codes)``. Both are read over the same indices,
+        so each state stays with its envelope sample while the engine writes."""
         run = self._run
         if run is None:
             return index, np.zeros(0), np.zeros(0, dtype=np.uint8)
         e = run.engine
-        end = min(e.envelope.end_index, e.feedback.end_index)
-        n = max(0, end - index)
-        vi, env = e.envelope.latest(n)
-        fi, fb = e.feedback.latest(n)
-        m = min(len(vi), len(fi))
+        newest = min(e.envelope.end_index, e.feedback.end_index)
+        end = newest if end is None else min(end, newest)
+        vi, env = e.envelope.between(index, end)
+        fi, fb = e.feedback.between(index, end)
+        m = min(len(vi), len(fi))  # the older end of one may have been overwritten meanwhile
         if not m:
-            return end, np.zeros(0), np.zeros(0, dtype=np.uint8)
+            return max(index, end), np.zeros(0), np.zeros(0, dtype=np.uint8)
         env, fb = env[len(vi) - m:, 0], fb[len(fi) - m:, 0]
         codes = np.nan_to_num(fb, nan=0.0).astype(np.uint8)  # a gap: "no signal"
         return int(vi[len(vi) - m]), env, codes
@@ -384,7 +405,13 @@ class LiveSession:
         run = self._run
         if run is None:
             return out
-        for msg in run.engine.drain():
+        done = run.engine.done_display_end  # before the drain: those samples' messages are in
+        messages = run.engine.drain()
+        if any(m.kind == "source" and isinstance(m.payload, SourceEvent)
+               and m.payload.kind in (EventKind.END, EventKind.ERROR) for m in messages):
+            done = run.engine.done_display_end  # the source's last block came before its end
+        run.polled_display_end = max(run.polled_display_end, done)
+        for msg in messages:
             if msg.kind == "contraction" and isinstance(msg.payload, ContractionEvent):
                 ev = msg.payload
                 if ev.complete and (not run.contractions or run.contractions[-1].id != ev.id):

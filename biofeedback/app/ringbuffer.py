@@ -65,6 +65,18 @@ class RingBuffer:
         self._buf[s:s + first] = data[:first]
         self._buf[:len(data) - first] = data[first:]
 
+    def between(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Samples ``start .. stop - 1`` still held, as (absolute indices, data): one range
+        read under the lock, so two rings read over the same range line up sample for
+        sample even while the producer writes (``latest`` twice would not)."""
+        with self._lock:
+            if self._end is None:
+                return np.zeros(0, dtype=np.int64), np.zeros((0, self.n_channels))
+            start = max(start, self._end - self.capacity, 0)
+            stop = min(stop, self._end)
+            idx = np.arange(start, max(start, stop), dtype=np.int64)
+            return idx, self._buf[idx % self.capacity].copy()
+
     def latest(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """The newest ``n`` samples as (absolute indices (m,), data (m, n_channels)), m ≤ n."""
         with self._lock:

@@ -77,7 +77,10 @@ def _run(args: argparse.Namespace) -> int:
     record = None if replay else RecordingRequest(args.patient, args.output)
     started = utc_now()
     try:
-        live.start(spec, record=record, **options)
+        # as fast as it goes: nothing is processed before the session's first step has begun
+        # (its marked rest starts at the first sample, not wherever the source has got to)
+        live.start(spec, record=record, hold_at=0 if options.get("speed") == 0 else None,
+                   **options)
         guided = GuidedSession(live, protocol)
     except SessionError as exc:
         live.stop()

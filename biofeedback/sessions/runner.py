@@ -109,8 +109,33 @@ class SessionRunner:
         return self._cursor / self.fs
 
     @property
+    def cursor(self) -> int:
+        """The next display index the runner expects."""
+        return self._cursor
+
+    @property
     def finished(self) -> bool:
         return self.state is RunnerState.FINISHED
+
+    def horizon(self) -> int | None:
+        """The earliest display index at which the running step can end on its samples (its
+        duration, or its condition if every sample from now on meets it); ``None`` when no
+        sample can end it (an answer, a resume or a stop will).
+
+        A live layer that changes the processing at step boundaries (the marked rest, the
+        line) lets the signal core run up to here and no further before the runner has seen
+        the samples, so the change falls on the boundary's sample however they are delivered.
+        """
+        st, m = self.step, self._meter
+        if self.state is not RunnerState.RUNNING or st is None or m is None:
+            return None
+        if st.duration_s is not None:
+            return self._cursor + max(0, int(round(st.duration_s * self.fs)) - m.n)
+        if st.until is not None:
+            need = int(round(st.until.relaxed_s * self.fs)) - m.relaxed_run
+            left = int(round(st.until.timeout_s * self.fs)) - m.n
+            return self._cursor + max(0, min(need, left))
+        return None
 
     # -- driving -------------------------------------------------------------------------
     def start(self, first_index: int = 0) -> list[RunnerEvent]:

@@ -48,3 +48,13 @@ def test_empty_and_invalid():
     assert idx.size == 0 and data.shape == (0, 1)
     with pytest.raises(ValueError):
         RingBuffer(0)
+
+
+def test_between_reads_an_absolute_range_of_what_is_still_held():
+    rb = RingBuffer(8)
+    rb.write(0, np.arange(12, dtype=float)[:, None])  # 0..3 overwritten
+    idx, data = rb.between(2, 7)
+    np.testing.assert_array_equal(idx, np.arange(4, 7))
+    np.testing.assert_array_equal(data[:, 0], np.arange(4, 7))
+    assert len(rb.between(10, 20)[0]) == 2 and len(rb.between(12, 20)[0]) == 0
+    assert len(RingBuffer(4).between(0, 3)[0]) == 0

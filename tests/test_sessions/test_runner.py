@@ -183,3 +183,34 @@ def test_samples_that_never_arrived_still_pass_as_time_without_signal():
     ev = runner.stop()
     res = next(e for e in ev if isinstance(e, SessionEnded)).result
     assert res.steps[0].results["mean_uv"] == pytest.approx(3.0)  # the gap is not data
+
+
+def test_the_horizon_is_the_first_sample_at_which_the_step_can_end():
+    """A live layer lets the signal core run up to the horizon and no further, so the marked
+    rest and the line change on the boundary's sample (test_guided_delivery)."""
+    p = load_builtin("tense-release")
+    runner = SessionRunner(p, FS)
+    assert runner.horizon() is None  # not started
+    runner.start(0)
+    settle = int(p.steps[0].duration_s * FS)
+    assert runner.horizon() == settle
+    runner.tick(Samples(0, FS, np.full(700, 3.0), np.full(700, R)))
+    assert runner.horizon() == settle  # a duration: known from the start
+    runner.tick(Samples(700, FS, np.full(settle - 700 + 500, 3.0),
+                        np.full(settle - 700 + 500, T)))  # the tense step: 5 s
+    release = p.steps[2].until
+    assert runner.index == 2 and runner.cursor == settle + 500
+    need = int(release.relaxed_s * FS)
+    assert runner.horizon() == runner.cursor + need
+    runner.tick(Samples(runner.cursor, FS, np.full(300, 3.0), np.full(300, R)))
+    h = runner.horizon()
+    assert h == runner.cursor + need - 300  # relaxed 3 s: the run need only go on
+    runner.tick(Samples(runner.cursor, FS, np.full(100, 3.0), np.full(100, T)))
+    assert runner.horizon() == runner.cursor + need  # the run broke: from here again
+    start = runner.cursor
+    runner.tick(Samples(start, FS, np.full(need + 50, 3.0), np.full(need + 50, R)))
+    assert runner.index == 3 and runner.results[-1].end_s == pytest.approx((start + need) / FS)
+    # a step that waits for the person has no horizon
+    d = SessionRunner(load_builtin("dilator"), FS)
+    d.start(0)
+    assert d.state is RunnerState.WAITING and d.horizon() is None
