@@ -28,7 +28,7 @@ import numpy as np
 
 from biofeedback.signal.config import QualityConfig
 from biofeedback.signal.kernels import extreme_counts, second_extremes, second_sums
-from biofeedback.signal.quality_kernels import hum_power, second_flags
+from biofeedback.signal.quality_kernels import chunk_mean_extremes, hum_power, second_flags
 
 
 class QualityFlag(enum.IntFlag):
@@ -198,7 +198,9 @@ def _second_stats(raw: np.ndarray, bp: np.ndarray, lo: float, hi: float, m: int,
     np.multiply(bp, bp, out=sq)
     np.add.reduce(sq, axis=2, out=sums[0])
     k = n // m
-    if k >= 2:
+    if k >= 2 and m <= 128:
+        chunk_mean_extremes(raw, m, sums[1], sums[2])
+    elif k >= 2:
         means = np.add.reduce(raw[:, :, :k * m].reshape(s_n, c_n, k, m), axis=3) / m
         np.max(means, axis=2, out=sums[1])
         np.min(means, axis=2, out=sums[2])
