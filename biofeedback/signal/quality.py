@@ -28,7 +28,12 @@ import numpy as np
 
 from biofeedback.signal.config import QualityConfig
 from biofeedback.signal.kernels import extreme_counts, second_extremes, second_sums
-from biofeedback.signal.quality_kernels import chunk_mean_extremes, hum_power, second_flags
+from biofeedback.signal.quality_kernels import (
+    chunk_mean_extremes,
+    hum_power,
+    hum_select,
+    second_flags,
+)
 
 
 class QualityFlag(enum.IntFlag):
@@ -39,10 +44,6 @@ class QualityFlag(enum.IntFlag):
     MOTION = 8
     HUM = 16
 
-
-# plain ints for the per-second hot path (attribute look-ups on an enum class are slow)
-_DROPOUT, _FLAT, _CLIPPED, _MOTION, _HUM = (int(f) for f in (
-    QualityFlag.DROPOUT, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.MOTION, QualityFlag.HUM))
 
 EXCLUDE = QualityFlag.DROPOUT | QualityFlag.FLAT | QualityFlag.CLIPPED | QualityFlag.MOTION
 
@@ -255,14 +256,7 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
                   near_bins, s_n * c_n == 1, ratio)
         yield  # stage boundary: the spectra are done
         if len(mains):
-            db = 10.0 * np.log10(ratio)
-            best = np.full((s_n, c_n), -np.inf)
-            for j in range(len(mains)):
-                better = db[j] > best
-                best = np.where(better, db[j], best)
-                hum_hz = np.where(better.any(axis=1), mains[j], hum_hz)
-            hum_db = np.where(np.isfinite(best), best, np.nan)
-            flags[(hum_db > cfg.hum_db) & ((flags & _FLAT) == 0)] |= _HUM
+            hum_select(10.0 * np.log10(ratio), mains, cfg.hum_db, flags, hum_db, hum_hz)
     return flags, rms, hum_db, hum_hz
 
 

@@ -6,7 +6,7 @@
   reduction pays a call per chunk: 1200 per minute of seconds).
 * :func:`hum_power`: from the half-second spectra, the channel-0 periodograms and, per mains
   frequency, the peak-to-neighbours power ratio, reading only the bins it needs (no Welch
-  sum over every bin, no fancy-index copies).
+  sum over every bin, no fancy-index copies); :func:`hum_select` the strongest of them.
 
 Same rules as :mod:`biofeedback.signal.kernels`: plain IEEE operations in numpy's order, so
 the numbers are those of the numpy expressions they replace (pinned by
@@ -20,7 +20,7 @@ from numba import njit
 
 from biofeedback.signal.kernels import _block_sum, pairwise_sum
 
-# the flag bits (QualityFlag's values; quality.py imports this module, not the reverse)
+# QualityFlag's bits (quality.py imports this module, not the reverse; a test pins them)
 DROPOUT, FLAT, CLIPPED, MOTION, HUM = 1, 2, 4, 8, 16
 
 
@@ -159,3 +159,28 @@ def _power(f: np.ndarray, s: int, c: int, k: int) -> float:
     z0 = f[s, c, 0, k]
     z1 = f[s, c, 1, k]
     return (z0.real * z0.real + z0.imag * z0.imag) + (z1.real * z1.real + z1.imag * z1.imag)
+
+
+@njit(cache=True)
+def hum_select(db: np.ndarray, mains: np.ndarray, threshold: float, flags: np.ndarray,
+               hum_db: np.ndarray, hum_hz: np.ndarray) -> None:
+    """Per second and channel the strongest mains peak of ``db`` ``(J, S, C)`` (the first of
+    equal ones) into ``hum_db`` (nan unless finite); ``hum_hz[s]``: the last mains frequency
+    that raised the running strongest peak of some channel; HUM in ``flags`` above
+    ``threshold`` unless FLAT. As the loop of ``np.where`` over the frequencies it replaces."""
+    j_n, s_n, c_n = db.shape
+    best = np.empty(c_n)
+    for s in range(s_n):
+        best[:] = -np.inf
+        for j in range(j_n):
+            raised = False
+            for c in range(c_n):
+                if db[j, s, c] > best[c]:
+                    best[c] = db[j, s, c]
+                    raised = True
+            if raised:
+                hum_hz[s] = mains[j]
+        for c in range(c_n):
+            hum_db[s, c] = best[c] if np.isfinite(best[c]) else np.nan
+            if hum_db[s, c] > threshold and not flags[s, c] & FLAT:
+                flags[s, c] |= HUM

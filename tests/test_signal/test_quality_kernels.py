@@ -131,6 +131,14 @@ def test_the_compiled_check_gives_the_previous_numbers(fs, c_n):
                 assert seen == 31  # every flag was exercised
 
 
+def test_the_kernels_flag_bits_are_the_quality_flags():
+    from biofeedback.signal import quality_kernels as qk
+
+    flags = quality.QualityFlag
+    assert (qk.DROPOUT, qk.FLAT, qk.CLIPPED, qk.MOTION, qk.HUM) == (
+        flags.DROPOUT, flags.FLAT, flags.CLIPPED, flags.MOTION, flags.HUM)
+
+
 def test_seconds_built_without_init_equal_the_constructed_ones():
     rng = np.random.default_rng(2)
     flags = rng.integers(0, 32, (5, 2))
