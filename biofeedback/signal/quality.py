@@ -27,11 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from biofeedback.signal.config import QualityConfig
-from biofeedback.signal.kernels import (
-    extreme_counts,
-    half_second_power,
-    second_extremes,
-    second_sums,
+from biofeedback.signal.kernels import extreme_counts, second_extremes, second_sums
+from biofeedback.signal.quality_kernels import (
+    chunk_mean_extremes,
+    hum_power,
+    hum_select,
+    second_flags,
 )
 
 
@@ -43,10 +44,6 @@ class QualityFlag(enum.IntFlag):
     MOTION = 8
     HUM = 16
 
-
-# plain ints for the per-second hot path (attribute look-ups on an enum class are slow)
-_DROPOUT, _FLAT, _CLIPPED, _MOTION, _HUM = (int(f) for f in (
-    QualityFlag.DROPOUT, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.MOTION, QualityFlag.HUM))
 
 EXCLUDE = QualityFlag.DROPOUT | QualityFlag.FLAT | QualityFlag.CLIPPED | QualityFlag.MOTION
 
@@ -86,17 +83,6 @@ class QualitySecond:
         return not (self.flags[0] & EXCLUDE)
 
 
-def _runs_at(x: np.ndarray, value: float) -> int:
-    """Samples of 1-D ``x`` that sit at ``value`` in runs of at least 3 (flat tops)."""
-    at = x == value
-    if at.sum() < 3:
-        return 0
-    d = np.diff(np.concatenate([[0], at.view(np.int8), [0]]))
-    starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-    lengths = stops - starts
-    return int(lengths[lengths >= 3].sum())
-
-
 _WINDOWS: dict[int, np.ndarray] = {}
 _NO_ROWS = np.zeros((0, 1))  # no periodograms wanted
 
@@ -131,6 +117,27 @@ def _hum_bins(h: int, fs: float) -> list[tuple[float, np.ndarray, np.ndarray]]:
             bins.append((mains, np.flatnonzero(peak_bins), np.flatnonzero(near)))
         bins = _HUM_BINS[key] = bins
     return bins
+
+
+_HUM_TABLES: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _hum_tables(h: int, fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_hum_bins` as :func:`~biofeedback.signal.quality_kernels.hum_power` takes
+    them: the mains frequencies ``(J,)`` and the peak and neighbour bins ``(J, ·)``, each
+    row padded with -1."""
+    key = (h, fs)
+    tables = _HUM_TABLES.get(key)
+    if tables is None:
+        bins = _hum_bins(h, fs)
+        mains = np.array([b[0] for b in bins])
+        pad = [np.full((len(bins), max((len(b[i]) for b in bins), default=0)), -1, np.int64)
+               for i in (1, 2)]
+        for j, b in enumerate(bins):
+            pad[0][j, :len(b[1])] = b[1]
+            pad[1][j, :len(b[2])] = b[2]
+        tables = _HUM_TABLES[key] = (mains, pad[0], pad[1])
+    return tables
 
 
 def assess(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray, fs: float,
@@ -192,7 +199,9 @@ def _second_stats(raw: np.ndarray, bp: np.ndarray, lo: float, hi: float, m: int,
     np.multiply(bp, bp, out=sq)
     np.add.reduce(sq, axis=2, out=sums[0])
     k = n // m
-    if k >= 2:
+    if k >= 2 and m <= 128:
+        chunk_mean_extremes(raw, m, sums[1], sums[2])
+    elif k >= 2:
         means = np.add.reduce(raw[:, :, :k * m].reshape(s_n, c_n, k, m), axis=3) / m
         np.max(means, axis=2, out=sums[1])
         np.min(means, axis=2, out=sums[2])
@@ -211,8 +220,7 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
     s_n, n, c_n = bp.shape
     raw = np.ascontiguousarray(raw.transpose(0, 2, 1))
     bp = np.ascontiguousarray(bp.transpose(0, 2, 1))
-    flags = np.zeros((s_n, c_n), dtype=np.int64)
-    flags[nan_count > 0] |= _DROPOUT
+    flags = np.empty((s_n, c_n), dtype=np.int64)
     m = max(1, int(round(0.05 * fs)))  # the movement check's 50 ms chunks (below)
     if cfg.physical_range is not None:
         lo, hi = cfg.physical_range
@@ -221,36 +229,14 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
     else:
         lo, hi = -np.inf, np.inf
     ext, sums = _second_stats(raw, bp, lo, hi, m, scratch)
-    rms = np.sqrt(sums[0] / n)
-    rmax, rmin = ext[0], ext[1]
-    flat = (rms < cfg.flat_rms_uv) | (rmax == rmin)
-    flags[flat] |= _FLAT
-    need = max(3, int(np.ceil(cfg.clip_fraction * n)))
-    # clipping: only where the extreme value occurs often enough to matter
-    maybe = (ext[2] >= need) | (ext[3] >= need)
-    clipped = np.zeros((s_n, c_n), dtype=bool)
-    for si, ci in zip(*np.nonzero(maybe & ~flat), strict=True):
-        r = raw[si, ci]
-        clipped[si, ci] = _runs_at(r, rmax[si, ci]) + _runs_at(r, rmin[si, ci]) >= need
-    if cfg.physical_range is not None:
-        clipped |= ext[6] >= need
-    flags[clipped] |= _CLIPPED
-    # movement: low-frequency content = means over 50 ms chunks (first null at 20 Hz: EMG
-    # averages out, a movement transient of a few Hz passes)
-    floor_rms = np.maximum(rms, cfg.flat_rms_uv)
-    if n // m >= 2:
-        motion = (sums[1] - sums[2]) > cfg.motion_ratio * floor_rms
-    else:
-        motion = np.zeros((s_n, c_n), dtype=bool)
-    # spikes: a few samples far above the second's RMS and the local envelope
-    absmax = np.maximum(ext[4], -ext[5])
-    cand = absmax > cfg.spike_crest * floor_rms
-    for si, ci in zip(*np.nonzero(cand), strict=True):
-        a = np.abs(bp[si, ci])
-        big = (a > cfg.spike_crest * floor_rms[si, ci]) & (a > cfg.spike_crest * env[si, :, ci])
-        nb = int(big.sum())
-        motion[si, ci] |= 1 <= nb <= max(1, int(0.002 * n))
-    flags[motion & ~flat] |= _MOTION
+    rms = np.empty((s_n, c_n))
+    params = np.array([cfg.flat_rms_uv, max(3, int(np.ceil(cfg.clip_fraction * n))),
+                       cfg.spike_crest, cfg.motion_ratio, max(1, int(0.002 * n))], dtype=float)
+    # FLAT: low RMS or constant; CLIPPED: flat tops at the extremes (or beyond the range);
+    # MOTION: the 50 ms chunk means (first null at 20 Hz: EMG averages out, a movement
+    # transient of a few Hz passes) swing, or a few spikes above the RMS and the envelope
+    second_flags(raw, bp, env, nan_count, ext, sums, params, n // m >= 2,
+                 cfg.physical_range is not None, flags, rms)
     yield  # stage boundary: the time-domain checks are done
     hum_db = np.full((s_n, c_n), np.nan)
     hum_hz = np.full(s_n, np.nan)
@@ -264,20 +250,13 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
         np.multiply(bp[:, :, : 2 * h].reshape(shape), _hann(h), out=win)
         f = np.fft.rfft(win, axis=3, out=_scratch(scratch, "fft", (*shape[:3], h // 2 + 1),
                                                   np.complex128))
-        spec = np.empty((s_n, c_n, f.shape[3]))  # (S, C, F): |f0|² + |f1|², one pass
-        half_second_power(f, periodograms if periodograms is not None else _NO_ROWS, spec)
+        mains, peak_bins, near_bins = _hum_tables(h, fs)
+        ratio = np.empty((len(mains), s_n, c_n))
+        hum_power(f, periodograms if periodograms is not None else _NO_ROWS, peak_bins,
+                  near_bins, s_n * c_n == 1, ratio)
         yield  # stage boundary: the spectra are done
-        best = np.full((s_n, c_n), -np.inf)
-        for mains, peak_bins, near in _hum_bins(h, fs):
-            peak = spec[:, :, peak_bins].max(axis=2)
-            ref = np.add.reduce(spec[:, :, near], axis=2) / len(near)
-            db = 10.0 * np.log10(np.maximum(peak, 1e-30) / np.maximum(ref, 1e-30))
-            better = db > best
-            best = np.where(better, db, best)
-            hum_hz = np.where(better.any(axis=1), mains, hum_hz)
-        if np.isfinite(best).any():
-            hum_db = np.where(np.isfinite(best), best, np.nan)
-            flags[(hum_db > cfg.hum_db) & ~flat] |= _HUM
+        if len(mains):
+            hum_select(10.0 * np.log10(ratio), mains, cfg.hum_db, flags, hum_db, hum_hz)
     return flags, rms, hum_db, hum_hz
 
 
@@ -455,18 +434,34 @@ class QualityMonitor:
             sink(r0, rows)
         elif rows is not None:
             self._pg_written[r0:r0 + len(rows)] = True
-        n = raw.shape[1]
-        as_flag = _FLAGS.__getitem__
-        out = []
-        for s, (f_row, r_row, h_row, hz) in enumerate(zip(
-                flags.tolist(), rms.tolist(), hum_db.tolist(), hum_hz.tolist(), strict=True)):
-            i0 = start + s * L
-            out.append(QualitySecond(
-                second=i0 // L, start_index=i0, n_samples=n,
-                flags=tuple(map(as_flag, f_row)), rms_uv=tuple(r_row), hum_db=tuple(h_row),
-                hum_hz=None if hz != hz else hz,  # nan: no mains frequency fits
-            ))
-        return out
+        return _seconds(start, L, raw.shape[1], flags, rms, hum_db, hum_hz)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _seconds(start: int, L: int, n: int, flags: np.ndarray, rms: np.ndarray,
+             hum_db: np.ndarray, hum_hz: np.ndarray) -> list[QualitySecond]:
+    """The :class:`QualitySecond` of each row (second ``s`` starts at ``start + s·L``).
+
+    Built without the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field,
+    most of the cost of an hour's 3600 seconds): each object gets at once the field dict
+    that ``__init__`` would have left, so it is the same value (equality, hash, repr,
+    pickling). The per-channel tuples come from zipping the columns."""
+    as_flag = _FLAGS.__getitem__
+    cols = zip(*(map(as_flag, col) for col in flags.T.tolist()), strict=True)
+    out = []
+    for i0, f, r, h, hz in zip(range(start, start + len(flags) * L, L), cols,
+                               zip(*rms.T.tolist(), strict=True),
+                               zip(*hum_db.T.tolist(), strict=True),
+                               hum_hz.tolist(), strict=True):
+        q = _new(QualitySecond)
+        _set(q, "__dict__", {"second": i0 // L, "start_index": i0, "n_samples": n, "flags": f,
+                             "rms_uv": r, "hum_db": h,
+                             "hum_hz": None if hz != hz else hz})  # nan: no mains fits
+        out.append(q)
+    return out
 
 
 _FLAGS = {int(v): QualityFlag(v) for v in range(32)}  # every combination of the five flags

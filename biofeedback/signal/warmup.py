@@ -26,7 +26,9 @@ def warm_up() -> None:
     analyze(x, 2000.0)  # conditioning, quality extremes, metrics statistics
     analyze(y, 2000.0)
     analyze(y[:, :1], 2000.0)  # one channel: contiguous envelope columns
-    analyze(np.concatenate([y, y]), 2000.0)  # 12 seconds at once: quality's many-second path
+    # 12 seconds at once: quality's many-second path (every quality_kernels signature, with
+    # the live processor's below)
+    analyze(np.concatenate([y, y]), 2000.0)
     analyze_chunks([y[:5000], y[5000:]], 2000.0, keep_traces=False)
     analyze(x[:, :1], 2000.0, PipelineConfig(detection=DetectionConfig(tkeo=True)))  # rms_rows
     proc = LiveProcessor(2000.0, ("pfm", "abdominal"), pressure_fs=100.0)
