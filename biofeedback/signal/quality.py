@@ -253,7 +253,7 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
         mains, peak_bins, near_bins = _hum_tables(h, fs)
         ratio = np.empty((len(mains), s_n, c_n))
         hum_power(f, periodograms if periodograms is not None else _NO_ROWS, peak_bins,
-                  near_bins, s_n * c_n == 1, ratio)
+                  near_bins, ratio)
         yield  # stage boundary: the spectra are done
         if len(mains):
             hum_select(10.0 * np.log10(ratio), mains, cfg.hum_db, flags, hum_db, hum_hz)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from biofeedback.signal.kernels import _block_sum, pairwise_sum
+from biofeedback.signal.kernels import _block_sum
 
 # QualityFlag's bits (quality.py imports this module, not the reverse; a test pins them)
 DROPOUT, FLAT, CLIPPED, MOTION, HUM = 1, 2, 4, 8, 16
@@ -110,7 +110,7 @@ def chunk_mean_extremes(raw: np.ndarray, m: int, hi: np.ndarray, lo: np.ndarray)
 
 @njit(cache=True)
 def hum_power(f: np.ndarray, rows: np.ndarray, peak_bins: np.ndarray, near_bins: np.ndarray,
-              pairwise: bool, ratio: np.ndarray) -> None:
+              ratio: np.ndarray) -> None:
     """From the spectra ``f`` ``(S, C, 2, F)`` of each second's two half-seconds: when
     ``rows`` has rows, the channel-0 periodograms ``rows[2s + h] = |f[s, 0, h]|²``; and per
     mains frequency ``j`` (bins ``peak_bins[j]`` and ``near_bins[j]``, padded with -1) the
@@ -118,10 +118,9 @@ def hum_power(f: np.ndarray, rows: np.ndarray, peak_bins: np.ndarray, near_bins:
     largest value over the peak bins against its mean over the neighbours, into
     ``ratio[j, s, c]``. Operation for operation ``f.real**2 + f.imag**2``, ``.sum(axis=2)``,
     ``spec[..., bins].max(axis=2)`` and ``np.add.reduce(spec[..., near], axis=2) / len``:
-    numpy's fancy-index copy has the bins as its outermost axis, so that sum is a plain
-    running sum in bin order, except for one second of one channel (``pairwise``), whose
-    copy is contiguous: numpy's pairwise sum then."""
-    buf = np.empty(near_bins.shape[1])
+    numpy's fancy-index copy of several seconds or channels has the bins as its outermost
+    axis, so that sum is a plain running sum in bin order; it is that order always here, so
+    a live second (one at a time) gets the numbers it gets among many."""
     s_n, c_n, _, f_n = f.shape
     j_n = peak_bins.shape[0]
     for s in range(s_n):
@@ -139,17 +138,12 @@ def hum_power(f: np.ndarray, rows: np.ndarray, peak_bins: np.ndarray, near_bins:
                         break
                     peak = max(peak, _power(f, s, c, k))
                 m = 0
+                ref = 0.0
                 for k in near_bins[j]:
                     if k < 0:
                         break
-                    buf[m] = _power(f, s, c, k)
+                    ref = _power(f, s, c, k) if m == 0 else ref + _power(f, s, c, k)
                     m += 1
-                if pairwise:
-                    ref = pairwise_sum(buf, 0, m, 0.0, False)
-                else:
-                    ref = buf[0]
-                    for i in range(1, m):
-                        ref += buf[i]
                 ref /= m
                 ratio[j, s, c] = max(peak, 1e-30) / max(ref, 1e-30)
 

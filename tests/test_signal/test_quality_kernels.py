@@ -161,15 +161,30 @@ def test_seconds_built_without_init_equal_the_constructed_ones():
             q.rms_uv = ()  # still frozen
 
 
-def test_one_second_of_one_channel_sums_the_hum_neighbours_as_numpy_does():
-    """numpy's copy of the neighbour bins is contiguous for one second of one channel (a
-    pairwise sum) and not otherwise (a running sum): the compiled check follows both."""
+def test_the_hum_neighbours_are_summed_as_numpy_does_for_several_seconds_or_channels():
     rng = np.random.default_rng(11)
     cfg = QualityConfig()
     for _ in range(40):
-        for s_n, c_n in ((1, 1), (1, 2), (2, 1)):
+        for s_n, c_n in ((1, 2), (2, 1), (3, 2)):
             raw, bp, env = _seconds(rng, s_n, 2000, c_n, 2000.0)
             nans = np.zeros((s_n, c_n))
             got = quality.assess(raw, bp, env, nans, 2000.0, cfg)
             want = _reference(raw, bp, env, nans, 2000.0, cfg)
             assert pickle.dumps(got) == pickle.dumps(want)
+
+
+def test_a_second_alone_gets_the_numbers_it_gets_among_many():
+    """Live seconds come one at a time (one channel: numpy would sum its contiguous hum
+    neighbours pairwise, and a running sum otherwise): the compiled check sums them in one
+    order, so streaming gives the offline numbers bit for bit."""
+    rng = np.random.default_rng(12)
+    cfg = QualityConfig()
+    for c_n in (1, 2):
+        raw, bp, env = _seconds(rng, 12, 2000, c_n, 2000.0)  # >= 8: the many-second path
+        nans = np.zeros((12, c_n))
+        many = quality.assess(raw, bp, env, nans, 2000.0, cfg)
+        for s in range(12):
+            one = quality.assess(raw[s:s + 1], bp[s:s + 1], env[s:s + 1], nans[s:s + 1],
+                                 2000.0, cfg)
+            for got, want in zip(one, many, strict=True):
+                assert pickle.dumps(got[0]) == pickle.dumps(want[s])
