@@ -530,27 +530,6 @@ def interval_stats(values: np.ndarray, starts: np.ndarray, stops: np.ndarray
 
 
 @njit(cache=True)
-def half_second_power(f: np.ndarray, rows: np.ndarray, spec: np.ndarray) -> None:
-    """Quality: from the spectra ``f`` ``(S, C, 2, F)`` of each second's two half-seconds,
-    the Welch sum ``spec`` ``(S, C, F)`` = ``|f₀|² + |f₁|²`` and, when ``rows`` has rows, the
-    channel-0 periodograms ``rows[2s + h] = |f[s, 0, h]|²`` (the metrics' segments). Operation
-    for operation ``f.real**2 + f.imag**2`` and ``.sum(axis=2)``, in one pass."""
-    s_n, c_n, _, f_n = f.shape
-    write = rows.shape[0] > 0
-    for s in range(s_n):
-        for c in range(c_n):
-            for k in range(f_n):
-                z0 = f[s, c, 0, k]
-                z1 = f[s, c, 1, k]
-                p0 = z0.real * z0.real + z0.imag * z0.imag
-                p1 = z1.real * z1.real + z1.imag * z1.imag
-                spec[s, c, k] = p0 + p1
-                if write and c == 0:
-                    rows[2 * s, k] = p0
-                    rows[2 * s + 1, k] = p1
-
-
-@njit(cache=True)
 def sum_rows(table: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Sum of the rows ``i`` of ``table`` whose ``weights[i]`` is non-zero, added in row
     order (what ``table[weights != 0].sum(axis=0)`` does, without the copy): the Welch PSD

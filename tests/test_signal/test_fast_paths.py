@@ -163,18 +163,6 @@ def test_interval_stats_equal_numpy_on_the_gathered_values():
             assert (mean, sd, peak) == (np.mean(sel), np.std(sel), np.max(sel))
 
 
-def test_half_second_power_is_the_numpy_expression():
-    from biofeedback.signal.kernels import half_second_power
-
-    rng = np.random.default_rng(0)
-    f = np.fft.rfft(rng.standard_normal((7, 2, 2, 1000)) * 5, axis=3)
-    spec, rows = np.empty((7, 2, 501)), np.empty((14, 501))
-    half_second_power(f, rows, spec)
-    power = f.real**2 + f.imag**2
-    np.testing.assert_array_equal(spec, power.sum(axis=2))
-    np.testing.assert_array_equal(rows, power[:, 0].reshape(14, -1))
-
-
 def test_compiled_run_search_equals_the_vectorised_definition():
     from biofeedback.signal.detection import _first_run
     from biofeedback.signal.kernels import first_run
