@@ -30,6 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from biofeedback.signal.config import BaselineConfig
+from biofeedback.signal.detection_kernels import (
+    column_medians,
+    column_robust_stats,
+    pooled_robust_stats,
+)
 
 MAD_TO_SD = 1.4826
 
@@ -54,9 +59,13 @@ class Baseline:
 
 
 def robust_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Median and 1.4826·MAD along axis 0."""
-    med = np.median(values, axis=0)
-    return med, MAD_TO_SD * np.median(np.abs(values - med), axis=0)
+    """Median and 1.4826·MAD along axis 0 (a 2-D table: compiled, the same values)."""
+    if values.ndim != 2 or values.dtype != np.float64:
+        med = np.median(values, axis=0)
+        return med, MAD_TO_SD * np.median(np.abs(values - med), axis=0)
+    med, sd = np.empty(values.shape[1]), np.empty(values.shape[1])
+    column_robust_stats(values, MAD_TO_SD, med, sd)
+    return med, sd
 
 
 class BaselineEstimator:
@@ -158,7 +167,9 @@ class BaselineEstimator:
         self._vals[r:r + k] = vals
         self._row_second[r:r + k] = len(self._meds)
         self._n_rows = r + k
-        self._meds.append(np.median(vals, axis=0))
+        med = np.empty(vals.shape[1])
+        column_medians(vals, med)
+        self._meds.append(med)
 
     def _update_auto(self) -> bool:
         c = self.n_channels
@@ -167,20 +178,18 @@ class BaselineEstimator:
         # a sustained level: the median of the last k seconds (of all seconds at the start,
         # so a recording that opens with one quiet second still finds its rest)
         k = max(1, cfg.sustain_s)
-        self._floor = np.minimum(self._floor, np.median(meds[-k:], axis=0))
+        sustained = np.empty(meds.shape[1])
+        column_medians(meds[-k:], sustained)
+        self._floor = np.minimum(self._floor, sustained)
         floor = self._floor
         # each channel pools its own seconds: a strain is rest for the pelvic floor, not for
         # the abdominal channel
         tol = 1.0 + cfg.pool_tolerance
         keep = meds[:, :c] <= floor[:c] * tol
-        mean, sd, det_mean, det_sd = (np.zeros(c) for _ in range(4))
-        n_pfm = 0
-        rows = self._row_second[: self._n_rows]
-        for ch in range(c):
-            vals = self._vals[: self._n_rows][keep[rows, ch]][:, [ch, c + ch]]
-            (det_mean[ch], mean[ch]), (det_sd[ch], sd[ch]) = robust_stats(vals)
-            if ch == 0:
-                n_pfm = len(vals)
+        med, spread = np.empty(2 * c), np.empty(2 * c)
+        n_pfm = pooled_robust_stats(self._vals[: self._n_rows], self._row_second[: self._n_rows],
+                                    keep, MAD_TO_SD, med, spread)
+        det_mean, mean, det_sd, sd = med[:c], med[c:], spread[:c], spread[c:]
         provisional = not self._confirm(meds[:, 0], float(floor[0]), 1.0 + cfg.floor_tolerance)
         self._store(mean, sd, det_mean, det_sd, n_pfm, "auto", provisional, float(floor[c]))
         return True

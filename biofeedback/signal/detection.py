@@ -255,6 +255,13 @@ class HysteresisDetector:
         buf = self._buf
         if (self._blen and self._hist_start + self._blen != first_index) or buf.shape[1] != cols:
             self._blen = 0
+        if n >= self._hist_len and cols == buf.shape[1]:
+            # a long block: only its tail is ever read again (an hour would be copied whole)
+            keep = self._hist_len
+            buf[:keep] = env[n - keep:]
+            self._hist_start = first_index + n - keep
+            self._blen = keep
+            return
         if self._blen == 0:
             self._hist_start = first_index
         if self._blen + n > len(buf):
@@ -292,10 +299,13 @@ class HysteresisDetector:
                      t: Thresholds) -> ContractionEvent:
         confirm = first_index + k_rel
         lo_bound = max(run_start - self.lookback, self._floor + 1)
-        before = self._window(env, first_index, lo_bound, run_start)
+        # one window from the lookback to the confirmation, split at the run start (the run
+        # lies after the floor: the previous offset was confirmed before it began)
+        w = self._window(env, first_index, lo_bound, confirm + 1)[:, 0]
+        split = max(0, run_start - (confirm + 1 - len(w)))
+        before, run_vals = w[:split], w[split:]
         base0 = run_start - len(before)
-        run_vals = self._window(env, first_index, run_start, confirm + 1)[:, 0]
-        quiet, p, last = onset_scan(before[:, 0], t.back, t.lo, run_vals,
+        quiet, p, last = onset_scan(before, t.back, t.lo, run_vals,
                                     t.mean, self.release_fraction)
         # where the envelope left the baseline band; if it never sat that low in the
         # lookback (resting tone up), where it last sat below the OFF line, else the run start
@@ -304,10 +314,9 @@ class HysteresisDetector:
         peak_i = confirm + 1 - len(run_vals) + p
         peak = float(run_vals[p])
         release = confirm + 1 - len(run_vals) + last
-        ev = ContractionEvent(
-            id=self._next_id, onset_index=onset, onset_s=self._t(onset), peak_uv=peak,
-            peak_index=peak_i, time_to_peak_s=(peak_i - onset) / self.fs, release_index=release,
-        )
+        ev = _evolve(_BLANK, id=self._next_id, onset_index=onset, onset_s=onset / self.fs,
+                     peak_uv=peak, peak_index=peak_i, time_to_peak_s=(peak_i - onset) / self.fs,
+                     release_index=release)
         self._next_id += 1
         self._event = ev
         return ev
@@ -346,13 +355,16 @@ class HysteresisDetector:
         frac = (p_level**2 - lo**2) / denom if denom > 0 else 0.0
         offset = off_start - int(round(min(max(frac, 0.0), 1.0) * (self.window - 1)))
         offset = max(offset, ev.onset_index + 1)
-        ev = _evolve(ev, offset_index=offset, offset_s=self._t(offset),
-                     confirmed_index=off_start + self.m_off - 1)
-        if ev.recovery_index is not None:
-            ev = _with_latency(ev, self.fs)
-            self._awaiting = None
+        confirmed = off_start + self.m_off - 1
+        rec, rel = ev.recovery_index, ev.release_index
+        # one copy of the event (offset and, when the recovery is known, the latency)
+        if rec is not None and rel is not None:
+            ev = _evolve(ev, offset_index=offset, offset_s=offset / self.fs,
+                         confirmed_index=confirmed, recovery_latency_s=(rec - rel) / self.fs)
         else:
-            self._awaiting = ev
+            ev = _evolve(ev, offset_index=offset, offset_s=offset / self.fs,
+                         confirmed_index=confirmed)
+        self._awaiting = None if rec is not None else ev
         self._floor = off_start
         self._armed = lo <= t.lo
         self._rearm_run = 0
@@ -380,6 +392,9 @@ def _evolve(ev: ContractionEvent, **changes: object) -> ContractionEvent:
     d.update(ev.__dict__)
     d.update(changes)
     return new
+
+
+_BLANK = ContractionEvent(0, 0, 0.0, 0.0, 0, 0.0)  # the defaults that _evolve starts from
 
 
 def _with_latency(ev: ContractionEvent, fs: float) -> ContractionEvent:
