@@ -245,7 +245,8 @@ class HysteresisDetector:
         """The open contraction as the scan's state has it (peak, release, recovery so far)."""
         eid, onset, peak_i, release, recovery = self._st[dk.S_EV_ID:dk.S_EV_RECOVERY + 1].tolist()
         return _evolve(_BLANK, id=eid, onset_index=onset, onset_s=onset / self.fs,
-                       peak_uv=float(self._fst[0]), peak_index=peak_i, time_to_peak_s=(peak_i - onset) / self.fs,
+                       peak_uv=float(self._fst[0]), peak_index=peak_i,
+                       time_to_peak_s=(peak_i - onset) / self.fs,
                        release_index=None if release < 0 else release,
                        recovery_index=None if recovery < 0 else recovery)
 
