@@ -102,8 +102,6 @@ class HysteresisDetector:
         self.release_fraction = release_fraction
         self.thresholds: Thresholds | None = None
         self._hist_len = max(self.lookback + self.m_on, self.window + self.m_off) + 1
-        self._lines_for: Thresholds | None = None  # the thresholds _lines holds
-        self._lines = np.zeros(5)
         self._rec_i = np.zeros((64, dk.N_REC_I), dtype=np.int64)  # the scan's records
         self._rec_f = np.zeros((64, dk.N_REC_F))
         self.reset()
@@ -115,23 +113,20 @@ class HysteresisDetector:
         st[dk.S_ARMED] = 1  # 0 after an offset above the baseline OFF line
         st[dk.S_FLOOR] = -1  # onsets are not traced back before this index
         st[dk.S_EV_RELEASE] = st[dk.S_EV_RECOVERY] = st[dk.S_ON_FROM] = -1
-        st[dk.S_NEXT_ID] = self._next_id
-        self._st = st  # the scan's state (detection_kernels.detect_scan)
-        self._fst = np.zeros(1)  # the open event's peak
+        st[dk.S_NEXT_ID] = self._st[dk.S_NEXT_ID] if hasattr(self, "_st") else 1
+        st[dk.S_M_ON:dk.S_LEAD + 1] = (self.m_on, self.m_off, self.lookback, self.window,
+                                       self.onset_lead)
+        self._st = st  # the scan's state and settings (detection_kernels.detect_scan)
+        par = np.zeros(dk.N_PAR)  # its lines, fractions and the open event's peak
+        par[dk.P_RELEASE_F], par[dk.P_OFF_PEAK_F] = self.release_fraction, self.off_peak_fraction
+        self._par = par
+        self._lines_for: Thresholds | None = None  # the thresholds par holds the lines of
+        self.active = False  # a contraction is open (its onset confirmed, its offset not yet)
         self._buf = np.zeros((self._hist_len + 4096, 1))
         self._blen = 0
         self._hist_start = 0  # absolute index of _buf[0]
         self._event: ContractionEvent | None = None
         self._awaiting: ContractionEvent | None = None  # complete, recovery not yet found
-
-    @property
-    def active(self) -> bool:
-        """A contraction is open (its onset confirmed, its offset not yet)."""
-        return bool(self._st[dk.S_ACTIVE])
-
-    @property
-    def _next_id(self) -> int:
-        return int(self._st[dk.S_NEXT_ID]) if hasattr(self, "_st") else 1
 
     def set_thresholds(self, t: Thresholds) -> None:
         self.thresholds = t
@@ -179,22 +174,22 @@ class HysteresisDetector:
             self._push_hist(full, first_index)
             return out
         if self._lines_for is not t:
-            self._lines = np.array([t.mean, t.hi, t.lo, t.back, t.recovery])
+            self._par[:dk.P_RECOVERY + 1] = (t.mean, t.hi, t.lo, t.back, t.recovery)
             self._lines_for = t
-        hist = self._hist
-        if not (len(hist) and self._hist_start + self._blen == first_index):
-            hist = hist[:0]  # not the samples just before this block: no history
-        pos, aw = 0, self._awaiting
+        blen = self._blen
+        # the history rows just before this block (none if it does not end there)
+        h_n = min(blen, self._hist_len) if self._hist_start + blen == first_index else 0
+        pos, aw, changed = 0, self._awaiting, False
         while pos >= 0:
-            k, pos = dk.detect_scan(
-                env, first_index, pos, hist[:, 0], self._lines, self.m_on, self.m_off,
-                self.lookback, self.window, self.onset_lead, self.release_fraction,
-                self.off_peak_fraction, self._st, self._fst, active_arr, self._rec_i,
-                self._rec_f)
+            k, pos, ch = dk.detect_scan(env, first_index, pos, self._buf, blen, h_n, self._st,
+                                        self._par, active_arr, self._rec_i, self._rec_f)
+            changed |= ch
             if k:
                 aw = self._replay(k, t, aw, out)
         self._awaiting = aw
-        self._event = self._open_event() if self._st[dk.S_ACTIVE] else None
+        self.active = active = bool(self._st[dk.S_ACTIVE])
+        if changed or not active:
+            self._event = self._open_event() if active else None
         self._push_hist(full, first_index)
         return _dedupe(out) if len(out) > 1 else out
 
@@ -245,7 +240,7 @@ class HysteresisDetector:
         """The open contraction as the scan's state has it (peak, release, recovery so far)."""
         eid, onset, peak_i, release, recovery = self._st[dk.S_EV_ID:dk.S_EV_RECOVERY + 1].tolist()
         return _evolve(_BLANK, id=eid, onset_index=onset, onset_s=onset / self.fs,
-                       peak_uv=float(self._fst[0]), peak_index=peak_i,
+                       peak_uv=float(self._par[dk.P_PEAK]), peak_index=peak_i,
                        time_to_peak_s=(peak_i - onset) / self.fs,
                        release_index=None if release < 0 else release,
                        recovery_index=None if recovery < 0 else recovery)
@@ -288,11 +283,6 @@ class HysteresisDetector:
             self._buf = buf
         buf[self._blen:self._blen + n] = env
         self._blen += n
-
-    @property
-    def _hist(self) -> np.ndarray:
-        keep = min(self._blen, self._hist_len)
-        return self._buf[self._blen - keep:self._blen]
 
 
 def _evolve(ev: ContractionEvent, **changes: object) -> ContractionEvent:

@@ -84,13 +84,19 @@ def pooled_robust_stats(values: np.ndarray, row_second: np.ndarray, keep: np.nda
 
 
 # -- the hysteresis detector's scan (HysteresisDetector.process) ----------------------------
-# state (int64): active, run, armed, re-arm run, floor, next id; the open event (id, onset,
+# ``st`` (int64): active, run, armed, re-arm run, floor, next id; the open event (id, onset,
 # peak index, release, recovery: -1 for None); an awaited recovery (flag, release, id); the
-# start of the "active" stretch in the block (-1: none); the position to resume at
+# start of the "active" stretch in the block (-1: none); then the settings m_on, m_off,
+# lookback, window, onset lead (samples)
 S_ACTIVE, S_RUN, S_ARMED, S_REARM, S_FLOOR, S_NEXT_ID = 0, 1, 2, 3, 4, 5
 S_EV_ID, S_EV_ONSET, S_EV_PEAK_I, S_EV_RELEASE, S_EV_RECOVERY = 6, 7, 8, 9, 10
 S_AWAITING, S_AW_RELEASE, S_AW_ID, S_ON_FROM = 11, 12, 13, 14
-N_STATE = 15
+S_M_ON, S_M_OFF, S_LOOKBACK, S_WINDOW, S_LEAD = 15, 16, 17, 18, 19
+N_STATE = 20
+# ``par`` (float64): the mean, ON, OFF, lookback and recovery lines, the release and OFF
+# peak fractions, then the open event's peak
+P_MEAN, P_HI, P_LO, P_BACK, P_RECOVERY, P_RELEASE_F, P_OFF_PEAK_F, P_PEAK = range(8)
+N_PAR = 8
 # a record per event emitted, in order (int64 columns; float columns: peak, the level a
 # window before the offset run, the OFF line at the offset)
 R_START, R_FINISH, R_RECOVERY = 1, 2, 3
@@ -98,9 +104,10 @@ N_REC_I, N_REC_F = 8, 3
 
 
 @njit(cache=True)
-def _at(env: np.ndarray, first_index: int, hist: np.ndarray, i: int) -> float:
-    """Envelope at absolute ``i`` from the history (ending at ``first_index``) or the block."""
-    return env[i - first_index] if i >= first_index else hist[i - first_index + len(hist)]
+def _at(env: np.ndarray, first_index: int, hist: np.ndarray, h_end: int, i: int) -> float:
+    """Envelope at absolute ``i`` from the block or the history (rows up to ``h_end`` of
+    ``hist``, column 0, the last one just before ``first_index``)."""
+    return env[i - first_index] if i >= first_index else hist[h_end - (first_index - i), 0]
 
 
 @njit(cache=True)
@@ -113,30 +120,30 @@ def _record(rec_i: np.ndarray, rec_f: np.ndarray, k: int, kind: int, st: np.ndar
 
 
 @njit(cache=True)
-def _start(env: np.ndarray, first_index: int, hist: np.ndarray, confirm: int, run_start: int,
-           lines: np.ndarray, lookback: int, onset_lead: int, release_fraction: float,
-           st: np.ndarray) -> float:
-    """A confirmed onset (``_start_event``): opens the event in ``st``, returns its peak."""
-    h0 = first_index - len(hist)
-    s0 = max(max(run_start - lookback, st[S_FLOOR] + 1), h0)
+def _start(env: np.ndarray, first_index: int, hist: np.ndarray, h_end: int, h_n: int,
+           confirm: int, run_start: int, st: np.ndarray, par: np.ndarray) -> None:
+    """A confirmed onset (once ``_start_event``): opens the event in ``st``/``par``."""
+    h0 = first_index - h_n
+    s0 = max(max(run_start - st[S_LOOKBACK], st[S_FLOOR] + 1), h0)
     r0 = max(s0, run_start)
     before = np.empty(r0 - s0)
     for i in range(s0, r0):
-        before[i - s0] = _at(env, first_index, hist, i)
+        before[i - s0] = _at(env, first_index, hist, h_end, i)
     run = np.empty(confirm + 1 - r0)
     for i in range(r0, confirm + 1):
-        run[i - r0] = _at(env, first_index, hist, i)
-    quiet, p, last = onset_scan(before, lines[3], lines[2], run, lines[0], release_fraction)
+        run[i - r0] = _at(env, first_index, hist, h_end, i)
+    quiet, p, last = onset_scan(before, par[P_BACK], par[P_LO], run, par[P_MEAN],
+                                par[P_RELEASE_F])
     base0 = run_start - len(before)
     onset = run_start if quiet < 0 else base0 + quiet + 1
-    onset = max(onset - onset_lead, st[S_FLOOR] + 1, base0)
+    onset = max(onset - st[S_LEAD], st[S_FLOOR] + 1, base0)
     st[S_EV_ID] = st[S_NEXT_ID]
     st[S_NEXT_ID] += 1
     st[S_EV_ONSET] = onset
     st[S_EV_PEAK_I] = r0 + p
     st[S_EV_RELEASE] = r0 + last
     st[S_EV_RECOVERY] = -1
-    return run[p]
+    par[P_PEAK] = run[p]
 
 
 @njit(cache=True)
@@ -197,36 +204,73 @@ def _release_scan(x: np.ndarray, a: int, peak: float, mean: float, frac: float,
 
 
 @njit(cache=True)
-def detect_scan(env: np.ndarray, first_index: int, pos: int, hist: np.ndarray,
-                lines: np.ndarray, m_on: int, m_off: int, lookback: int, window: int,
-                onset_lead: int, release_fraction: float, off_peak_fraction: float,
-                st: np.ndarray, fst: np.ndarray, active: np.ndarray, rec_i: np.ndarray,
-                rec_f: np.ndarray) -> tuple[int, int]:
+def _recovered(rec_i: np.ndarray, k: int, st: np.ndarray, r: int) -> int:
+    """A record of the awaited recovery found at ``r`` (none when ``r < 0``); records now."""
+    if r < 0:
+        return k
+    rec_i[k, 0] = R_RECOVERY
+    rec_i[k, 1] = st[S_AW_ID]
+    rec_i[k, 5] = r
+    return k + 1
+
+
+@njit(cache=True)
+def _finish(env: np.ndarray, first_index: int, hist: np.ndarray, h_end: int, h_n: int,
+            off_start: int, st: np.ndarray, par: np.ndarray, rec_i: np.ndarray,
+            rec_f: np.ndarray, k: int) -> None:
+    """A confirmed offset (once ``_finish_event``): record ``k`` holds the event, the level
+    a window before the offset run and the OFF line (the offset is worked out from them)."""
+    peak, mean, lo = par[P_PEAK], par[P_MEAN], par[P_LO]
+    j = off_start - st[S_WINDOW]
+    p_level = _at(env, first_index, hist, h_end, j) if j >= first_index - h_n else peak
+    line = lo
+    if par[P_OFF_PEAK_F] > 0:
+        line = max(lo, mean + par[P_OFF_PEAK_F] * (peak - mean))
+    _record(rec_i, rec_f, k, R_FINISH, st, peak)
+    rec_i[k, 6] = off_start
+    rec_i[k, 7] = off_start + st[S_M_OFF] - 1
+    rec_f[k, 1] = p_level
+    rec_f[k, 2] = line
+    st[S_AWAITING] = 1 if st[S_EV_RECOVERY] < 0 else 0
+    st[S_AW_RELEASE] = st[S_EV_RELEASE]
+    st[S_AW_ID] = st[S_EV_ID]
+    st[S_FLOOR] = off_start
+    st[S_ARMED] = 1 if line <= lo else 0
+    st[S_REARM] = 0
+    st[S_ACTIVE] = 0
+    st[S_RUN] = 0
+
+
+@njit(cache=True)
+def detect_scan(env: np.ndarray, first_index: int, pos: int, hist: np.ndarray, h_end: int,
+                h_n: int, st: np.ndarray, par: np.ndarray, active: np.ndarray,
+                rec_i: np.ndarray, rec_f: np.ndarray) -> tuple[int, int, bool]:
     """``HysteresisDetector.process`` from block position ``pos``: the same scans, in order.
 
-    ``lines``: mean, ON, OFF, lookback and recovery lines; ``st``/``fst``: the state (see
-    ``S_*``; ``fst[0]`` the open event's peak). Writes a record per event started, finished
-    or recovered; returns (records written, position to resume at: -1 when the block is done;
-    the records table was full).
+    ``hist``: the envelope history (column 0; ``h_n`` rows ending at row ``h_end`` come just
+    before the block); ``st``/``par``: state and settings (``S_*``, ``P_*``). Writes a
+    record per event started, finished or recovered; returns the records written, the
+    position to resume at (-1: the block is done; else the records table was full) and
+    whether the open event changed.
     """
-    mean, hi, lo, rec_line = lines[0], lines[1], lines[2], lines[4]
+    mean, hi, lo, rec_line = par[P_MEAN], par[P_HI], par[P_LO], par[P_RECOVERY]
+    m_on, m_off = st[S_M_ON], st[S_M_OFF]
     n = len(env)
     k_rec = 0
+    changed = False
     while pos < n:
         if k_rec + 3 > rec_i.shape[0]:
-            return k_rec, pos
+            return k_rec, pos, changed
         x = env[pos:]
         a = first_index + pos
         if st[S_ACTIVE] == 0:
             if st[S_ARMED] == 0:
+                # an event that ended on its own (peak-relative) OFF line re-arms only once
+                # the envelope has stayed below the baseline OFF line for the minimum off time
                 k, run_end = first_run(x, lo, False, st[S_REARM], m_off)
                 if st[S_AWAITING] != 0:
-                    r = _recovery(x[:len(x) if k < 0 else k + 1], a, rec_line, st)
-                    if r >= 0:
-                        rec_i[k_rec, 0] = R_RECOVERY
-                        rec_i[k_rec, 1] = st[S_AW_ID]
-                        rec_i[k_rec, 5] = r
-                        k_rec += 1
+                    k_rec = _recovered(rec_i, k_rec, st, _recovery(
+                        x[:len(x) if k < 0 else k + 1], a, rec_line, st))
                 if k < 0:
                     st[S_REARM] = run_end
                     break
@@ -238,19 +282,15 @@ def detect_scan(env: np.ndarray, first_index: int, pos: int, hist: np.ndarray,
             if k < 0:
                 st[S_RUN] = run_end
             if st[S_AWAITING] != 0:
-                r = _recovery(x[:len(x) if k < 0 else max(0, k - m_on + 1)], a, rec_line, st)
-                if r >= 0:
-                    rec_i[k_rec, 0] = R_RECOVERY
-                    rec_i[k_rec, 1] = st[S_AW_ID]
-                    rec_i[k_rec, 5] = r
-                    k_rec += 1
+                k_rec = _recovered(rec_i, k_rec, st, _recovery(
+                    x[:len(x) if k < 0 else max(0, k - m_on + 1)], a, rec_line, st))
             if k < 0:
                 break
             st[S_AWAITING] = 0  # a new contraction began before the recovery
-            fst[0] = _start(env, first_index, hist, a + k, a + k - m_on + 1, lines, lookback,
-                            onset_lead, release_fraction, st)
-            _record(rec_i, rec_f, k_rec, R_START, st, fst[0])
+            _start(env, first_index, hist, h_end, h_n, a + k, a + k - m_on + 1, st, par)
+            _record(rec_i, rec_f, k_rec, R_START, st, par[P_PEAK])
             k_rec += 1
+            changed = True
             st[S_ACTIVE] = 1
             st[S_RUN] = 0
             st[S_ON_FROM] = pos + k
@@ -258,44 +298,26 @@ def detect_scan(env: np.ndarray, first_index: int, pos: int, hist: np.ndarray,
         else:
             if st[S_ON_FROM] < 0:
                 st[S_ON_FROM] = pos
-            k, run_end, peak, st[S_EV_PEAK_I] = _off_scan(
-                x, a, lo, mean, off_peak_fraction, fst[0], st[S_EV_PEAK_I], st[S_RUN], m_off)
+            peak_i, release, recovery = st[S_EV_PEAK_I], st[S_EV_RELEASE], st[S_EV_RECOVERY]
+            k, run_end, par[P_PEAK], st[S_EV_PEAK_I] = _off_scan(
+                x, a, lo, mean, par[P_OFF_PEAK_F], par[P_PEAK], peak_i, st[S_RUN], m_off)
             if k < 0:
                 st[S_RUN] = run_end
-            fst[0] = peak
             st[S_EV_RELEASE], st[S_EV_RECOVERY] = _release_scan(
-                x[:len(x) if k < 0 else k + 1], a, peak, mean, release_fraction, rec_line,
-                st[S_EV_RELEASE], st[S_EV_RECOVERY])
+                x[:len(x) if k < 0 else k + 1], a, par[P_PEAK], mean, par[P_RELEASE_F],
+                rec_line, release, recovery)
+            changed |= (st[S_EV_PEAK_I] != peak_i or st[S_EV_RELEASE] != release
+                        or st[S_EV_RECOVERY] != recovery)
             if k < 0:
                 break
-            off_start = a + k - m_off + 1
-            j = off_start - window
-            # (``_finish_event``; the offset itself is worked out from the record)
-            p_level = _at(env, first_index, hist, j) if j >= first_index - len(hist) else peak
-            line = lo
-            if off_peak_fraction > 0:
-                line = max(lo, mean + off_peak_fraction * (peak - mean))
-            _record(rec_i, rec_f, k_rec, R_FINISH, st, peak)
-            rec_i[k_rec, 6] = off_start
-            rec_i[k_rec, 7] = off_start + m_off - 1
-            rec_f[k_rec, 1] = p_level
-            rec_f[k_rec, 2] = line
+            _finish(env, first_index, hist, h_end, h_n, a + k - m_off + 1, st, par, rec_i,
+                    rec_f, k_rec)
             k_rec += 1
-            if st[S_EV_RECOVERY] < 0:
-                st[S_AWAITING] = 1
-                st[S_AW_RELEASE] = st[S_EV_RELEASE]
-                st[S_AW_ID] = st[S_EV_ID]
-            else:
-                st[S_AWAITING] = 0
-            st[S_FLOOR] = off_start
-            st[S_ARMED] = 1 if line <= lo else 0
-            st[S_REARM] = 0
-            st[S_ACTIVE] = 0
-            st[S_RUN] = 0
+            changed = True
             active[st[S_ON_FROM]:pos + k + 1] = True
             st[S_ON_FROM] = -1
             pos += k + 1
     if st[S_ON_FROM] >= 0:
         active[st[S_ON_FROM]:] = True
         st[S_ON_FROM] = -1
-    return k_rec, -1
+    return k_rec, -1, changed
