@@ -205,36 +205,37 @@ class HysteresisDetector:
                 assert aw is not None and aw.id == eid
                 out.append(_with_latency(_evolve(aw, recovery_index=recovery), fs))
                 aw = None
-                continue
-            ev = _evolve(_BLANK, id=eid, onset_index=onset, onset_s=onset / fs, peak_uv=peak,
-                         peak_index=peak_i, time_to_peak_s=(peak_i - onset) / fs,
-                         release_index=None if release < 0 else release)
-            aw = None
-            if kind == dk.R_FINISH:
-                ev = self._finished(ev, recovery, off_start, confirmed, p_level, lo, t)
+            elif kind == dk.R_START:
+                out.append(_evolve(_BLANK, id=eid, onset_index=onset, onset_s=onset / fs,
+                                   peak_uv=peak, peak_index=peak_i,
+                                   time_to_peak_s=(peak_i - onset) / fs,
+                                   release_index=None if release < 0 else release))
+                aw = None
+            else:
+                ev = self._finished(eid, onset, peak_i, peak, release, recovery, off_start,
+                                    confirmed, p_level, lo, t)
+                out.append(ev)
                 aw = ev if recovery < 0 else None
-            out.append(ev)
         return aw
 
-    def _finished(self, ev: ContractionEvent, recovery: int, off_start: int, confirmed: int,
-                  p_level: float, lo: float, t: Thresholds) -> ContractionEvent:
+    def _finished(self, eid: int, onset: int, peak_i: int, peak: float, release: int,
+                  recovery: int, off_start: int, confirmed: int, p_level: float, lo: float,
+                  t: Thresholds) -> ContractionEvent:
         """The event at its offset: the offset run's first sample ``off_start`` corrected for
         the drain time of the RMS window (``p_level``: the envelope a window before it, ``lo``
-        the OFF line in force)."""
+        the OFF line in force); -1 stands for None."""
         denom = p_level**2 - t.mean**2
         frac = (p_level**2 - lo**2) / denom if denom > 0 else 0.0
         offset = off_start - int(round(min(max(frac, 0.0), 1.0) * (self.window - 1)))
-        offset = max(offset, ev.onset_index + 1)
+        offset = max(offset, onset + 1)
         fs = self.fs
-        if recovery < 0:
-            return _evolve(ev, offset_index=offset, offset_s=offset / fs,
-                           confirmed_index=confirmed)
-        rel = ev.release_index
-        if rel is None:
-            return _evolve(ev, recovery_index=recovery, offset_index=offset,
-                           offset_s=offset / fs, confirmed_index=confirmed)
-        return _evolve(ev, recovery_index=recovery, offset_index=offset, offset_s=offset / fs,
-                       confirmed_index=confirmed, recovery_latency_s=(recovery - rel) / fs)
+        latency = (recovery - release) / fs if recovery >= 0 and release >= 0 else None
+        return _evolve(_BLANK, id=eid, onset_index=onset, onset_s=onset / fs, peak_uv=peak,
+                       peak_index=peak_i, time_to_peak_s=(peak_i - onset) / fs,
+                       offset_index=offset, offset_s=offset / fs,
+                       release_index=None if release < 0 else release,
+                       recovery_index=None if recovery < 0 else recovery,
+                       recovery_latency_s=latency, confirmed_index=confirmed)
 
     def _open_event(self) -> ContractionEvent:
         """The open contraction as the scan's state has it (peak, release, recovery so far)."""
