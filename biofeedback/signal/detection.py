@@ -206,10 +206,7 @@ class HysteresisDetector:
                 out.append(_with_latency(_evolve(aw, recovery_index=recovery), fs))
                 aw = None
             elif kind == dk.R_START:
-                out.append(_evolve(_BLANK, id=eid, onset_index=onset, onset_s=onset / fs,
-                                   peak_uv=peak, peak_index=peak_i,
-                                   time_to_peak_s=(peak_i - onset) / fs,
-                                   release_index=None if release < 0 else release))
+                out.append(_event(eid, onset, peak, peak_i, fs, None if release < 0 else release))
                 aw = None
             else:
                 ev = self._finished(eid, onset, peak_i, peak, release, recovery, off_start,
@@ -230,21 +227,14 @@ class HysteresisDetector:
         offset = max(offset, onset + 1)
         fs = self.fs
         latency = (recovery - release) / fs if recovery >= 0 and release >= 0 else None
-        return _evolve(_BLANK, id=eid, onset_index=onset, onset_s=onset / fs, peak_uv=peak,
-                       peak_index=peak_i, time_to_peak_s=(peak_i - onset) / fs,
-                       offset_index=offset, offset_s=offset / fs,
-                       release_index=None if release < 0 else release,
-                       recovery_index=None if recovery < 0 else recovery,
-                       recovery_latency_s=latency, confirmed_index=confirmed)
+        return _event(eid, onset, peak, peak_i, fs, None if release < 0 else release,
+                      None if recovery < 0 else recovery, offset, latency, confirmed)
 
     def _open_event(self) -> ContractionEvent:
         """The open contraction as the scan's state has it (peak, release, recovery so far)."""
         eid, onset, peak_i, release, recovery = self._st[dk.S_EV_ID:dk.S_EV_RECOVERY + 1].tolist()
-        return _evolve(_BLANK, id=eid, onset_index=onset, onset_s=onset / self.fs,
-                       peak_uv=float(self._par[dk.P_PEAK]), peak_index=peak_i,
-                       time_to_peak_s=(peak_i - onset) / self.fs,
-                       release_index=None if release < 0 else release,
-                       recovery_index=None if recovery < 0 else recovery)
+        return _event(eid, onset, float(self._par[dk.P_PEAK]), peak_i, self.fs,
+                      None if release < 0 else release, None if recovery < 0 else recovery)
 
     def finish(self, end_index: int) -> list[ContractionEvent]:
         """End of data or a gap at ``end_index`` (exclusive): close what is open, then reset."""
@@ -298,7 +288,20 @@ def _evolve(ev: ContractionEvent, **changes: object) -> ContractionEvent:
     return new
 
 
-_BLANK = ContractionEvent(0, 0, 0.0, 0.0, 0, 0.0)  # the defaults that _evolve starts from
+def _event(eid: int, onset: int, peak: float, peak_i: int, fs: float, release: int | None,
+           recovery: int | None = None, offset: int | None = None,
+           latency: float | None = None, confirmed: int | None = None) -> ContractionEvent:
+    """``ContractionEvent(...)`` of the detector's fields, made as :func:`_evolve` makes its
+    copies (a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``:
+    twice the time, and the detector makes a couple of events per contraction)."""
+    ev = object.__new__(ContractionEvent)
+    ev.__dict__.update({
+        "id": eid, "onset_index": onset, "onset_s": onset / fs, "peak_uv": peak,
+        "peak_index": peak_i, "time_to_peak_s": (peak_i - onset) / fs, "offset_index": offset,
+        "offset_s": None if offset is None else offset / fs, "release_index": release,
+        "recovery_index": recovery, "recovery_latency_s": latency, "truncated": False,
+        "confirmed_index": confirmed})
+    return ev
 
 
 def _with_latency(ev: ContractionEvent, fs: float) -> ContractionEvent:
