@@ -33,6 +33,7 @@ from biofeedback.signal.config import BaselineConfig
 from biofeedback.signal.detection_kernels import (
     column_medians,
     column_robust_stats,
+    floor_runs,
     pooled_robust_stats,
 )
 
@@ -82,7 +83,9 @@ class BaselineEstimator:
         self._vals = np.empty((0, 2 * n_channels))
         self._row_second = np.empty(0, dtype=np.int64)
         self._n_rows = 0
-        self._meds: list[np.ndarray] = []  # per second: medians of (det, rms) per channel
+        # per second: medians of (det, rms) per channel (rows up to _n_meds; grows by doubling)
+        self._meds = np.empty((0, 2 * n_channels))
+        self._n_meds = 0
         self._floor = np.full(2 * n_channels, np.inf)  # lowest sustained (det, rms) levels
         self._confirmed_at = np.inf  # pfm detection floor when the level was confirmed
         self._cur: list[np.ndarray] = []
@@ -152,7 +155,8 @@ class BaselineEstimator:
                 self._vals = np.empty((0, 2 * self.n_channels))
                 self._row_second = np.empty(0, dtype=np.int64)
                 self._n_rows = 0
-                self._meds = []
+                self._meds = np.empty((0, 2 * self.n_channels))
+                self._n_meds = 0
         return changed
 
     def _add_second(self, vals: np.ndarray) -> None:
@@ -165,16 +169,19 @@ class BaselineEstimator:
             rows[:r] = self._row_second[:r]
             self._vals, self._row_second = grown, rows
         self._vals[r:r + k] = vals
-        self._row_second[r:r + k] = len(self._meds)
+        self._row_second[r:r + k] = s = self._n_meds
         self._n_rows = r + k
-        med = np.empty(vals.shape[1])
-        column_medians(vals, med)
-        self._meds.append(med)
+        if s == len(self._meds):
+            grown = np.empty((max(2 * s, 64), vals.shape[1]))
+            grown[:s] = self._meds
+            self._meds = grown
+        column_medians(vals, self._meds[s])
+        self._n_meds = s + 1
 
     def _update_auto(self) -> bool:
         c = self.n_channels
         cfg = self.config
-        meds = np.array(self._meds)  # (seconds, 2 * channels): det medians, then rms medians
+        meds = self._meds[:self._n_meds]  # (seconds, 2 * channels): det, then rms medians
         # a sustained level: the median of the last k seconds (of all seconds at the start,
         # so a recording that opens with one quiet second still finds its rest)
         k = max(1, cfg.sustain_s)
@@ -205,12 +212,9 @@ class BaselineEstimator:
         cfg = self.config
         if floor * tol >= self._confirmed_at:  # confirmed before, at (about) this floor
             return True
-        at_floor = pfm_meds <= floor * tol
-        edges = np.flatnonzero(np.diff(np.r_[0, at_floor.astype(np.int8), 0]))
-        runs = edges[1::2] - edges[::2]  # lengths of the runs of seconds at the floor
-        trailing = int(runs[-1]) if len(runs) and at_floor[-1] else 0
-        longest = int(runs.max()) if len(runs) else 0
-        risen = bool((pfm_meds >= cfg.confirm_rise * floor).any())
+        # the runs of seconds at the floor: the last one (0 if not at the floor now), the
+        # longest; and whether any second was clearly above it
+        trailing, longest, risen = floor_runs(pfm_meds, floor * tol, cfg.confirm_rise * floor)
         if trailing >= cfg.confirm_quiet_s or (risen and longest >= cfg.confirm_stable_s):
             self._confirmed_at = floor
             return True

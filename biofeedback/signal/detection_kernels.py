@@ -83,6 +83,21 @@ def pooled_robust_stats(values: np.ndarray, row_second: np.ndarray, keep: np.nda
 
 
 
+@njit(cache=True)
+def floor_runs(meds: np.ndarray, level: float, rise_level: float) -> tuple[int, int, bool]:
+    """The automatic baseline's confirmation: of the runs of seconds whose median is at or
+    below ``level``, the length of the last one if it lasts to the end (else 0) and of the
+    longest; and whether any second was at or above ``rise_level``."""
+    run = longest = 0
+    risen = False
+    for i in range(meds.shape[0]):
+        v = meds[i]
+        run = run + 1 if v <= level else 0
+        longest = max(longest, run)
+        risen = risen or v >= rise_level
+    return run, longest, risen
+
+
 # -- the hysteresis detector's scan (HysteresisDetector.process) ----------------------------
 # ``st`` (int64): active, run, armed, re-arm run, floor, next id; the open event (id, onset,
 # peak index, release, recovery: -1 for None); an awaited recovery (flag, release, id); the

@@ -204,3 +204,18 @@ def test_detector_events_are_made_as_the_dataclass_makes_them():
     ev = _event(3, 100, 12.5, 160, 2000.0, 170, 300, 250, 0.065, 260)
     assert ev == dataclasses.replace(want, recovery_index=300, offset_index=250, offset_s=0.125,
                                      recovery_latency_s=0.065, confirmed_index=260)
+
+
+def test_compiled_floor_runs_equal_the_numpy_definition():
+    from biofeedback.signal.detection_kernels import floor_runs
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        meds = np.round(rng.uniform(0, 3, int(rng.integers(0, 40))), 1)
+        level, rise = 1.0, float(rng.uniform(1.5, 3.5))
+        at_floor = meds <= level
+        edges = np.flatnonzero(np.diff(np.r_[0, at_floor.astype(np.int8), 0]))
+        runs = edges[1::2] - edges[::2]
+        trailing = int(runs[-1]) if len(runs) and at_floor[-1] else 0
+        longest = int(runs.max()) if len(runs) else 0
+        assert floor_runs(meds, level, rise) == (trailing, longest, bool((meds >= rise).any()))
