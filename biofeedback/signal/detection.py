@@ -3,7 +3,8 @@
 The detector runs on one detection envelope (µV) with thresholds from the baseline. It keeps
 only small state between calls (current state, length of the pending run, a short envelope
 history), so feeding it one sample at a time or an hour at once gives the same events. The
-work per call is a few numpy passes plus one Python step per *transition*, never per sample.
+work per call is one compiled scan (:mod:`biofeedback.signal.detection_kernels`), plus making
+the few events it reports; no Python step per transition or per sample.
 
 Definitions (all indices are absolute sample indices):
 
@@ -159,9 +160,9 @@ class HysteresisDetector:
         (if given, all False on entry) with "contraction active" per sample (true from onset
         confirmation to offset confirmation).
 
-        The scan runs compiled (:func:`~biofeedback.signal.detection_kernels.detect_scan`:
-        onset, tracking, offset and recovery, as the steps below once did in Python); it
-        writes a record per event emitted, from which the events are made here.
+        Onsets, tracking, offsets and recoveries are found in one compiled pass
+        (:func:`~biofeedback.signal.detection_kernels.detect_scan`), which writes a record
+        per event reported; the events are made from the records here.
         """
         full = env if env.ndim == 2 else env[:, None]
         env = full[:, 0]
