@@ -1,13 +1,20 @@
-"""Compiled helpers of the baseline's per-second statistics (medians of small tables).
+"""Compiled kernels of detection and the baseline: per-event and per-second work that was
+Python and numpy calls on tiny arrays (docs/signal.md, "Detection" and "Baseline").
 
-``np.median(values, axis=0)`` on a table of a few dozen to a few thousand rows costs tens of
-microseconds of numpy dispatch per call, and the automatic baseline takes several per second
-of signal (docs/signal.md, "Baseline"). These kernels give the identical values: numba's
-``np.median`` selects the middle element(s) as numpy's partition does and averages an even
-count's two as ``(a + b) / 2``, numpy's ``mean`` of two; a column holding a NaN (or no
-values) gives NaN, as numpy does.
+* :func:`detect_scan`: the whole :class:`~biofeedback.signal.detection.HysteresisDetector`
+  scan of a block (onset, tracking, offset, re-arming, recovery) in one call, with the same
+  comparisons in the same order as the Python loop it replaces (``first_run``,
+  ``onset_scan`` and the ``first_run_below_off_line``/``track_scan`` pair fused into one
+  pass); it writes a record per event, and the detector makes the events from them. Floats
+  that are only reported (the offset's drain correction, times in seconds) are left to
+  Python, so they are the same operations as before.
+* Baseline statistics: ``np.median(values, axis=0)`` of a table of a few dozen to a few
+  thousand rows costs tens of microseconds of numpy dispatch, several times per second of
+  the automatic period. These give the identical values: numba's ``np.median`` selects the
+  middle element(s) as numpy's partition does and averages an even count's two as
+  ``(a + b) / 2``, numpy's ``mean`` of two; a column holding a NaN (or no values) gives NaN,
+  as numpy does.
 """
-
 from __future__ import annotations
 
 import numpy as np
@@ -149,6 +156,8 @@ def _start(env: np.ndarray, first_index: int, hist: np.ndarray, h_end: int, h_n:
         run[i - r0] = _at(env, first_index, hist, h_end, i)
     quiet, p, last = onset_scan(before, par[P_BACK], par[P_LO], run, par[P_MEAN],
                                 par[P_RELEASE_F])
+    # where the envelope left the baseline band; if it never sat that low in the lookback
+    # (resting tone up), where it last sat below the OFF line, else the run start
     base0 = run_start - len(before)
     onset = run_start if quiet < 0 else base0 + quiet + 1
     onset = max(onset - st[S_LEAD], st[S_FLOOR] + 1, base0)
@@ -281,7 +290,9 @@ def detect_scan(env: np.ndarray, first_index: int, pos: int, hist: np.ndarray, h
         if st[S_ACTIVE] == 0:
             if st[S_ARMED] == 0:
                 # an event that ended on its own (peak-relative) OFF line re-arms only once
-                # the envelope has stayed below the baseline OFF line for the minimum off time
+                # the envelope has stayed below the baseline OFF line for the minimum off
+                # time: a slow release tail hovers about the ON line, and a noise dip below
+                # the OFF line must not start a "new contraction" in it
                 k, run_end = first_run(x, lo, False, st[S_REARM], m_off)
                 if st[S_AWAITING] != 0:
                     k_rec = _recovered(rec_i, k_rec, st, _recovery(
@@ -313,6 +324,8 @@ def detect_scan(env: np.ndarray, first_index: int, pos: int, hist: np.ndarray, h
         else:
             if st[S_ON_FROM] < 0:
                 st[S_ON_FROM] = pos
+            # the OFF line follows the peak sample by sample (a new peak later in this block
+            # raises it from there on, as it would with smaller blocks)
             peak_i, release, recovery = st[S_EV_PEAK_I], st[S_EV_RELEASE], st[S_EV_RECOVERY]
             k, run_end, par[P_PEAK], st[S_EV_PEAK_I] = _off_scan(
                 x, a, lo, mean, par[P_OFF_PEAK_F], par[P_PEAK], peak_i, st[S_RUN], m_off)
