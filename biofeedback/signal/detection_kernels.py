@@ -185,27 +185,33 @@ def _recovery(x: np.ndarray, a: int, line: float, st: np.ndarray) -> int:
 def _off_scan(x: np.ndarray, a: int, base_lo: float, mean: float, frac: float, peak: float,
               peak_i: int, run: int, length: int) -> tuple[int, int, float, int]:
     """An open contraction: ``first_run_below_off_line`` (the OFF line follows the peak of
-    the samples before each one) and, in the same pass, the new peak and its index (the
-    first largest sample, if above ``peak``) up to and including the hit, as ``track_scan``
-    finds them. The OFF line is worked out again only when the peak moves."""
+    the samples before each one; worked out again only when that peak moves) and, in the
+    same pass, ``track_scan``'s new peak and its index (the first largest sample of the
+    piece up to and including the hit, if above ``peak``)."""
     lo = base_lo
     if frac > 0.0:
         lo = max(base_lo, mean + frac * (peak - mean))
+    line_peak = peak
+    best, best_i = x[0], 0
+    k = -1
     for i in range(x.shape[0]):
         v = x[i]
+        if v > best:
+            best, best_i = v, i
         if v < lo:
             run += 1
             if run >= length:
-                if v > peak:
-                    peak, peak_i = v, a + i
-                return i, run, peak, peak_i
+                k = i
+                break
         else:
             run = 0
-        if v > peak:
-            peak, peak_i = v, a + i
+        if v > line_peak:
+            line_peak = v
             if frac > 0.0:
-                lo = max(base_lo, mean + frac * (peak - mean))
-    return -1, run, peak, peak_i
+                lo = max(base_lo, mean + frac * (line_peak - mean))
+    if best > peak:
+        peak, peak_i = best, a + best_i
+    return k, run, peak, peak_i
 
 
 @njit(cache=True)
