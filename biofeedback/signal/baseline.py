@@ -30,6 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from biofeedback.signal.config import BaselineConfig
+from biofeedback.signal.detection_kernels import (
+    column_medians,
+    column_robust_stats,
+    floor_runs,
+    pooled_robust_stats,
+)
 
 MAD_TO_SD = 1.4826
 
@@ -54,9 +60,13 @@ class Baseline:
 
 
 def robust_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Median and 1.4826·MAD along axis 0."""
-    med = np.median(values, axis=0)
-    return med, MAD_TO_SD * np.median(np.abs(values - med), axis=0)
+    """Median and 1.4826·MAD along axis 0 (a 2-D table: compiled, the same values)."""
+    if values.ndim != 2 or values.dtype != np.float64:
+        med = np.median(values, axis=0)
+        return med, MAD_TO_SD * np.median(np.abs(values - med), axis=0)
+    med, sd = np.empty(values.shape[1]), np.empty(values.shape[1])
+    column_robust_stats(values, MAD_TO_SD, med, sd)
+    return med, sd
 
 
 class BaselineEstimator:
@@ -73,7 +83,9 @@ class BaselineEstimator:
         self._vals = np.empty((0, 2 * n_channels))
         self._row_second = np.empty(0, dtype=np.int64)
         self._n_rows = 0
-        self._meds: list[np.ndarray] = []  # per second: medians of (det, rms) per channel
+        # per second: medians of (det, rms) per channel (rows up to _n_meds; grows by doubling)
+        self._meds = np.empty((0, 2 * n_channels))
+        self._n_meds = 0
         self._floor = np.full(2 * n_channels, np.inf)  # lowest sustained (det, rms) levels
         self._confirmed_at = np.inf  # pfm detection floor when the level was confirmed
         self._cur: list[np.ndarray] = []
@@ -143,7 +155,8 @@ class BaselineEstimator:
                 self._vals = np.empty((0, 2 * self.n_channels))
                 self._row_second = np.empty(0, dtype=np.int64)
                 self._n_rows = 0
-                self._meds = []
+                self._meds = np.empty((0, 2 * self.n_channels))
+                self._n_meds = 0
         return changed
 
     def _add_second(self, vals: np.ndarray) -> None:
@@ -156,31 +169,34 @@ class BaselineEstimator:
             rows[:r] = self._row_second[:r]
             self._vals, self._row_second = grown, rows
         self._vals[r:r + k] = vals
-        self._row_second[r:r + k] = len(self._meds)
+        self._row_second[r:r + k] = s = self._n_meds
         self._n_rows = r + k
-        self._meds.append(np.median(vals, axis=0))
+        if s == len(self._meds):
+            grown = np.empty((max(2 * s, 64), vals.shape[1]))
+            grown[:s] = self._meds
+            self._meds = grown
+        column_medians(vals, self._meds[s])
+        self._n_meds = s + 1
 
     def _update_auto(self) -> bool:
         c = self.n_channels
         cfg = self.config
-        meds = np.array(self._meds)  # (seconds, 2 * channels): det medians, then rms medians
+        meds = self._meds[:self._n_meds]  # (seconds, 2 * channels): det, then rms medians
         # a sustained level: the median of the last k seconds (of all seconds at the start,
         # so a recording that opens with one quiet second still finds its rest)
         k = max(1, cfg.sustain_s)
-        self._floor = np.minimum(self._floor, np.median(meds[-k:], axis=0))
+        sustained = np.empty(meds.shape[1])
+        column_medians(meds[-k:], sustained)
+        self._floor = np.minimum(self._floor, sustained)
         floor = self._floor
         # each channel pools its own seconds: a strain is rest for the pelvic floor, not for
         # the abdominal channel
         tol = 1.0 + cfg.pool_tolerance
         keep = meds[:, :c] <= floor[:c] * tol
-        mean, sd, det_mean, det_sd = (np.zeros(c) for _ in range(4))
-        n_pfm = 0
-        rows = self._row_second[: self._n_rows]
-        for ch in range(c):
-            vals = self._vals[: self._n_rows][keep[rows, ch]][:, [ch, c + ch]]
-            (det_mean[ch], mean[ch]), (det_sd[ch], sd[ch]) = robust_stats(vals)
-            if ch == 0:
-                n_pfm = len(vals)
+        med, spread = np.empty(2 * c), np.empty(2 * c)
+        n_pfm = pooled_robust_stats(self._vals[: self._n_rows], self._row_second[: self._n_rows],
+                                    keep, MAD_TO_SD, med, spread)
+        det_mean, mean, det_sd, sd = med[:c], med[c:], spread[:c], spread[c:]
         provisional = not self._confirm(meds[:, 0], float(floor[0]), 1.0 + cfg.floor_tolerance)
         self._store(mean, sd, det_mean, det_sd, n_pfm, "auto", provisional, float(floor[c]))
         return True
@@ -196,12 +212,9 @@ class BaselineEstimator:
         cfg = self.config
         if floor * tol >= self._confirmed_at:  # confirmed before, at (about) this floor
             return True
-        at_floor = pfm_meds <= floor * tol
-        edges = np.flatnonzero(np.diff(np.r_[0, at_floor.astype(np.int8), 0]))
-        runs = edges[1::2] - edges[::2]  # lengths of the runs of seconds at the floor
-        trailing = int(runs[-1]) if len(runs) and at_floor[-1] else 0
-        longest = int(runs.max()) if len(runs) else 0
-        risen = bool((pfm_meds >= cfg.confirm_rise * floor).any())
+        # the runs of seconds at the floor: the last one (0 if not at the floor now), the
+        # longest; and whether any second was clearly above it
+        trailing, longest, risen = floor_runs(pfm_meds, floor * tol, cfg.confirm_rise * floor)
         if trailing >= cfg.confirm_quiet_s or (risen and longest >= cfg.confirm_stable_s):
             self._confirmed_at = floor
             return True

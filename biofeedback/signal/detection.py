@@ -3,7 +3,8 @@
 The detector runs on one detection envelope (µV) with thresholds from the baseline. It keeps
 only small state between calls (current state, length of the pending run, a short envelope
 history), so feeding it one sample at a time or an hour at once gives the same events. The
-work per call is a few numpy passes plus one Python step per *transition*, never per sample.
+work per call is one compiled scan (:mod:`biofeedback.signal.detection_kernels`), plus making
+the few events it reports; no Python step per transition or per sample.
 
 Definitions (all indices are absolute sample indices):
 
@@ -26,12 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from biofeedback.signal.kernels import (
-    first_run,
-    first_run_below_off_line,
-    onset_scan,
-    track_scan,
-)
+from biofeedback.signal import detection_kernels as dk
 
 
 @dataclass(frozen=True)
@@ -107,22 +103,31 @@ class HysteresisDetector:
         self.release_fraction = release_fraction
         self.thresholds: Thresholds | None = None
         self._hist_len = max(self.lookback + self.m_on, self.window + self.m_off) + 1
-        self._next_id = 1
+        self._rec_i = np.zeros((64, dk.N_REC_I), dtype=np.int64)  # the scan's records
+        self._rec_f = np.zeros((64, dk.N_REC_F))
         self.reset()
 
     # -- state ---------------------------------------------------------------------------
     def reset(self) -> None:
         """Forget the signal (after a gap); keeps thresholds and the event counter."""
-        self.active = False
-        self._run = 0
+        st = np.zeros(dk.N_STATE, dtype=np.int64)
+        st[dk.S_ARMED] = 1  # 0 after an offset above the baseline OFF line
+        st[dk.S_FLOOR] = -1  # onsets are not traced back before this index
+        st[dk.S_EV_RELEASE] = st[dk.S_EV_RECOVERY] = st[dk.S_ON_FROM] = -1
+        st[dk.S_NEXT_ID] = self._st[dk.S_NEXT_ID] if hasattr(self, "_st") else 1
+        st[dk.S_M_ON:dk.S_LEAD + 1] = (self.m_on, self.m_off, self.lookback, self.window,
+                                       self.onset_lead)
+        self._st = st  # the scan's state and settings (detection_kernels.detect_scan)
+        par = np.zeros(dk.N_PAR)  # its lines, fractions and the open event's peak
+        par[dk.P_RELEASE_F], par[dk.P_OFF_PEAK_F] = self.release_fraction, self.off_peak_fraction
+        self._par = par
+        self._lines_for: Thresholds | None = None  # the thresholds par holds the lines of
+        self.active = False  # a contraction is open (its onset confirmed, its offset not yet)
         self._buf = np.zeros((self._hist_len + 4096, 1))
         self._blen = 0
         self._hist_start = 0  # absolute index of _buf[0]
-        self._floor = -1  # onsets are not traced back before this index
         self._event: ContractionEvent | None = None
         self._awaiting: ContractionEvent | None = None  # complete, recovery not yet found
-        self._armed = True  # False after an offset above the baseline OFF line
-        self._rearm_run = 0  # samples below the baseline OFF line since that offset
 
     def set_thresholds(self, t: Thresholds) -> None:
         self.thresholds = t
@@ -154,6 +159,10 @@ class HysteresisDetector:
         Returns the events started, finished or updated in this call; fills ``active_arr``
         (if given, all False on entry) with "contraction active" per sample (true from onset
         confirmation to offset confirmation).
+
+        Onsets, tracking, offsets and recoveries are found in one compiled pass
+        (:func:`~biofeedback.signal.detection_kernels.detect_scan`), which writes a record
+        per event reported; the events are made from the records here.
         """
         full = env if env.ndim == 2 else env[:, None]
         env = full[:, 0]
@@ -165,76 +174,68 @@ class HysteresisDetector:
         if t is None or n == 0:
             self._push_hist(full, first_index)
             return out
-        pos = 0
-        on_from = -1  # first sample of the current "active" stretch in this call (-1: none)
-        while pos < n:
-            x = env[pos:]
-            a = first_index + pos
-            if not self.active:
-                if not self._armed:
-                    # an event that ended on its own (peak-relative) OFF line re-arms only
-                    # once the envelope has stayed below the baseline OFF line for the
-                    # minimum off time: a slow release tail hovers about the ON line, and a
-                    # noise dip below the OFF line must not start a "new contraction" in it
-                    k, run_end = first_run(x, t.lo, False, self._rearm_run, self.m_off)
-                    if self._awaiting is not None:
-                        upto = len(x) if k < 0 else k + 1
-                        ev = self._find_recovery(self._awaiting, x[:upto], a, t)
-                        if ev is not None:
-                            out.append(ev)
-                    if k < 0:
-                        self._rearm_run = run_end
-                        break
-                    self._armed = True
-                    self._rearm_run = 0
-                    pos += k + 1
-                    continue
-                k, run_end = first_run(x, t.hi, True, self._run, self.m_on)
-                if k < 0:
-                    self._run = run_end
-                limit = len(x) if k < 0 else max(0, k - self.m_on + 1)
-                if self._awaiting is not None:
-                    ev = self._find_recovery(self._awaiting, x[:limit], a, t)
-                    if ev is not None:
-                        out.append(ev)
-                if k < 0:
-                    break
-                if self._awaiting is not None:  # a new contraction began before recovery
-                    self._awaiting = None
-                run_start = a + k - self.m_on + 1
-                ev = self._start_event(full, first_index, pos + k, run_start, t)
-                out.append(ev)
-                self.active = True
-                self._run = 0
-                on_from = pos + k
-                pos += k + 1
-            else:
-                if on_from < 0:
-                    on_from = pos
-                # the OFF line follows the peak sample by sample (a new peak later in this
-                # block raises it from there on, as it would with smaller blocks)
-                ev = self._event
-                k, run_end = first_run_below_off_line(
-                    x, t.lo, t.mean, self.off_peak_fraction if ev is not None else 0.0,
-                    ev.peak_uv if ev is not None else t.lo, self._run, self.m_off)
-                if k < 0:
-                    self._run = run_end
-                upto = len(x) if k < 0 else k + 1
-                self._track(x[:upto], a, t)
-                if k < 0:
-                    break
-                off_start = a + k - self.m_off + 1
-                ev = self._finish_event(full, first_index, off_start, t)
-                out.append(ev)
-                self.active = False
-                self._run = 0
-                active_arr[on_from:pos + k + 1] = True
-                on_from = -1
-                pos += k + 1
-        if on_from >= 0:
-            active_arr[on_from:] = True
+        if self._lines_for is not t:
+            self._par[:dk.P_RECOVERY + 1] = (t.mean, t.hi, t.lo, t.back, t.recovery)
+            self._lines_for = t
+        blen = self._blen
+        # the history rows just before this block (none if it does not end there)
+        h_n = min(blen, self._hist_len) if self._hist_start + blen == first_index else 0
+        pos, aw, changed = 0, self._awaiting, False
+        while pos >= 0:
+            k, pos, ch = dk.detect_scan(env, first_index, pos, self._buf, blen, h_n, self._st,
+                                        self._par, active_arr, self._rec_i, self._rec_f)
+            changed |= ch
+            if k:
+                aw = self._replay(k, t, aw, out)
+        self._awaiting = aw
+        self.active = active = bool(self._st[dk.S_ACTIVE])
+        if changed or not active:
+            self._event = self._open_event() if active else None
         self._push_hist(full, first_index)
         return _dedupe(out) if len(out) > 1 else out
+
+    def _replay(self, k: int, t: Thresholds, aw: ContractionEvent | None,
+                out: list[ContractionEvent]) -> ContractionEvent | None:
+        """The events of ``k`` scan records, appended to ``out``; returns the one whose
+        recovery is awaited afterwards."""
+        fs = self.fs
+        for (kind, eid, onset, peak_i, release, recovery, off_start, confirmed), \
+                (peak, p_level, lo) in zip(self._rec_i[:k].tolist(), self._rec_f[:k].tolist(),
+                                           strict=True):
+            if kind == dk.R_RECOVERY:
+                assert aw is not None and aw.id == eid
+                out.append(_with_latency(_evolve(aw, recovery_index=recovery), fs))
+                aw = None
+            elif kind == dk.R_START:
+                out.append(_event(eid, onset, peak, peak_i, fs, None if release < 0 else release))
+                aw = None
+            else:
+                ev = self._finished(eid, onset, peak_i, peak, release, recovery, off_start,
+                                    confirmed, p_level, lo, t)
+                out.append(ev)
+                aw = ev if recovery < 0 else None
+        return aw
+
+    def _finished(self, eid: int, onset: int, peak_i: int, peak: float, release: int,
+                  recovery: int, off_start: int, confirmed: int, p_level: float, lo: float,
+                  t: Thresholds) -> ContractionEvent:
+        """The event at its offset: the offset run's first sample ``off_start`` corrected for
+        the drain time of the RMS window (``p_level``: the envelope a window before it, ``lo``
+        the OFF line in force); -1 stands for None."""
+        denom = p_level**2 - t.mean**2
+        frac = (p_level**2 - lo**2) / denom if denom > 0 else 0.0
+        offset = off_start - int(round(min(max(frac, 0.0), 1.0) * (self.window - 1)))
+        offset = max(offset, onset + 1)
+        fs = self.fs
+        latency = (recovery - release) / fs if recovery >= 0 and release >= 0 else None
+        return _event(eid, onset, peak, peak_i, fs, None if release < 0 else release,
+                      None if recovery < 0 else recovery, offset, latency, confirmed)
+
+    def _open_event(self) -> ContractionEvent:
+        """The open contraction as the scan's state has it (peak, release, recovery so far)."""
+        eid, onset, peak_i, release, recovery = self._st[dk.S_EV_ID:dk.S_EV_RECOVERY + 1].tolist()
+        return _event(eid, onset, float(self._par[dk.P_PEAK]), peak_i, self.fs,
+                      None if release < 0 else release, None if recovery < 0 else recovery)
 
     def finish(self, end_index: int) -> list[ContractionEvent]:
         """End of data or a gap at ``end_index`` (exclusive): close what is open, then reset."""
@@ -255,6 +256,13 @@ class HysteresisDetector:
         buf = self._buf
         if (self._blen and self._hist_start + self._blen != first_index) or buf.shape[1] != cols:
             self._blen = 0
+        if n >= self._hist_len and cols == buf.shape[1]:
+            # a long block: only its tail is ever read again (an hour would be copied whole)
+            keep = self._hist_len
+            buf[:keep] = env[n - keep:]
+            self._hist_start = first_index + n - keep
+            self._blen = keep
+            return
         if self._blen == 0:
             self._hist_start = first_index
         if self._blen + n > len(buf):
@@ -268,107 +276,6 @@ class HysteresisDetector:
         buf[self._blen:self._blen + n] = env
         self._blen += n
 
-    @property
-    def _hist(self) -> np.ndarray:
-        keep = min(self._blen, self._hist_len)
-        return self._buf[self._blen - keep:self._blen]
-
-    def _window(self, env: np.ndarray, first_index: int, start: int, stop: int) -> np.ndarray:
-        """Envelope values for absolute [start, stop) from history + current block."""
-        hist = self._hist
-        h0 = self._hist_start + self._blen - len(hist)
-        if not (len(hist) and h0 + len(hist) == first_index):
-            h0 = first_index
-        start = max(start, h0)
-        stop = max(start, stop)
-        # the part in the history and the part in the block, joined only when both are needed
-        if start >= first_index:
-            return env[start - first_index:stop - first_index]
-        if stop <= first_index:
-            return hist[start - h0:stop - h0]
-        return np.concatenate([hist[start - h0:], env[:stop - first_index]])
-
-    def _start_event(self, env: np.ndarray, first_index: int, k_rel: int, run_start: int,
-                     t: Thresholds) -> ContractionEvent:
-        confirm = first_index + k_rel
-        lo_bound = max(run_start - self.lookback, self._floor + 1)
-        before = self._window(env, first_index, lo_bound, run_start)
-        base0 = run_start - len(before)
-        run_vals = self._window(env, first_index, run_start, confirm + 1)[:, 0]
-        quiet, p, last = onset_scan(before[:, 0], t.back, t.lo, run_vals,
-                                    t.mean, self.release_fraction)
-        # where the envelope left the baseline band; if it never sat that low in the
-        # lookback (resting tone up), where it last sat below the OFF line, else the run start
-        onset = run_start if quiet < 0 else base0 + quiet + 1
-        onset = max(onset - self.onset_lead, self._floor + 1, base0)
-        peak_i = confirm + 1 - len(run_vals) + p
-        peak = float(run_vals[p])
-        release = confirm + 1 - len(run_vals) + last
-        ev = ContractionEvent(
-            id=self._next_id, onset_index=onset, onset_s=self._t(onset), peak_uv=peak,
-            peak_index=peak_i, time_to_peak_s=(peak_i - onset) / self.fs, release_index=release,
-        )
-        self._next_id += 1
-        self._event = ev
-        return ev
-
-    def _off_line(self, t: Thresholds) -> float:
-        ev = self._event
-        if ev is None or self.off_peak_fraction <= 0:
-            return t.lo
-        return max(t.lo, t.mean + self.off_peak_fraction * (ev.peak_uv - t.mean))
-
-    def _track(self, x: np.ndarray, a: int, t: Thresholds) -> None:
-        """Update peak, release and recovery of the open event with samples ``x`` at ``a``."""
-        ev = self._event
-        if ev is None or not len(x):
-            return
-        rel0 = -1 if ev.release_index is None else ev.release_index
-        rec0 = -1 if ev.recovery_index is None else ev.recovery_index
-        peak, peak_i, release, recovery = track_scan(
-            x, a, ev.peak_uv, ev.peak_index, t.mean, self.release_fraction, t.recovery, rel0,
-            rec0)
-        if (peak, peak_i, release, recovery) == (ev.peak_uv, ev.peak_index, rel0, rec0):
-            return  # nothing new: no new event object
-        self._event = _evolve(ev, peak_uv=peak, peak_index=peak_i,
-                              time_to_peak_s=(peak_i - ev.onset_index) / self.fs,
-                              release_index=None if release < 0 else release,
-                              recovery_index=None if recovery < 0 else recovery)
-
-    def _finish_event(self, env: np.ndarray, first_index: int, off_start: int,
-                      t: Thresholds) -> ContractionEvent:
-        ev = self._event
-        assert ev is not None
-        prior = self._window(env, first_index, off_start - self.window, off_start - self.window + 1)
-        p_level = float(prior[0, 0]) if len(prior) else ev.peak_uv
-        lo = self._off_line(t)
-        denom = p_level**2 - t.mean**2
-        frac = (p_level**2 - lo**2) / denom if denom > 0 else 0.0
-        offset = off_start - int(round(min(max(frac, 0.0), 1.0) * (self.window - 1)))
-        offset = max(offset, ev.onset_index + 1)
-        ev = _evolve(ev, offset_index=offset, offset_s=self._t(offset),
-                     confirmed_index=off_start + self.m_off - 1)
-        if ev.recovery_index is not None:
-            ev = _with_latency(ev, self.fs)
-            self._awaiting = None
-        else:
-            self._awaiting = ev
-        self._floor = off_start
-        self._armed = lo <= t.lo
-        self._rearm_run = 0
-        self._event = None
-        return ev
-
-    def _find_recovery(self, ev: ContractionEvent, x: np.ndarray, a: int,
-                       t: Thresholds) -> ContractionEvent | None:
-        start = max(0, (ev.release_index or 0) + 1 - a)
-        back = np.flatnonzero(x[start:] <= t.recovery)
-        if not len(back):
-            return None
-        ev = _with_latency(_evolve(ev, recovery_index=a + start + int(back[0])), self.fs)
-        self._awaiting = None
-        return ev
-
 
 def _evolve(ev: ContractionEvent, **changes: object) -> ContractionEvent:
     """``dataclasses.replace`` without running ``__init__`` again: a contraction is re-made a
@@ -380,6 +287,22 @@ def _evolve(ev: ContractionEvent, **changes: object) -> ContractionEvent:
     d.update(ev.__dict__)
     d.update(changes)
     return new
+
+
+def _event(eid: int, onset: int, peak: float, peak_i: int, fs: float, release: int | None,
+           recovery: int | None = None, offset: int | None = None,
+           latency: float | None = None, confirmed: int | None = None) -> ContractionEvent:
+    """``ContractionEvent(...)`` of the detector's fields, made as :func:`_evolve` makes its
+    copies (a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``:
+    twice the time, and the detector makes a couple of events per contraction)."""
+    ev = object.__new__(ContractionEvent)
+    ev.__dict__.update({
+        "id": eid, "onset_index": onset, "onset_s": onset / fs, "peak_uv": peak,
+        "peak_index": peak_i, "time_to_peak_s": (peak_i - onset) / fs, "offset_index": offset,
+        "offset_s": None if offset is None else offset / fs, "release_index": release,
+        "recovery_index": recovery, "recovery_latency_s": latency, "truncated": False,
+        "confirmed_index": confirmed})
+    return ev
 
 
 def _with_latency(ev: ContractionEvent, fs: float) -> ContractionEvent:

@@ -40,6 +40,9 @@ def warm_up() -> None:
 
     relaxed_states(np.ones(4), 0, 2.0, 5.0, 10, np.array([-1, 0, 0], dtype=np.int64),
                    np.empty(4, dtype=np.bool_))
+    from biofeedback.signal.baseline import robust_stats  # a marked rest's statistics
+
+    robust_stats(np.ones((4, 2)))
 
 
 if __name__ == "__main__":

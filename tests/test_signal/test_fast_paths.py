@@ -206,3 +206,65 @@ def test_the_meters_mean_peak_is_numpys_mean():
         for scale in (1.0, 1e3, 1e-3):
             d = deque(rng.random(n) * scale)
             assert _mean(d) == float(np.mean(d))
+
+
+def test_compiled_baseline_medians_equal_numpy():
+    """The baseline's compiled medians (detection_kernels.py) give numpy's exact values:
+    even and odd counts, ties, a column with a NaN, no rows."""
+    from biofeedback.signal.baseline import MAD_TO_SD, robust_stats
+    from biofeedback.signal.detection_kernels import column_medians, pooled_robust_stats
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 3, 50, 51, 400):
+        v = np.round(rng.lognormal(size=(n, 4)), 2)  # ties
+        if n == 51:
+            v[7, 2] = np.nan
+        med, sd = robust_stats(v)
+        want = np.median(v, axis=0)
+        np.testing.assert_array_equal(med, want)
+        np.testing.assert_array_equal(sd, MAD_TO_SD * np.median(np.abs(v - want), axis=0))
+        out = np.empty(4)
+        column_medians(v, out)
+        np.testing.assert_array_equal(out, want)
+        rows = rng.integers(0, 5, n)
+        keep = rng.random((5, 2)) < 0.7
+        med, sd = np.empty(4), np.empty(4)
+        n_pfm = pooled_robust_stats(v, rows, keep, MAD_TO_SD, med, sd)
+        assert n_pfm == keep[rows, 0].sum()
+        for ch in range(2):
+            sel = v[keep[rows, ch]][:, [ch, 2 + ch]]
+            if len(sel):
+                m, s = robust_stats(sel)
+                np.testing.assert_array_equal(med[[ch, 2 + ch]], m)
+                np.testing.assert_array_equal(sd[[ch, 2 + ch]], s)
+            else:
+                assert np.isnan(med[[ch, 2 + ch]]).all()
+
+
+def test_detector_events_are_made_as_the_dataclass_makes_them():
+    """The detector's fast event constructor: the dataclass's fields, order and defaults."""
+    import dataclasses
+
+    from biofeedback.signal.detection import ContractionEvent, _event
+
+    ev = _event(3, 100, 12.5, 160, 2000.0, 170)
+    want = ContractionEvent(3, 100, 0.05, 12.5, 160, 0.03, release_index=170)
+    assert ev == want and list(ev.__dict__) == [f.name for f in dataclasses.fields(want)]
+    ev = _event(3, 100, 12.5, 160, 2000.0, 170, 300, 250, 0.065, 260)
+    assert ev == dataclasses.replace(want, recovery_index=300, offset_index=250, offset_s=0.125,
+                                     recovery_latency_s=0.065, confirmed_index=260)
+
+
+def test_compiled_floor_runs_equal_the_numpy_definition():
+    from biofeedback.signal.detection_kernels import floor_runs
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        meds = np.round(rng.uniform(0, 3, int(rng.integers(0, 40))), 1)
+        level, rise = 1.0, float(rng.uniform(1.5, 3.5))
+        at_floor = meds <= level
+        edges = np.flatnonzero(np.diff(np.r_[0, at_floor.astype(np.int8), 0]))
+        runs = edges[1::2] - edges[::2]
+        trailing = int(runs[-1]) if len(runs) and at_floor[-1] else 0
+        longest = int(runs.max()) if len(runs) else 0
+        assert floor_runs(meds, level, rise) == (trailing, longest, bool((meds >= rise).any()))
