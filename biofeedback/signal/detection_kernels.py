@@ -4,7 +4,7 @@ Python and numpy calls on tiny arrays (docs/signal.md, "Detection" and "Baseline
 * :func:`detect_scan`: the whole :class:`~biofeedback.signal.detection.HysteresisDetector`
   scan of a block (onset, tracking, offset, re-arming, recovery) in one call, with the same
   comparisons in the same order as the Python loop it replaces (``first_run``,
-  ``onset_scan`` and the ``first_run_below_off_line``/``track_scan`` pair fused into one
+  ``onset_scan`` and the former ``first_run_below_off_line``/``track_scan`` pair fused into one
   pass); it writes a record per event, and the detector makes the events from them. Floats
   that are only reported (the offset's drain correction, times in seconds) are left to
   Python, so they are the same operations as before.

@@ -543,42 +543,6 @@ def sum_rows(table: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def track_scan(x: np.ndarray, a: int, peak: float, peak_i: int, mean: float, frac: float,
-               recovery_line: float, release: int, recovery: int
-               ) -> tuple[float, int, int, int]:
-    """Detection, an open contraction fed samples ``x`` (first at absolute ``a``): the new
-    peak and its index (the first largest sample if above ``peak``), the release point (last
-    sample at or above ``mean + frac·(peak − mean)``, else unchanged; a new one forgets the
-    recovery) and the recovery (first later sample at or below ``recovery_line``). ``-1``
-    stands for None. The same as the numpy ``argmax``/``flatnonzero`` form."""
-    n = x.shape[0]
-    p = 0
-    best = x[0]
-    for i in range(1, n):
-        if x[i] > best:
-            best = x[i]
-            p = i
-    if best > peak:
-        peak = best
-        peak_i = a + p
-    level = mean + frac * (peak - mean)
-    last = -1
-    for i in range(n - 1, -1, -1):
-        if x[i] >= level:
-            last = i
-            break
-    if last >= 0:
-        release = a + last
-        recovery = -1
-    if recovery < 0 and release >= 0:
-        for i in range(max(0, release + 1 - a), n):
-            if x[i] <= recovery_line:
-                recovery = a + i
-                break
-    return peak, peak_i, release, recovery
-
-
-@njit(cache=True)
 def onset_scan(before: np.ndarray, back: float, lo: float, run: np.ndarray, mean: float,
                frac: float) -> tuple[int, int, int]:
     """Detection, a confirmed onset: the last sample of ``before`` (the lookback) at or
@@ -609,30 +573,6 @@ def onset_scan(before: np.ndarray, back: float, lo: float, run: np.ndarray, mean
             last = i
             break
     return quiet, p, last
-
-
-@njit(cache=True)
-def first_run_below_off_line(x: np.ndarray, base_lo: float, mean: float, frac: float,
-                             peak: float, carry: int, length: int) -> tuple[int, int]:
-    """Detection, an open contraction: :func:`first_run` of ``x < lo`` where the OFF line
-    ``lo = max(base_lo, mean + frac·(peak − mean))`` follows the peak of the samples before
-    each one (``frac <= 0``: ``lo = base_lo``), so the line at a sample does not depend on how
-    the samples were cut into blocks."""
-    run = carry
-    for i in range(x.shape[0]):
-        lo = base_lo
-        if frac > 0.0:
-            lo = max(base_lo, mean + frac * (peak - mean))
-        v = x[i]
-        if v < lo:
-            run += 1
-            if run >= length:
-                return i, run
-        else:
-            run = 0
-        if v > peak:
-            peak = v
-    return -1, run
 
 
 @njit(cache=True)
