@@ -11,13 +11,13 @@ import argparse
 import json
 import math
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from biofeedback.app.wording import suggestion_text
 from biofeedback.cli.errors import CliError
 from biofeedback.formats.reader import SignalReader
 from biofeedback.streams import ChannelKind, SignalSet
@@ -135,12 +135,19 @@ def run_analysis(path: Path, channel: str | None = None, fs: float | None = None
     """The ``--json`` object for ``path`` (also used by tests and other tools)."""
     from dataclasses import replace
 
-    from biofeedback.signal import EmgConfig, PipelineConfig
-    from biofeedback.signal.analysis import analyze_chunks
-
     if fs is not None and not (math.isfinite(fs) and fs > 0):
         raise CliError(f"--fs must be a positive number of Hz, got {fs}")
-    with read_recording(path, fs) as reader:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the file is opened (a CSV's every cell checked, on threads that release the GIL)
+        # while the signal core is imported (scipy.signal, numba: over a second in a fresh
+        # process); an unreadable file still fails with its one-line message
+        opening = pool.submit(read_recording, path, fs)
+        from biofeedback.app.wording import suggestion_text
+        from biofeedback.signal import EmgConfig, PipelineConfig
+        from biofeedback.signal.analysis import analyze_chunks
+
+        reader = opening.result()
+    with reader:
         sel = pick_channels(reader, channel)
         if sel.n_samples < 2:
             raise CliError(f"{path}: only {sel.n_samples} sample(s): nothing to analyse")
