@@ -142,7 +142,7 @@ def stage_times(x: np.ndarray) -> dict[str, float]:
         timed(getattr(p, "_baseline", None), "end_second",
               "baseline per-second update (baseline.py end_second)")
         timed(p, "_relax", "meter: relaxation, strain, feedback state (meter.py)")
-        timed(p, "_track_peaks", "contraction peaks (live.py)")
+        timed(getattr(p, "_peaks", None), "track", "contraction peaks (peaks.py)")
         timed(p, "process_emg", "process_emg total")
         return p
 

@@ -36,8 +36,8 @@ from biofeedback.signal.detection import (
 )
 from biofeedback.signal.feedback_state import FeedbackState
 from biofeedback.signal.hum import HumMonitor
-from biofeedback.signal.kernels import masked_max
 from biofeedback.signal.meter import MeterStage
+from biofeedback.signal.peaks import ContractionPeaks
 from biofeedback.signal.pipeline import EmgFrame
 from biofeedback.signal.pressure import PressureFrame, PressurePipeline
 from biofeedback.signal.quality import QualityFlag, QualityMonitor, QualitySecond, describe
@@ -139,6 +139,7 @@ class LiveProcessor:
         )
         self._pressure = PressurePipeline(pressure_fs, c.pressure) if pressure_fs else None
         self._meter = MeterStage(fs, self.n_channels, c)
+        self._peaks = ContractionPeaks()  # the person's contraction level, for the meter
         self._hum = HumMonitor(c.quality.hum_seconds, self._notch is not None)
         #: (absolute sample index, line µV) each time the line in force changes: what the
         #: person saw, for ``analyze --json`` feedback runs
@@ -154,8 +155,7 @@ class LiveProcessor:
         self._smooth_started = False
         self._last_rel = float("nan")
         self._active = False
-        self._disp_peak = 0.0
-        self._n_events = 0
+        self._peaks.reset()
         self._meter.reset()
         self._hum.reset()
         self._last_fb = FeedbackState.SETTLING
@@ -287,8 +287,8 @@ class LiveProcessor:
             self._baseline.feed(a, det[i0:i1], env[i0:i1], self._segment_start + self._settle)
             act = active[i0:i1]
             ev = self._detector.process(det_pfm[i0:i1], a, act)
-            updates = self._track_peaks(ev, env[i0:i1, 0], act, a) if ev or self._detector.active \
-                else []
+            updates = (self._peaks.track(ev, env[i0:i1, 0], act, a, self._meter.add_peak)
+                       if ev or self._detector.active else [])
             events += ev
             # the meter's scale changes at the sample where a contraction's end was confirmed,
             # whatever the block size: relax in sub-pieces around those samples
@@ -361,7 +361,8 @@ class LiveProcessor:
 
     def _gap(self, end_index: int) -> tuple[list[ContractionEvent], list[QualitySecond]]:
         events = self._detector.finish(end_index)
-        for _, apply in self._track_peaks(events, np.zeros(0), np.zeros(0, bool)):
+        for _, apply in self._peaks.track(events, np.zeros(0), np.zeros(0, bool), 0,
+                                          self._meter.add_peak):
             apply()
         quality = self._quality.flush_partial()
         self._note_quality(quality)
@@ -373,39 +374,9 @@ class LiveProcessor:
         self._smooth_started = False
         self._meter.reset_signal()
         self._active = False
-        self._disp_peak = 0.0
+        self._peaks.level = 0.0
         self._next_index = None
         return events, quality
-
-    def _track_peaks(self, events: list[ContractionEvent], env0: np.ndarray,
-                     act: np.ndarray, a: int = 0) -> list[tuple[int, Callable[[], None]]]:
-        """Largest display envelope during each contraction = the person's contraction level.
-
-        ``env0``/``act`` are the piece's display envelope and "active" flags from absolute
-        index ``a``: the active samples up to a contraction's confirmed end are its own, those
-        after it belong to the next one (whatever the cut into blocks). Returns, per finished
-        contraction, the sample its end was confirmed at and the update of the meter's scale
-        to apply from the next sample on (the caller applies it in order).
-        """
-        out: list[tuple[int, Callable[[], None]]] = []
-        start = 0
-        for ev in events:
-            if ev.complete and ev.id > self._n_events:
-                self._n_events = ev.id
-                c = ev.confirmed_index
-                stop = len(act) if c is None else min(max(c + 1 - a, start), len(act))
-                self._fold_peak(env0[start:stop], act[start:stop])
-                start = stop
-                peak, self._disp_peak = self._disp_peak, 0.0
-                if peak > 0:
-                    at = c if c is not None else -1
-                    out.append((at, lambda p=peak: self._meter.add_peak(p)))
-        self._fold_peak(env0[start:], act[start:])
-        return out
-
-    def _fold_peak(self, env0: np.ndarray, act: np.ndarray) -> None:
-        if len(act):
-            self._disp_peak = float(masked_max(env0, act, self._disp_peak))
 
     def _relax(self, env: np.ndarray, det: np.ndarray, a: int, rel: np.ndarray | None,
                strain: np.ndarray, fb: np.ndarray) -> None:
@@ -454,7 +425,7 @@ class LiveProcessor:
             relaxed_for_s=relaxed_for,
             relaxed=relaxed_for >= self.config.relaxation.relaxed_hold_s,
             contraction_active=self._active,
-            contraction_count=self._n_events + (1 if self._detector.current else 0),
+            contraction_count=self._peaks.finished + (1 if self._detector.current else 0),
             strain=m.straining,
             quality=flag,
             quality_message=describe(flag),

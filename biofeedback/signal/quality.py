@@ -210,6 +210,16 @@ def _second_stats(raw: np.ndarray, bp: np.ndarray, lo: float, hi: float, m: int,
     return ext, sums
 
 
+def clip_limits(cfg: QualityConfig) -> tuple[float, float]:
+    """The values at or beyond which a sample counts as clipped by the amplifier: 99.9 % of
+    the known physical range (none known: never)."""
+    if cfg.physical_range is None:
+        return -np.inf, np.inf
+    lo, hi = cfg.physical_range
+    margin = 0.001 * (hi - lo)
+    return lo + margin, hi - margin
+
+
 def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: np.ndarray,
                    fs: float, cfg: QualityConfig, periodograms: np.ndarray | None = None,
                    scratch: dict | None = None) -> Generator[None, None, tuple[np.ndarray, ...]]:
@@ -222,12 +232,7 @@ def _assess_staged(raw: np.ndarray, bp: np.ndarray, env: np.ndarray, nan_count: 
     bp = np.ascontiguousarray(bp.transpose(0, 2, 1))
     flags = np.empty((s_n, c_n), dtype=np.int64)
     m = max(1, int(round(0.05 * fs)))  # the movement check's 50 ms chunks (below)
-    if cfg.physical_range is not None:
-        lo, hi = cfg.physical_range
-        margin = 0.001 * (hi - lo)
-        lo, hi = lo + margin, hi - margin
-    else:
-        lo, hi = -np.inf, np.inf
+    lo, hi = clip_limits(cfg)
     ext, sums = _second_stats(raw, bp, lo, hi, m, scratch)
     rms = np.empty((s_n, c_n))
     params = np.array([cfg.flat_rms_uv, max(3, int(np.ceil(cfg.clip_fraction * n))),

@@ -29,12 +29,7 @@ def _reference(raw, bp, env, nan_count, fs, cfg, periodograms=None):
     flags = np.zeros((s_n, c_n), dtype=np.int64)
     flags[nan_count > 0] |= 1
     m = max(1, int(round(0.05 * fs)))
-    if cfg.physical_range is not None:
-        lo, hi = cfg.physical_range
-        margin = 0.001 * (hi - lo)
-        lo, hi = lo + margin, hi - margin
-    else:
-        lo, hi = -np.inf, np.inf
+    lo, hi = quality.clip_limits(cfg)
     rmax, rmin = raw.max(axis=2), raw.min(axis=2)
     ext = [rmax, rmin, (raw == rmax[..., None]).sum(axis=2), (raw == rmin[..., None]).sum(axis=2),
            bp.max(axis=2), bp.min(axis=2), ((raw >= hi) | (raw <= lo)).sum(axis=2)]
