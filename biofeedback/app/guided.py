@@ -176,8 +176,10 @@ class GuidedSession:
         # waiting for an answer or paused: no time passes; and never so far ahead that the
         # ring buffers drop samples the runner has not read
         lead = r.cursor + engine.envelope.capacity // 2
-        engine.hold_at(r.cursor if r.state in (RunnerState.WAITING, RunnerState.PAUSED)
-                       else min(lead, lead if horizon is None else horizon))
+        if r.state in (RunnerState.WAITING, RunnerState.PAUSED):
+            engine.hold_at(r.cursor)
+        else:
+            engine.hold_at(lead if horizon is None else min(lead, horizon))
 
     def _act(self, events: Sequence[RunnerEvent]) -> None:
         for ev in events:
