@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from biofeedback.app.live_session import LiveSession, explain_start_failure
+from biofeedback.app.live_session import LiveSession, RecordingRequest, explain_start_failure
 from biofeedback.app.live_types import (
     ContractionFinished,
     EndOfRecording,
@@ -133,9 +133,10 @@ def test_the_line_the_user_set_survives_stop_and_start():
 
 def test_a_recording_through_the_session_carries_contractions_markers_and_steps(data_dir):
     s = LiveSession()
-    s.start("simulated:rest:3,contract:3@0.6,rest:5", speed=0)
-    journal = s.start_recording("P017")
-    assert journal.exists()
+    # from the first sample: a recording started once a fast simulation has run past the
+    # contraction (a loaded machine) would not hold it
+    s.start("simulated:rest:3,contract:3@0.6,rest:5", speed=0, record=RecordingRequest("P017"))
+    assert s.engine is not None and s.engine.recorder is not None
     marker = s.add_marker(3, "probe in")
     assert marker is not None and marker.recorded
     events = wait_until(lambda: s.phase() is SessionPhase.ENDED, s)
@@ -149,12 +150,15 @@ def test_a_recording_through_the_session_carries_contractions_markers_and_steps(
 
 
 def test_replay_reports_file_time_after_a_seek_and_ends_cleanly(tmp_path, data_dir):
+    # recorded from the first sample, so the file is the whole 10 s whatever the load: a
+    # recording started after a fast simulation had run on could end before the 6 s sought
     rec = LiveSession()
-    rec.start("simulated:rest:2,contract:2@0.6,rest:6", speed=0)
-    rec.start_recording("P001", tmp_path / "r.bdf")
+    rec.start("simulated:rest:2,contract:2@0.6,rest:6", speed=0,
+              record=RecordingRequest("P001", tmp_path / "r.bdf"))
     wait_until(lambda: rec.phase() is SessionPhase.ENDED, rec)
     path = rec.stop()
-    duration = read_signal_file(path).duration_s  # the recording began a little after the start
+    duration = read_signal_file(path).duration_s
+    assert duration == pytest.approx(10.0, abs=0.05)
     s = LiveSession()
     s.start(f"replay:{path}", speed=0)
     s.replay.pause()
