@@ -133,10 +133,13 @@ def test_the_line_the_user_set_survives_stop_and_start():
 
 def test_a_recording_through_the_session_carries_contractions_markers_and_steps(data_dir):
     s = LiveSession()
-    # from the first sample: a recording started once a fast simulation has run past the
-    # contraction (a loaded machine) would not hold it
-    s.start("simulated:rest:3,contract:3@0.6,rest:5", speed=0, record=RecordingRequest("P017"))
-    assert s.engine is not None and s.engine.recorder is not None
+    # held at the first sample while the recording starts: a fast simulation left to run on
+    # (a loaded machine) could pass the contraction before the recorder is attached
+    s.start("simulated:rest:3,contract:3@0.6,rest:5", speed=0, hold_at=0)
+    journal = s.start_recording("P017")
+    assert journal.exists()
+    assert s.engine is not None
+    s.engine.hold_at(None)
     marker = s.add_marker(3, "probe in")
     assert marker is not None and marker.recorded
     events = wait_until(lambda: s.phase() is SessionPhase.ENDED, s)
