@@ -16,12 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
 
 from biofeedback.formats.errors import user_message
 from biofeedback.formats.reader import MemoryReader, SignalReader
 from biofeedback.signal import PipelineConfig
-from biofeedback.signal.filters import design_bandpass
+from biofeedback.signal.filters import SosFilter, design_bandpass
 from biofeedback.streams import Annotation, SignalSet
 
 
@@ -66,10 +65,10 @@ def file_overview(ss: SignalSet | SignalReader, bins: int = 2000,
     n = n_all // per
     x0 = float(np.nan_to_num(reader.read(stream.name, 0, 1)[0, col]))
     try:
-        sos = design_bandpass(fs, e.band_low_hz, e.band_high_hz, e.filter_order)
-        zi = np.zeros((sos.shape[0], 2))
+        bandpass: SosFilter | None = SosFilter(
+            design_bandpass(fs, e.band_low_hz, e.band_high_hz, e.filter_order), 1)
     except ValueError:  # a rate too low for the EMG band: show the raw activity
-        sos = zi = None
+        bandpass = None
         mean = _mean(reader, stream.name, col, check)
     step = per * max(1, int(chunk_s * fs) // per)
     rms = np.empty(n)
@@ -77,10 +76,7 @@ def file_overview(ss: SignalSet | SignalReader, bins: int = 2000,
     for start in range(0, n_all, step):
         check()
         x = np.nan_to_num(reader.read(stream.name, start, min(start + step, n_all))[:, col])
-        if sos is not None:
-            y, zi = sps.sosfilt(sos, x - x0, zi=zi)
-        else:
-            y = x - mean
+        y = bandpass.process((x - x0)[:, None])[:, 0] if bandpass is not None else x - mean
         k = min(len(y) // per, n - done)
         if k:
             sq = y[: k * per].reshape(k, per) ** 2

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import signal as sps
 
 from biofeedback.devices.base import Source, SourceError
 from biofeedback.devices.scenario import Scenario, get_scenario
+from biofeedback.signal.filters import SosFilter
+from biofeedback.signal.iir import butter_sos
 from biofeedback.streams import (
     BlockFlag,
     ChannelInfo,
@@ -93,11 +94,11 @@ class SimulatedSignal:
         c = self.config
         self._rng = np.random.default_rng(c.seed)
         high = min(450.0, 0.45 * c.emg_fs)
-        self._sos = sps.butter(4, [20.0, high], btype="bandpass", fs=c.emg_fs, output="sos")
-        impulse = np.zeros(int(c.emg_fs * 2))
+        self._sos = butter_sos(4, (20.0, high), "bandpass", c.emg_fs)
+        impulse = np.zeros((int(c.emg_fs * 2), 1))
         impulse[0] = 1.0
-        self._gain = 1.0 / np.sqrt(np.sum(sps.sosfilt(self._sos, impulse) ** 2))
-        self._zi = np.zeros((self._sos.shape[0], 2, 2))
+        self._gain = 1.0 / np.sqrt(np.sum(SosFilter(self._sos, 1).process(impulse) ** 2))
+        self._shape = SosFilter(self._sos, 2)  # white noise -> the EMG band
         self._emg_index = 0
         self._p_index = 0
         self._t_ctrl = 0.0
@@ -167,7 +168,7 @@ class SimulatedSignal:
         idx = np.minimum((np.arange(n_emg) * n_ctrl) // n_emg, n_ctrl - 1)
         rms = rms_ctrl[idx]
         white = self._rng.standard_normal((n_emg, 2))
-        shaped, self._zi = sps.sosfilt(self._sos, white, axis=0, zi=self._zi)
+        shaped = self._shape.process(white)
         emg = shaped * self._gain * rms
         emg += self._rng.standard_normal((n_emg, 2)) * c.noise_floor_uv
         t = (self._emg_index + np.arange(n_emg)) / c.emg_fs

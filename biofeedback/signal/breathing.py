@@ -33,7 +33,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
+
+from biofeedback.signal.iir import butter_sos, group_delay_sos, sosfilt_zi
+from biofeedback.signal.kernels import sosfilt_rows
 
 #: Van Diest 2014 (clinical.md §5): the default pacer, 6 breaths/min with inhale/exhale 0.42.
 PACER_RATE_PER_MIN = 6.0
@@ -112,8 +114,7 @@ class BreathDetector:
         self.fs = float(fs)
         self.config = config or BreathingConfig()
         c = self.config
-        self._sos = sps.butter(c.lowpass_order, min(c.lowpass_hz, 0.45 * fs), btype="lowpass",
-                               fs=fs, output="sos")
+        self._sos = butter_sos(c.lowpass_order, min(c.lowpass_hz, 0.45 * fs), "lowpass", fs)
         self._delay = _group_delay_samples(self._sos, self.fs)
         self.rejected = 0
         self._next: int | None = None
@@ -145,9 +146,11 @@ class BreathDetector:
         if not len(x):
             return []
         if self._zi is None:
-            self._zi = sps.sosfilt_zi(self._sos) * x[0]
+            self._zi = (sosfilt_zi(self._sos) * x[0])[None]
             self._ext_v, self._ext_i = float(x[0]), first_index
-        y, self._zi = sps.sosfilt(self._sos, x, zi=self._zi)
+        y = np.ascontiguousarray(x)[:, None].copy()
+        sosfilt_rows(self._sos, y, self._zi, y)
+        y = y[:, 0]
         self._hist.append(y, first_index)
         out: list[Breath] = []
         h = self.config.hysteresis_cmh2o
@@ -355,9 +358,7 @@ def summarize_breathing(breaths: Sequence[Breath], scores: Sequence[BreathScore]
 
 def _group_delay_samples(sos: np.ndarray, fs: float) -> int:
     """The filter's group delay near DC (breathing is far below the cut-off), in samples."""
-    b, a = sps.sos2tf(sos)
-    _, gd = sps.group_delay((b, a), w=[0.1], fs=fs)
-    return int(round(float(gd[0])))
+    return int(round(group_delay_sos(sos, 0.1, fs)))
 
 
 __all__ = [

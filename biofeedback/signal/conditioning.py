@@ -12,11 +12,11 @@ and ``np.cumsum``), for any cut of the input into blocks.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal as sps
 
 from biofeedback.signal.config import EmgConfig
 from biofeedback.signal.envelope import MultiRms, Tkeo, history_rows
 from biofeedback.signal.filters import design_bandpass, design_notch
+from biofeedback.signal.iir import sosfilt_zi
 from biofeedback.signal.kernels import condition
 
 
@@ -36,8 +36,8 @@ class EmgConditioner:
         self.notch_sos = (np.ascontiguousarray(
             design_notch(fs, emg.notch_hz, emg.notch_harmonics, emg.notch_q), dtype=float)
             if emg.notch_hz else np.zeros((0, 6)))
-        self._bp_unit = sps.sosfilt_zi(self.bp_sos)[None, :, :]
-        self._notch_unit = (np.ascontiguousarray(sps.sosfilt_zi(self.notch_sos))
+        self._bp_unit = sosfilt_zi(self.bp_sos)[None, :, :]
+        self._notch_unit = (np.ascontiguousarray(sosfilt_zi(self.notch_sos))
                             if len(self.notch_sos) else np.zeros((0, 2)))
         self.has_notch = len(self.notch_sos) > 0
         self.tkeo = tkeo

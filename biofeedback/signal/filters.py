@@ -1,11 +1,12 @@
-"""Filter design (pure functions returning SOS, done once per configuration) and stateful
-causal filter stages that carry their state across blocks of any size."""
+"""Filter design (pure functions returning SOS, done once per configuration; the formulas are
+:mod:`biofeedback.signal.iir`, equal to scipy.signal's) and stateful causal filter stages
+that carry their state across blocks of any size."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal as sps
 
+from biofeedback.signal.iir import butter_sos, notch_sos, sosfilt_zi
 from biofeedback.signal.kernels import sosfilt_rows
 
 
@@ -15,7 +16,7 @@ def design_bandpass(fs: float, low_hz: float, high_hz: float, order: int = 4) ->
     high = min(high_hz, 0.95 * nyq)
     if not 0 < low_hz < high:
         raise ValueError(f"band-pass {low_hz}-{high_hz} Hz does not fit fs={fs} Hz")
-    return sps.butter(order, [low_hz, high], btype="bandpass", fs=fs, output="sos")
+    return butter_sos(order, (low_hz, high), "bandpass", fs)
 
 
 def design_lowpass(fs: float, cutoff_hz: float, order: int = 2) -> np.ndarray:
@@ -23,7 +24,7 @@ def design_lowpass(fs: float, cutoff_hz: float, order: int = 2) -> np.ndarray:
     cutoff = min(cutoff_hz, 0.45 * fs)
     if cutoff <= 0:
         raise ValueError(f"low-pass {cutoff_hz} Hz does not fit fs={fs} Hz")
-    return sps.butter(order, cutoff, btype="lowpass", fs=fs, output="sos")
+    return butter_sos(order, cutoff, "lowpass", fs)
 
 
 def design_notch(fs: float, mains_hz: float, harmonics: int = 3, q: float = 30.0) -> np.ndarray:
@@ -33,11 +34,17 @@ def design_notch(fs: float, mains_hz: float, harmonics: int = 3, q: float = 30.0
         f0 = k * mains_hz
         if f0 >= 0.95 * fs / 2:
             break
-        b, a = sps.iirnotch(f0, q, fs=fs)
-        sections.append(sps.tf2sos(b, a))
+        sections.append(notch_sos(f0, q, fs))
     if not sections:
         raise ValueError(f"mains {mains_hz} Hz is above Nyquist for fs={fs} Hz")
     return np.vstack(sections)
+
+
+def one_pole_section(gain: float, pole: float) -> np.ndarray:
+    """The one-pole filter ``y[n] = gain·x[n] + pole·y[n-1]`` as one SOS section: filtering
+    with it gives ``scipy.signal.lfilter([gain], [1, -pole])``'s numbers (the section's other
+    terms are exact zeros); its state is ``[pole·y[n-1], 0]``."""
+    return np.array([[gain, 0.0, 0.0, 1.0, -pole, 0.0]])
 
 
 class SosFilter:
@@ -59,7 +66,7 @@ class SosFilter:
         self.n_channels = n_channels
         self.start_steady = start_steady
         # state laid out as the kernel wants it: (channels, sections, 2)
-        self._zi_unit = sps.sosfilt_zi(self.sos)[None, :, :] if start_steady else None
+        self._zi_unit = sosfilt_zi(self.sos)[None, :, :] if start_steady else None
         self._zi: np.ndarray | None = None
         self.reset()
 

@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import signal as sps
 
 from biofeedback.signal.baseline import Baseline, BaselineEstimator
 from biofeedback.signal.conditioning import EmgConditioner
@@ -35,7 +34,9 @@ from biofeedback.signal.detection import (
     make_thresholds,
 )
 from biofeedback.signal.feedback_state import FeedbackState
+from biofeedback.signal.filters import one_pole_section
 from biofeedback.signal.hum import HumMonitor
+from biofeedback.signal.kernels import sosfilt_rows
 from biofeedback.signal.meter import MeterStage
 from biofeedback.signal.peaks import ContractionPeaks
 from biofeedback.signal.pipeline import EmgFrame
@@ -122,10 +123,10 @@ class LiveProcessor:
         self._cond = EmgConditioner(fs, self.n_channels, e, self.display_window,
                                     self.detect_window, tkeo=d.tkeo)
         self._notch = self._cond.notch_sos if self._cond.has_notch else None
-        self._smooth_b = self._smooth_a = None
+        self._smooth: np.ndarray | None = None  # the display envelope's optional smoother
         if e.display_smoothing_s > 0:
-            a = np.exp(-1.0 / (e.display_smoothing_s * fs))
-            self._smooth_b, self._smooth_a = np.array([1 - a]), np.array([1.0, -a])
+            a = float(np.exp(-1.0 / (e.display_smoothing_s * fs)))
+            self._smooth = one_pole_section(1 - a, a)
         self.second_len = max(1, int(round(fs)))
         self._settle = int(round(c.baseline.settle_s * fs))
         self._baseline = BaselineEstimator(fs, self.n_channels, c.baseline)
@@ -151,7 +152,7 @@ class LiveProcessor:
         self._next_index: int | None = None
         self._segment_start = 0
         self._last_valid = np.full(self.n_channels, np.nan)
-        self._smooth_zi = np.zeros((1, self.n_channels))
+        self._smooth_zi = np.zeros((self.n_channels, 1, 2))
         self._smooth_started = False
         self._last_rel = float("nan")
         self._active = False
@@ -258,21 +259,19 @@ class LiveProcessor:
         else:
             x, bad = _hold_nan(x, self._last_valid)
         self._last_valid = x[-1]
-        smooth = self._smooth_b is not None
+        smooth = self._smooth is not None
         o_filt, o_env, rel, active, strain, fb = out if out is not None else (
             None, None, np.empty(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool),
             np.empty(n, dtype=np.uint8))
         bp, y, env, det = self._cond.process(x, o_filt, None if smooth else o_env)
         det_pfm = det[:, 0]  # the detector follows the pelvic floor
         if smooth:
-            if not self._smooth_started:
-                self._smooth_zi = env[:1] * (-self._smooth_a[1])  # type: ignore[index]
+            if not self._smooth_started:  # start at the first value, not from zero
+                self._smooth_zi[:, 0, 0] = env[0] * -self._smooth[0, 4]  # type: ignore[index]
                 self._smooth_started = True
-            env, self._smooth_zi = sps.lfilter(self._smooth_b, self._smooth_a, env, axis=0,
-                                               zi=self._smooth_zi)
-            if o_env is not None:
-                o_env[:] = env
-                env = o_env
+            smoothed = o_env if o_env is not None else np.empty_like(env)
+            sosfilt_rows(self._smooth, np.ascontiguousarray(env), self._smooth_zi, smoothed)
+            env = smoothed
         # split at whole seconds while the baseline may still change
         L = self.second_len
         cuts = [0]

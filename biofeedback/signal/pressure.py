@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
 
 from biofeedback.signal.config import CMH2O_TO_MMHG, PressureConfig
-from biofeedback.signal.filters import SosFilter, design_lowpass
+from biofeedback.signal.filters import SosFilter, design_lowpass, one_pole_section
+from biofeedback.signal.kernels import sosfilt_rows
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,11 @@ class PressurePipeline:
         if not near.any():
             return np.full(len(y), self.rest)
         # one-pole tracker that moves only on "near" samples and holds between them
-        zi = np.array([self.rest * (1 - self._alpha)])
+        zi = np.array([[[self.rest * (1 - self._alpha), 0.0]]])
         idx = np.flatnonzero(near)
-        vals, _ = sps.lfilter([self._alpha], [1.0, -(1 - self._alpha)], y[idx], zi=zi)
+        vals = np.ascontiguousarray(y[idx], dtype=float)[:, None]
+        sosfilt_rows(one_pole_section(self._alpha, 1 - self._alpha), vals, zi, vals)
+        vals = vals[:, 0]
         # hold the level between "near" samples
         r = np.full(len(y), np.nan)
         r[idx] = vals
