@@ -583,3 +583,18 @@ def masked_max(values: np.ndarray, mask: np.ndarray, start: float) -> float:
         if mask[i] and values[i] > out:
             out = values[i]
     return out
+
+
+@njit(cache=True)
+def rest_track(y: np.ndarray, rest: float, alpha: float, band: float,
+               out: np.ndarray) -> float:
+    """The pressure's resting level per sample: it moves by ``alpha`` towards each sample
+    within ``band`` of it and holds on the others (a contraction, a strain); returns the last
+    level. One sample at a time in the same operations whatever the block size, so a live
+    stream and a whole recording get the same levels."""
+    for i in range(y.shape[0]):
+        v = y[i]
+        if abs(v - rest) <= band:
+            rest += alpha * (v - rest)
+        out[i] = rest
+    return rest

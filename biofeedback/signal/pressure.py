@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from biofeedback.signal.config import CMH2O_TO_MMHG, PressureConfig
-from biofeedback.signal.filters import SosFilter, design_lowpass, one_pole_section
-from biofeedback.signal.kernels import sosfilt_rows
+from biofeedback.signal.filters import SosFilter, design_lowpass
+from biofeedback.signal.kernels import rest_track
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class PressurePipeline:
         self._first_n = 0
         self._marked: list[np.ndarray] | None = None
         self._last = float("nan")
+        self._last_valid = float("nan")  # the last sample held, for a NaN that follows
 
     def gap(self) -> None:
         """Lost samples: restart the filter, keep the resting level."""
@@ -78,17 +79,21 @@ class PressurePipeline:
         if x.ndim != 2 or x.shape[1] != 1:
             x = x.reshape(len(x), -1)[:, :1]
         if not math.isfinite(x.sum()):
-            x = _hold_nan(x, self._lp)
+            x, self._last_valid = _hold_nan(x, self._last_valid)
+        elif len(x):
+            self._last_valid = float(x[-1, 0])
         y = self._lp.process(x)[:, 0]
         if self._marked is not None:
             self._marked.append(y)
+        known = 0  # the first sample of this block whose resting level is known
         if self.rest != self.rest and self._first_n < self._startup:  # rest nan: not known
             self._first.append(y[: self._startup - self._first_n])
             self._first_n += len(self._first[-1])
+            known = len(self._first[-1])
             if self._first_n >= self._startup:
                 self.rest = self.rest0 = float(np.median(np.concatenate(self._first)))
                 self._first = []
-        rest = self._track_rest(y)
+        rest = self._track_rest(y, known)
         rise = y - rest
         out = y - (rest - self.rest0) if self.config.remove_drift else y
         if len(rise):
@@ -97,53 +102,34 @@ class PressurePipeline:
         return PressureFrame(filtered=scaled[:, None], rise_cmh2o=rise,
                              rest_cmh2o=self.rest, unit=self.config.unit)
 
-    def _track_rest(self, y: np.ndarray) -> np.ndarray:
-        """Per-sample resting level; updated only by samples near rest (a one-pole tracker)."""
-        if self.rest != self.rest:  # nan: not known yet
-            return np.full(len(y), np.nan)
-        band = self.config.rest_band_cmh2o
-        if self._marked is not None or not len(y):
-            return np.full(len(y), self.rest)
-        if len(y) <= 16:  # live blocks hold 2 samples: a plain loop is cheapest
-            r = np.empty(len(y))
-            rest, alpha = self.rest, self._alpha
-            for i, v in enumerate(y.tolist()):
-                if abs(v - rest) <= band:
-                    rest += alpha * (v - rest)
-                r[i] = rest
-            self.rest = rest
-            return r
-        near = np.abs(y - self.rest) <= band
-        if not near.any():
-            return np.full(len(y), self.rest)
-        # one-pole tracker that moves only on "near" samples and holds between them
-        zi = np.array([[[self.rest * (1 - self._alpha), 0.0]]])
-        idx = np.flatnonzero(near)
-        vals = np.ascontiguousarray(y[idx], dtype=float)[:, None]
-        sosfilt_rows(one_pole_section(self._alpha, 1 - self._alpha), vals, zi, vals)
-        vals = vals[:, 0]
-        # hold the level between "near" samples
+    def _track_rest(self, y: np.ndarray, known: int) -> np.ndarray:
+        """Per-sample resting level, nan before sample ``known`` (the first second, whose
+        median starts it, is not rewritten once known: live could not have); updated only by
+        samples near rest (a one-pole tracker)."""
         r = np.full(len(y), np.nan)
-        r[idx] = vals
-        pos = np.where(np.isnan(r), -1, np.arange(len(r)))
-        np.maximum.accumulate(pos, out=pos)
-        r = np.where(pos >= 0, r[np.maximum(pos, 0)], self.rest)
-        prev = float(r[-1])
-        self.rest = prev
+        if self.rest != self.rest or known >= len(y):  # nan: not known yet
+            return r
+        if self._marked is not None:
+            r[known:] = self.rest
+            return r
+        self.rest = rest_track(np.ascontiguousarray(y[known:], dtype=float), self.rest,
+                               self._alpha, self.config.rest_band_cmh2o, r[known:])
         return r
 
 
-def _hold_nan(x: np.ndarray, lp: SosFilter) -> np.ndarray:
-    """Replace NaN by the previous valid value (or the first valid one)."""
+def _hold_nan(x: np.ndarray, last: float) -> tuple[np.ndarray, float]:
+    """Replace NaN by the previous valid value: the last one of the blocks before (``last``,
+    nan at the start), else the first valid one of this block, else 0; and the last valid
+    value now (so a NaN opening the next block holds the same value whatever the cut)."""
     x = x.copy()
     col = x[:, 0]
     bad = np.isnan(col)
     if bad.all():
-        col[:] = 0.0
-    else:
-        idx = np.where(~bad, np.arange(len(col)), 0)
-        np.maximum.accumulate(idx, out=idx)
-        first_valid = int(np.argmax(~bad))
-        col[:first_valid] = col[first_valid]
-        col[:] = col[idx]
-    return x
+        col[:] = 0.0 if last != last else last
+        return x, last
+    idx = np.where(~bad, np.arange(len(col)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    first_valid = int(np.argmax(~bad))
+    col[:first_valid] = col[first_valid] if last != last else last
+    col[first_valid:] = col[idx[first_valid:]]
+    return x, float(col[-1])

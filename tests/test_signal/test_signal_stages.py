@@ -222,6 +222,33 @@ def test_pressure_drift_removal_and_rest_tracking():
     assert rise[int(62 * fs):int(64 * fs)].mean() == pytest.approx(20.0, abs=1.5)
 
 
+def test_pressure_rest_and_rise_are_the_same_for_any_block_size():
+    """The resting level is tracked one sample at a time in the same operations whatever
+    the block (signal/kernels.py: rest_track): live 2-sample blocks, replay's 2-s blocks and
+    a whole recording give the same numbers, bit for bit."""
+    from biofeedback.signal import PressureConfig, PressurePipeline
+
+    fs = 100.0
+    rng = np.random.default_rng(5)
+    p = 18.0 + 0.03 * np.arange(int(90 * fs)) / fs + rng.normal(0, 0.2, int(90 * fs))
+    p[int(30 * fs):int(34 * fs)] += 15.0  # a squeeze: the level holds through it
+    p[int(50 * fs)] = np.nan  # a lost sample
+    runs = []
+    for step in (2, 200, 7, len(p)):
+        pipe = PressurePipeline(fs, PressureConfig(remove_drift=True))
+        frames = [pipe.process(p[i:i + step, None]) for i in range(0, len(p), step)]
+        runs.append((np.concatenate([f.filtered[:, 0] for f in frames]),
+                     np.concatenate([f.rise_cmh2o for f in frames]), pipe.rest))
+    for filtered, rise, rest in runs[1:]:
+        assert np.array_equal(filtered, runs[0][0], equal_nan=True)
+        assert np.array_equal(rise, runs[0][1], equal_nan=True)
+        assert rest == runs[0][2]
+    rise = runs[0][1]
+    assert np.isnan(rise[: int(fs)]).all()  # the first second sets the level
+    assert np.isfinite(rise[int(fs):]).all()
+    assert rise[int(31 * fs):int(33 * fs)].mean() == pytest.approx(15.0, abs=1.5)
+
+
 def test_display_smoothing_keeps_streaming_equal_to_offline(sim):
     from biofeedback.signal import EmgConfig, LiveProcessor
 
