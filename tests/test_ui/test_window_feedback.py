@@ -1,7 +1,10 @@
 """The meter in the real window tells the truth in the situations this patient group produces.
 
 Scripted simulated scenarios at 20x real time; every refresh of the window is recorded (what
-the meter showed and the snapshot it came from), so nothing depends on a fixed wait.
+the meter showed and the snapshot it came from), so nothing depends on a fixed wait. The
+simulation is paced by the refreshes (the engine holds at most ``STEP_S`` of signal ahead of
+the last refresh): on a slow or loaded machine the window still sees every half second of the
+scenario, as it would in real time, instead of the signal outrunning its paints.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from biofeedback.signal import FeedbackState
 from biofeedback.ui.main_window import MainWindow
 
 SPEED = 20.0
+STEP_S = 0.5  # the most signal the engine may process ahead of the last refresh
 
 
 @dataclass(frozen=True)
@@ -35,13 +39,16 @@ class Frame:
 
 def _run(qtbot, spec: str, until_s: float | None = None) -> tuple[MainWindow, list[Frame]]:
     # a 60 s buffer keeps the whole scenario for the per-sample checks
-    win = MainWindow(spec, source_options={"speed": SPEED}, persist=False,
+    win = MainWindow(spec, source_options={"speed": SPEED, "hold_at": 0}, persist=False,
                      session=LiveSession(window_s=60.0))
     qtbot.addWidget(win)
     win.show()
     frames: list[Frame] = []
 
     def record() -> None:
+        engine = win.session.engine
+        if engine is not None:  # let the signal run on to STEP_S past what was shown
+            engine.hold_at(engine.done_display_end + int(STEP_S * 100))
         snap = win.last_snapshot
         if snap.status is None or snap.phase is not SessionPhase.RUNNING:
             return
