@@ -44,3 +44,19 @@ def settled(value: Callable[[], object], quiet_s: float = 0.1, timeout: float = 
         if now != last:
             last, since = now, time.monotonic()
     return last
+
+
+def pace_by_refreshes(win, step_s: float = 0.5) -> None:
+    """Pace a window's fast simulation by its refreshes: after each one the engine may process
+    at most ``step_s`` of signal past what it had done, then waits for the next. A test that
+    judges what the window showed during a few seconds of a 10-20x scenario then sees them
+    however slow the machine is. Start the session with ``hold_at=0`` in its source options
+    (``MainWindow(spec, source_options={"speed": ..., "hold_at": 0})``)."""
+    from biofeedback.app.acquisition import DISPLAY_HZ
+
+    def move() -> None:
+        engine = win.session.engine
+        if engine is not None:
+            engine.hold_at(engine.done_display_end + int(step_s * DISPLAY_HZ))
+
+    win.timer.timeout.connect(move)

@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PyQt6.QtCore import QSize
+from waiting import pace_by_refreshes
 
 from biofeedback.app.live_types import LinkState, SessionPhase
 from biofeedback.ui.controls import RECORD_TEXT, REST_TEXT
@@ -17,15 +18,18 @@ from biofeedback.ui.main_window import TITLE, MainWindow
 SCENARIO = "simulated:rest:5,contract:4@0.6,rest:8"
 
 
-def _window(qtbot, spec: str, speed: float = 10.0) -> MainWindow:
-    win = MainWindow(spec, source_options={"speed": speed}, persist=False)
+def _window(qtbot, spec: str, speed: float = 10.0, paced: bool = False) -> MainWindow:
+    options = {"speed": speed, "hold_at": 0} if paced else {"speed": speed}
+    win = MainWindow(spec, source_options=options, persist=False)
     qtbot.addWidget(win)
     win.show()
+    if paced:  # the window sees every half second of the scenario, however slow the machine
+        pace_by_refreshes(win)
     return win
 
 
 def test_meter_rises_with_a_contraction_and_falls_after(qtbot):
-    win = _window(qtbot, SCENARIO)
+    win = _window(qtbot, SCENARIO, paced=True)
     trace: list[tuple[float, float, str]] = []
     win.timer.timeout.connect(lambda: trace.append(
         (win.last_snapshot.time_s, win.meter.view.level, win.meter.view.key)))

@@ -17,6 +17,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from waiting import pace_by_refreshes
+
 from biofeedback.app.live_session import LiveSession
 from biofeedback.app.live_types import SessionPhase
 from biofeedback.signal import FeedbackState
@@ -43,12 +45,10 @@ def _run(qtbot, spec: str, until_s: float | None = None) -> tuple[MainWindow, li
                      session=LiveSession(window_s=60.0))
     qtbot.addWidget(win)
     win.show()
+    pace_by_refreshes(win, STEP_S)
     frames: list[Frame] = []
 
     def record() -> None:
-        engine = win.session.engine
-        if engine is not None:  # let the signal run on to STEP_S past what was shown
-            engine.hold_at(engine.done_display_end + int(STEP_S * 100))
         snap = win.last_snapshot
         if snap.status is None or snap.phase is not SessionPhase.RUNNING:
             return
